@@ -1,0 +1,211 @@
+"""Demand forecasting benchmark: the project's model against the EVALUATION.md baselines,
+in one run, on the real retail extract and on seeded synthetic data (daily and weekly).
+
+    nice -n 10 .venv/bin/python bench/forecasting.py                 # quality + speed
+    nice -n 10 .venv/bin/python bench/forecasting.py --skip-speed    # quality only
+
+Prints markdown tables (docs/results/forecasting.md is written from them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from forecasting.ml import baselines  # noqa: E402
+from forecasting.ml.model import DemandForecaster  # noqa: E402
+from forecasting.ml.panel import Panel, panel_from_frame  # noqa: E402
+from forecasting.ml.shard import forecast_sharded  # noqa: E402
+from forecasting.ml.synthetic import make_synthetic, to_weekly  # noqa: E402
+from mlops.metrics.forecast import coverage, mase, relative_bias, wape  # noqa: E402
+
+RETAIL = "../shared/data/retail/online_retail_II_partial_2009-12-01_2010-01-31.parquet"
+UK_HOLIDAYS = ["2009-12-25", "2009-12-26", "2009-12-28", "2010-01-01", "2010-04-02", "2010-04-05"]
+
+
+def retail_panel(path: str) -> Panel:
+    """Daily units per StockCode (cancellations and non-product codes dropped). The
+    extract is missing 2009-12-09 12:00 to 2010-01-03 (9 Dec is cut mid-day): those days
+    are unobserved (NaN), not zero sales."""
+    raw = pd.read_parquet(path)
+    sales = raw[~raw["Invoice"].str.startswith("C") & (raw["Quantity"] > 0)]
+    sales = sales[sales["StockCode"].str.match(r"^\d")]
+    daily = (
+        sales.assign(date=sales["InvoiceDate"].dt.normalize())
+        .groupby(["StockCode", "date"])
+        .agg(quantity=("Quantity", "sum"), price=("Price", "median"))
+        .reset_index()
+        .rename(columns={"StockCode": "series_id"})
+    )
+    panel = panel_from_frame(daily, "D", align_end=True)
+    gap = (panel.dates >= "2009-12-09") & (panel.dates <= "2010-01-03")
+    y = panel.y.copy()
+    y[:, gap] = np.nan
+    return Panel(panel.series_ids, panel.dates, y, "D", panel.price, None, None)
+
+
+def split(panel: Panel, horizon: int) -> tuple[Panel, np.ndarray]:
+    """Hold out the last ``horizon`` periods; stockout periods are not scored."""
+    t_train = panel.n_periods - horizon
+    actual = panel.y[:, t_train:].copy()
+    if panel.stockout is not None:
+        actual[panel.stockout[:, t_train:]] = np.nan
+    return panel.truncate(t_train), actual
+
+
+def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def run_case(
+    name: str,
+    panel: Panel,
+    horizon: int,
+    holidays: list | pd.DatetimeIndex,
+    truth: np.ndarray | None = None,
+    with_ets: bool = True,
+) -> list[dict[str, object]]:
+    train, actual = split(panel, horizon)
+    keep = np.any(~np.isnan(train.y), axis=1)  # a series first sold in the holdout has no history
+    train, actual = train.take(keep), actual[keep]
+    y, m = train.y, train.season
+    recent_w = 28 if train.freq == "D" else 8
+    n_lags = 14 if train.freq == "D" else 8
+    preds: dict[str, tuple[np.ndarray, float]] = {
+        "naive": timed(lambda: baselines.naive(y, horizon)),
+        "seasonal naive": timed(lambda: baselines.seasonal_naive(y, horizon, m)),
+        f"mean of last {recent_w}": timed(lambda: baselines.recent_mean(y, horizon, recent_w)),
+        "LightGBM on lags": timed(lambda: baselines.lightgbm_lags(y, horizon, n_lags)),
+    }
+    if with_ets:
+        preds["ETS per series (statsmodels)"] = timed(
+            lambda: baselines.ets_statsmodels(y, horizon, m)
+        )
+    model = DemandForecaster(horizon=horizon, holidays=holidays)
+    start = time.perf_counter()
+    result = model.fit(train).predict(train)
+    ours_time = time.perf_counter() - start
+    rows = []
+    for label, (fc, secs) in preds.items():
+        rows.append(
+            {
+                "data": name,
+                "method": label,
+                "MASE": mase(actual, fc, y, m),
+                "WAPE": wape(actual, fc),
+                "seconds": secs,
+            }
+        )
+    best = min(r["MASE"] for r in rows)
+    ours = {
+        "data": name,
+        "method": "**mlstore global LightGBM**",
+        "MASE": mase(actual, result.mean, y, m),
+        "WAPE": wape(actual, result.mean),
+        "seconds": ours_time,
+        "gain_vs_best": 1 - mase(actual, result.mean, y, m) / best,
+    }
+    for lv in result.levels:
+        ours[f"cov{round(lv * 100)}"] = coverage(actual, result.lower[lv], result.upper[lv])
+    if truth is not None:
+        t_train = panel.n_periods - horizon
+        true = truth[keep, t_train:]
+        ours["bias_vs_demand"] = relative_bias(true, result.mean)
+        ours["bias_naive_vs_demand"] = relative_bias(true, preds["seasonal naive"][0])
+    methods = pd.Series(result.method).value_counts().to_dict()
+    ours["methods"] = ", ".join(f"{k}:{v}" for k, v in methods.items())
+    rows.append(ours)
+    return rows
+
+
+def speed(n_series: int, workers: list[int]) -> list[dict[str, object]]:
+    data = make_synthetic(n_series, 730, seed=42)
+    rows = []
+    start = time.perf_counter()
+    model = DemandForecaster(horizon=28, holidays=data.holidays).fit(data.panel)
+    fit_s = time.perf_counter() - start
+    for w in workers:
+        start = time.perf_counter()
+        if w == 1:
+            result = forecast_sharded(model, data.panel, n_shards=1)
+        else:
+            model.n_jobs = 1  # one thread per worker process, like one Celery worker per core
+            with ProcessPoolExecutor(max_workers=w) as pool:
+                result = forecast_sharded(model, data.panel, n_shards=4 * w, mapper=pool.map)
+            model.n_jobs = 2
+        pred_s = time.perf_counter() - start
+        rows.append(
+            {
+                "series": n_series,
+                "workers": w,
+                "fit_s": fit_s,
+                "forecast_s": pred_s,
+                "total_s": fit_s + pred_s,
+                "rows": int(result.mean.size),
+            }
+        )
+    return rows
+
+
+def markdown(rows: list[dict[str, object]]) -> str:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return "" if np.isnan(v) else f"{v:.3f}"
+        return "" if v is None else str(v)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--retail", default=RETAIL)
+    parser.add_argument("--synthetic-series", type=int, default=500)
+    parser.add_argument("--speed-series", type=int, default=10_000)
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--no-ets", action="store_true", help="skip the slow statsmodels baseline")
+    args = parser.parse_args()
+    print(f"# forecasting bench ({os.cpu_count()} cores)\n")
+    if not args.skip_quality:
+        rows = []
+        if args.retail and Path(args.retail).exists():
+            rows += run_case(
+                "UCI retail daily, last 7 days", retail_panel(args.retail), 7, UK_HOLIDAYS,
+                with_ets=not args.no_ets,
+            )
+        for seed in (1, 2):
+            data = make_synthetic(args.synthetic_series, 730, seed=seed)
+            rows += run_case(
+                f"synthetic seed {seed} daily, last 28 days", data.panel, 28, data.holidays,
+                truth=data.demand, with_ets=not args.no_ets,
+            )
+            weekly, weekly_demand = to_weekly(data.panel, data.demand)
+            for h in (4, 8):
+                rows += run_case(
+                    f"synthetic seed {seed} weekly, last {h} weeks", weekly, h, data.holidays,
+                    truth=weekly_demand, with_ets=not args.no_ets,
+                )
+        print(markdown(rows), flush=True)
+    if not args.skip_speed:
+        print()
+        print(markdown(speed(args.speed_series, [1, 2])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Fraud benchmark on the Fraud Detection Handbook's simulated transactions.
+
+    nice -n 10 .venv/bin/python bench/fraud.py [--data ../shared/data/fraud/...parquet]
+
+Split (by calendar day): everything before the gap is labelled training history (the first
+`--warmup-days` only feed the windows), then a `--delay-days` gap whose labels are not known
+yet, then the last `--test-days` days are scored. The model sees the gap and test rows
+without labels, exactly as `ml_eval fraud` would. Baselines in the same run on the same
+split: the amount rule (score = amount) and random forests on the same windowed features
+(the standard customer/terminal set, and our extended set). TX_FRAUD_SCENARIO is never used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fraud.ml.features import EXTENDED_FEATURES, STANDARD_FEATURES  # noqa: E402
+from fraud.ml.pipeline import TransactionFraudModel, history_features, warm_rows  # noqa: E402
+from mlops.metrics.fraud import (  # noqa: E402
+    average_precision,
+    card_precision_at_k_per_day,
+    roc_auc,
+)
+
+DEFAULT_DATA = "../shared/data/fraud/transactions_2018-04-01_2018-07-31.parquet"
+
+
+def load(path: str, sample_customers: float) -> pd.DataFrame:
+    cols = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
+    raw = pd.read_parquet(path, columns=cols)
+    tx = pd.DataFrame(
+        {
+            "transaction_id": raw.TRANSACTION_ID,
+            "timestamp": raw.TX_DATETIME,
+            "customer_id": raw.CUSTOMER_ID,
+            "terminal_id": raw.TERMINAL_ID,
+            "amount": raw.TX_AMOUNT,
+            "label": raw.TX_FRAUD.astype(np.float64),
+        }
+    )
+    if sample_customers < 1:
+        rng = np.random.default_rng(0)
+        cust = tx.customer_id.unique()
+        keep = rng.choice(cust, int(len(cust) * sample_customers), replace=False)
+        tx = tx[tx.customer_id.isin(keep)]
+    return tx.sort_values(["timestamp", "transaction_id"]).reset_index(drop=True)
+
+
+def metrics(test: pd.DataFrame, score: np.ndarray) -> dict[str, float]:
+    y = test["label"].to_numpy()
+    return {
+        "AP": average_precision(y, score),
+        "ROC AUC": roc_auc(y, score),
+        "card P@100/day": card_precision_at_k_per_day(
+            test["timestamp"].dt.floor("D").to_numpy(), test["customer_id"].to_numpy(), y, score
+        ),
+    }
+
+
+def random_forest(X: pd.DataFrame, y: np.ndarray, seed: int):  # noqa: ANN201
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(
+        n_estimators=100, max_depth=20, n_jobs=2, random_state=seed
+    ).fit(X.fillna(-1).to_numpy(), y)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--test-days", type=int, default=14)
+    ap.add_argument("--delay-days", type=int, default=7)
+    ap.add_argument("--warmup-days", type=int, default=37)
+    ap.add_argument("--sample-customers", type=float, default=1.0)
+    ap.add_argument("--skip-rf-extended", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    tx = load(args.data, args.sample_customers)
+    last_day = tx["timestamp"].dt.floor("D").max()
+    test_start = last_day - pd.Timedelta(days=args.test_days - 1)
+    gap_start = test_start - pd.Timedelta(days=args.delay_days)
+    train = tx[tx.timestamp < gap_start]
+    score = tx[tx.timestamp >= gap_start].drop(columns="label")
+    is_test = (score.timestamp >= test_start).to_numpy()
+    test = tx.loc[score.index[is_test]]
+
+    rows = []
+    t0 = time.perf_counter()
+    model = TransactionFraudModel(
+        delay_days=args.delay_days, warmup_days=args.warmup_days, random_state=args.seed
+    )
+    p = model.fit_predict(train, score)
+    t_model = time.perf_counter() - t0
+    rows.append(("LightGBM, extended windowed features (ours)", metrics(test, p[is_test]), t_model))
+
+    rows.append(("amount rule (score = amount)", metrics(test, test["amount"].to_numpy()), 0.0))
+
+    f_train, f_score = history_features(train, score, delay_days=args.delay_days)
+    keep = warm_rows(train["timestamp"], args.warmup_days)
+    y = train["label"].to_numpy()[keep]
+    rf_sets = [("standard", STANDARD_FEATURES)]
+    if not args.skip_rf_extended:
+        rf_sets.append(("extended", EXTENDED_FEATURES))
+    for name, cols in rf_sets:
+        t0 = time.perf_counter()
+        rf = random_forest(f_train.loc[keep, cols], y, args.seed)
+        s = rf.predict_proba(f_score.loc[is_test, cols].fillna(-1).to_numpy())[:, 1]
+        rows.append((f"random forest, {name} windowed features", metrics(test, s), time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    std_model = TransactionFraudModel(
+        delay_days=args.delay_days, warmup_days=args.warmup_days, features=STANDARD_FEATURES,
+        random_state=args.seed,
+    ).fit_features(f_train.loc[keep], y, train["timestamp"][keep])
+    s = std_model.classifier_.predict_proba(f_score.loc[is_test])
+    rows.append(("LightGBM, standard windowed features", metrics(test, s), time.perf_counter() - t0))
+
+    n_fit = int(keep.sum())
+    print(
+        f"data: {args.data}\nsplit: train {train.timestamp.min():%Y-%m-%d}..{gap_start - pd.Timedelta(days=1):%Y-%m-%d} "
+        f"({n_fit} rows fitted after {args.warmup_days}-day warm-up, {int(y.sum())} frauds), "
+        f"{args.delay_days}-day delay gap, test {test_start:%Y-%m-%d}..{last_day:%Y-%m-%d} "
+        f"({len(test)} rows, {int(test.label.sum())} frauds); machine: 2 cores\n"
+    )
+    print("| model | AP | ROC AUC | card precision@100/day | train+score time (s) |")
+    print("|---|---|---|---|---|")
+    for name, m, secs in rows:
+        print(
+            f"| {name} | {m['AP']:.3f} | {m['ROC AUC']:.3f} | {m['card P@100/day']:.3f} | {secs:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Recommendations benchmark on real data: blend vs. the EVALUATION.md baselines.
+
+Converts the data sets into the ``ml_eval recommendations`` CSV contract (TRAIN.csv,
+USERS.txt), reads them back the way the command does, runs the same pure function the
+command runs (``recommendations.ml.evaluate.recommend_frame``) for the blend and every
+baseline, in both variants, and scores the lists with ``mlops.metrics.ranking``.
+
+    nice -n 10 .venv/bin/python bench/recommendations.py \
+        [--retail ../shared/data/retail] [--groceries ../shared/data/groceries/groceries_long.csv] \
+        [--out docs/results/recommendations.md] [--scale 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mlops.metrics.ranking import ranking_report  # noqa: E402  (path set above)
+from recommendations.ml.evaluate import METHODS, recommend_frame  # noqa: E402
+
+K = 10
+TEST_DAYS = 14
+
+
+def retail_split(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train = everything before the last 14 days; test = the last 14 days."""
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    raw = pd.concat([pd.read_parquet(f) for f in files])
+    raw = raw[~raw["Invoice"].astype(str).str.startswith("C") & raw["Customer ID"].notna()]
+    # postage, manual adjustments, bank charges etc. are not products
+    raw = raw[raw["StockCode"].astype(str).str.match(r"^\d")]
+    df = pd.DataFrame(
+        {
+            "user_id": raw["Customer ID"].astype("int64").astype(str),
+            "item_id": raw["StockCode"].astype(str),
+            "timestamp": pd.to_datetime(raw["InvoiceDate"]),
+            "quantity": raw["Quantity"].astype(float),
+        }
+    )
+    df = df[df.quantity > 0]
+    cut = df.timestamp.max().normalize() - pd.Timedelta(days=TEST_DAYS - 1)
+    return df[df.timestamp < cut], df[df.timestamp >= cut]
+
+
+def groceries_split(path: Path, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each basket is a customer. A random 20% of baskets with >= 2 items are test baskets:
+    half of their items (at least one) are hidden and must be recommended from the rest.
+    Timestamps spread the baskets over 30 days in file order (the source covers 30 days)."""
+    rng = np.random.default_rng(seed)
+    g = pd.read_csv(path).drop_duplicates()
+    n = g.transaction_id.max()
+    day = (g.transaction_id - 1) * 30.0 / n
+    df = pd.DataFrame(
+        {
+            "user_id": "b" + g.transaction_id.astype(str),
+            "item_id": g["item"].astype(str),
+            "timestamp": pd.Timestamp("2000-01-01") + pd.to_timedelta(day, unit="D"),
+            "quantity": 1.0,
+        }
+    ).reset_index(drop=True)
+    sizes = df.groupby("user_id").size()
+    eligible = sizes.index[sizes >= 2].to_numpy()
+    test_users = set(rng.choice(eligible, int(0.2 * len(eligible)), replace=False))
+    hidden = np.zeros(len(df), dtype=bool)
+    for u, rows in df[df.user_id.isin(test_users)].groupby("user_id").groups.items():
+        rows = np.asarray(rows)
+        hidden[rng.choice(rows, max(1, len(rows) // 2), replace=False)] = True
+    return df[~hidden], df[hidden]
+
+
+def run_dataset(name: str, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        train_csv, users_txt = Path(tmp) / "TRAIN.csv", Path(tmp) / "USERS.txt"
+        train.assign(timestamp=train.timestamp.dt.strftime("%Y-%m-%dT%H:%M:%S")).to_csv(train_csv, index=False)
+        known = sorted(set(test.user_id) & set(train.user_id))
+        users_txt.write_text("\n".join(known) + "\n")
+        # read back exactly as ml_eval does: string ids, ISO timestamps
+        tr = pd.read_csv(train_csv, dtype={"user_id": str, "item_id": str}, parse_dates=["timestamp"])
+        users = [line.strip() for line in users_txt.read_text().splitlines() if line.strip()]
+    history = tr.groupby("user_id").item_id.agg(set).to_dict()
+    bought = test[test.user_id.isin(users)].groupby("user_id").item_id.agg(set).to_dict()
+    truth = {
+        "default": bought,
+        "exclude-purchased": {u: items - history.get(u, set()) for u, items in bought.items()},
+    }
+    catalog = set(tr.item_id)
+    rows = []
+    for variant in ("default", "exclude-purchased"):
+        for method in METHODS:
+            start = time.perf_counter()
+            recs, info = recommend_frame(
+                tr, users, k=K, exclude_purchased=variant != "default", method=method, seed=seed
+            )
+            seconds = time.perf_counter() - start
+            lists = recs.sort_values(["user_id", "rank"]).groupby("user_id").item_id.agg(list).to_dict()
+            rep = ranking_report(lists, truth[variant], catalog, K)
+            rows.append({"dataset": name, "variant": variant, "method": method, **rep, "seconds": seconds,
+                         "info": info})
+            print(f"{name:10s} {variant:18s} {method:18s} " + " ".join(f"{k}={v:.4f}" for k, v in rep.items())
+                  + f" t={seconds:.1f}s", flush=True)
+    return rows
+
+
+def scale_test(n: int, seed: int) -> dict[str, float]:
+    """Fit time of the blend (all sources plus weight tuning) on a synthetic power-law log."""
+    rng = np.random.default_rng(seed)
+    n_users, n_items = max(1000, n // 20), max(500, n // 100)
+    users = rng.zipf(1.3, n) % n_users
+    items = (rng.zipf(1.2, n) + users * 7) % n_items  # some per-user structure
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")
+    df = pd.DataFrame({"user_id": users, "item_id": items, "timestamp": ts.floor("h"), "quantity": 1.0})
+    from recommendations.ml.blend import BlendRecommender
+    from recommendations.ml.data import encode
+
+    data = encode(df)
+    start = time.perf_counter()
+    model = BlendRecommender().fit(data)
+    fit = time.perf_counter() - start
+    return {"rows": n, "events": len(data.events), "users": data.n_users, "items": data.n_items,
+            "fit_seconds": fit, **{f"fit_{k}": v for k, v in model.fit_seconds_by_source_.items()}}
+
+
+def markdown(rows: list[dict[str, object]]) -> str:
+    out = [
+        "| data set | variant | method | NDCG@10 | recall@10 | MAP@10 | coverage@10 | users | fit+predict s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['dataset']} | {r['variant']} | {'**blend**' if r['method'] == 'blend' else r['method']} "
+            f"| {r['ndcg@10']:.4f} | {r['recall@10']:.4f} | {r['map@10']:.4f} | {r['coverage@10']:.3f} "
+            f"| {int(r['users'])} | {r['seconds']:.1f} |"
+        )
+    out += ["", "| data set | variant | blend NDCG@10 | best baseline | its NDCG@10 | blend / best |",
+            "|---|---|---|---|---|---|"]
+    for (ds, var), grp in pd.DataFrame(rows).groupby(["dataset", "variant"], sort=False):
+        blend = grp[grp.method == "blend"]["ndcg@10"].iloc[0]
+        base = grp[grp.method != "blend"].sort_values("ndcg@10").iloc[-1]
+        out.append(f"| {ds} | {var} | {blend:.4f} | {base.method} | {base['ndcg@10']:.4f} | "
+                   f"{blend / base['ndcg@10']:.3f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--retail", type=Path, default=ROOT / "../shared/data/retail")
+    p.add_argument("--groceries", type=Path, default=ROOT / "../shared/data/groceries/groceries_long.csv")
+    p.add_argument("--out", type=Path, default=None, help="write the markdown table here")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", type=int, default=0, help="also time training on N synthetic rows")
+    p.add_argument("--only", choices=["retail", "groceries"], default=None)
+    args = p.parse_args()
+    rows: list[dict[str, object]] = []
+    if args.only in (None, "retail"):
+        rows += run_dataset("retail", *retail_split(args.retail), seed=args.seed)
+    if args.only in (None, "groceries"):
+        rows += run_dataset("groceries", *groceries_split(args.groceries, args.seed), seed=args.seed)
+    table = markdown(rows)
+    print(table)
+    extra = ""
+    if args.scale:
+        s = scale_test(args.scale, args.seed)
+        extra = "\n\nTraining time, synthetic log: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items())
+        print(extra)
+    if args.out:
+        args.out.write_text(table + extra + "\n")
+
+
+if __name__ == "__main__":
+    main()

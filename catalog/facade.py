@@ -1,0 +1,95 @@
+"""What other apps may use from the catalog: ids and frozen dataclasses, never models."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import F
+
+from catalog import selectors, services
+from catalog.models import Product, Stock
+
+
+@dataclass(frozen=True, slots=True)
+class ProductInfo:
+    id: int
+    sku: str
+    name: str
+    slug: str
+    category_id: int
+    brand_id: int | None
+    price: Decimal
+    list_price: Decimal
+    cost: Decimal
+    is_active: bool
+    is_consumable: bool
+    available: int
+    lead_time_days: int
+
+
+def _info(product: Product) -> ProductInfo:
+    stock = getattr(product, "stock", None)
+    supplier = product.supplier
+    return ProductInfo(
+        id=product.pk, sku=product.sku, name=product.name, slug=product.slug,
+        category_id=product.category_id, brand_id=product.brand_id, price=product.price,
+        list_price=product.list_price, cost=product.cost, is_active=product.is_active,
+        is_consumable=product.is_consumable,
+        available=stock.available if stock else 0,
+        lead_time_days=supplier.lead_time_days if supplier else 7,
+    )
+
+
+def product_get(product_id: int) -> ProductInfo:
+    product = Product.objects.select_related("stock", "supplier").get(pk=product_id)
+    return _info(product)
+
+
+def products_get(product_ids: Iterable[int]) -> dict[int, ProductInfo]:
+    products = Product.objects.select_related("stock", "supplier").filter(pk__in=list(product_ids))
+    return {p.pk: _info(p) for p in products}
+
+
+def products_frame() -> pd.DataFrame:
+    """All products with the columns ML code needs (no personal data here)."""
+    rows = Product.objects.values_list(
+        "pk", "sku", "name", "description", "category_id", "category__parent_id", "brand_id",
+        "price", "list_price", "cost", "is_active", "is_consumable", "attributes",
+        "stock__on_hand", "stock__reserved", "supplier__lead_time_days", "created_at",
+    )
+    columns = [
+        "product_id", "sku", "name", "description", "category_id", "parent_category_id",
+        "brand_id", "price", "list_price", "cost", "is_active", "is_consumable", "attributes",
+        "on_hand", "reserved", "lead_time_days", "created_at",
+    ]
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    for column in ("price", "list_price", "cost"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def product_ids_in_stock(product_ids: Iterable[int]) -> set[int]:
+    return set(
+        Stock.objects.filter(product_id__in=list(product_ids), product__is_active=True)
+        .filter(on_hand__gt=F("reserved"))
+        .values_list("product_id", flat=True)
+    )
+
+
+def stock_levels() -> dict[int, int]:
+    """Available units per product id."""
+    return {
+        pid: on_hand - reserved
+        for pid, on_hand, reserved in Stock.objects.values_list("product_id", "on_hand", "reserved")
+    }
+
+
+def product_price_set(
+    *, product_id: int, price: Decimal, source: str = "manual", reason: str = ""
+) -> None:
+    services.product_price_set(product_id=product_id, price=price, source=source, reason=reason)
+
+
+def price_history_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    return selectors.price_history_frame(product_ids=product_ids)

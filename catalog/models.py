@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brand(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=160, unique=True)
+    lead_time_days = models.PositiveIntegerField(default=7)
+    min_order_qty = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, related_name="products", on_delete=models.SET_NULL
+    )
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, related_name="products", on_delete=models.SET_NULL
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    # list_price is the undiscounted price; price is what the shopper pays now.
+    list_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    cost = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    is_active = models.BooleanField(default=True)
+    is_consumable = models.BooleanField(
+        default=False, help_text="Bought again and again (re-buy candidates)."
+    )
+    image_hue = models.PositiveSmallIntegerField(default=210)
+    popularity = models.FloatField(default=0, help_text="Recent sales signal, refreshed in batch.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["category", "is_active"]),
+            models.Index(fields=["is_active", "price"]),
+            models.Index(fields=["-popularity"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="product_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    @property
+    def is_discounted(self) -> bool:
+        return self.price < self.list_price
+
+
+class Stock(models.Model):
+    product = models.OneToOneField(Product, related_name="stock", on_delete=models.CASCADE)
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    reorder_point = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The database itself refuses an oversell, whatever the application does.
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_le_on_hand"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.on_hand} on hand"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(models.Model):
+    class Reason(models.TextChoices):
+        SALE = "sale"
+        RESTOCK = "restock"
+        RETURN = "return"
+        ADJUSTMENT = "adjustment"
+        CANCELLATION = "cancellation"
+
+    product = models.ForeignKey(Product, related_name="movements", on_delete=models.CASCADE)
+    quantity = models.IntegerField(help_text="Signed change of on-hand units.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["product", "created_at"])]
+
+
+class PriceHistory(models.Model):
+    """Every price a product has had; the EU Omnibus 'was' price is computed from it."""
+
+    product = models.ForeignKey(Product, related_name="price_history", on_delete=models.CASCADE)
+    price = models.DecimalField(**MONEY)
+    changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=40, default="manual")  # manual, pricing, import, demo
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name_plural = "price history"
+        indexes = [models.Index(fields=["product", "changed_at"])]

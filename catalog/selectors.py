@@ -1,0 +1,59 @@
+from collections.abc import Iterable
+
+import pandas as pd
+from django.db.models import QuerySet
+
+from catalog.models import Category, PriceHistory, Product, Stock
+
+
+def product_list_active() -> QuerySet[Product]:
+    return (
+        Product.objects.filter(is_active=True)
+        .select_related("category", "brand", "stock")
+        .order_by("-popularity", "pk")
+    )
+
+
+def product_get_active(*, product_id: int) -> Product:
+    return Product.objects.select_related("category", "brand", "stock").get(
+        pk=product_id, is_active=True
+    )
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("position", "name")
+
+
+def category_descendant_ids(*, category_id: int) -> list[int]:
+    """The category and all categories below it (the tree is shallow; one query)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    result, frontier = [category_id], [category_id]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, [])]
+        result.extend(frontier)
+    return result
+
+
+def stock_qs_locked(product_ids: Iterable[int]) -> QuerySet[Stock]:
+    """Stock rows locked in primary-key order so checkouts sharing SKUs queue, not deadlock."""
+    return (
+        Stock.objects.filter(product_id__in=list(product_ids))
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def price_history_frame(*, product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    qs = PriceHistory.objects.all()
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    rows = qs.order_by("product_id", "changed_at").values_list(
+        "product_id", "price", "changed_at", "source"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["product_id", "price", "changed_at", "source"]
+    )
+    frame["price"] = frame["price"].astype(float)
+    return frame

@@ -1,0 +1,184 @@
+"""Features for the direct multi-horizon model.
+
+A training row is (series i, origin t, horizon h): features use history up to period t
+and known calendar, holiday, price and promotion values at the target period u = t + h;
+the target is y[i, u] divided by the series' recent level (so one model serves slow and
+fast sellers alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecasting.ml.panel import Panel
+
+MAX_TARGET_RATIO = 30.0
+
+
+def _cum(a: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros((a.shape[0], 1)), np.cumsum(a, axis=1)], axis=1)
+
+
+def _at(mat: np.ndarray, i: np.ndarray, k: np.ndarray) -> np.ndarray:
+    out = np.full(i.shape[0], np.nan)
+    ok = (k >= 0) & (k < mat.shape[1])
+    out[ok] = mat[i[ok], k[ok]]
+    return out
+
+
+def _extend(a: np.ndarray | None, n: int, t_len: int, fill: float, carry: bool) -> np.ndarray:
+    """Covariate matrix padded (or cut) to ``t_len`` columns."""
+    if a is None:
+        return np.full((n, t_len), fill)
+    a = np.asarray(a, dtype=float)[:, :t_len]
+    if a.shape[1] == t_len:
+        return a
+    pad_val = a[:, -1:] if carry and a.shape[1] else np.full((n, 1), fill)
+    return np.concatenate([a, np.repeat(pad_val, t_len - a.shape[1], axis=1)], axis=1)
+
+
+class FeatureBuilder:
+    """Precomputed running sums over one panel; :meth:`rows` gathers feature rows."""
+
+    def __init__(
+        self,
+        panel: Panel,
+        y_imputed: np.ndarray,
+        horizon: int,
+        holidays: Sequence[object] | None = None,
+    ) -> None:
+        self.freq = panel.freq
+        self.m = panel.season
+        daily = panel.freq == "D"
+        n, t_len = panel.y.shape
+        self.t_len = t_len
+        total = t_len + horizon + 1
+        y = np.asarray(y_imputed, dtype=float)
+        obs = ~np.isnan(y)
+        yv = np.where(obs, y, 0.0)
+        self.y = y
+        self.c_sum = _cum(yv)
+        self.c_sq = _cum(yv * yv)
+        self.c_cnt = _cum(obs.astype(float))
+        self.c_zero = _cum((obs & (yv == 0)).astype(float))
+        stock = np.zeros_like(obs) if panel.stockout is None else np.asarray(panel.stockout)
+        self.c_stock = _cum(stock[:, :t_len].astype(float))
+        idx = np.where(obs & (yv > 0), np.arange(t_len)[None, :], -(10**6))
+        self.last_sale = np.maximum.accumulate(idx, axis=1)
+        price = _extend(panel.price, n, total, np.nan, carry=True)
+        if panel.price is not None:
+            price = pd.DataFrame(price.T).ffill().bfill().to_numpy().T
+        self.price = price
+        self.c_price = _cum(np.nan_to_num(price[:, :t_len], nan=0.0))
+        self.c_price_cnt = _cum((~np.isnan(price[:, :t_len])).astype(float))
+        self.promo = _extend(panel.promo, n, total, 0.0, carry=False)
+        self.c_promo = _cum(self.promo[:, :t_len])
+        dates = pd.date_range(panel.dates[0], periods=total, freq=panel.dates.freq or panel.freq)
+        self.cal = self._calendar(dates, holidays, daily)
+        self.windows = (7, 14, 28, 56, 112, 364) if daily else (4, 8, 13, 26, 52)
+        self.short_w = 28 if daily else 8
+        self.scale_w = 56 if daily else 13
+        self.n_lags = 7 if daily else 4
+
+    @staticmethod
+    def _calendar(
+        dates: pd.DatetimeIndex, holidays: Sequence[object] | None, daily: bool
+    ) -> dict[str, np.ndarray]:
+        cal: dict[str, np.ndarray] = {
+            "month": dates.month.to_numpy(float),
+            "woy": dates.isocalendar().week.to_numpy(float),
+        }
+        if daily:
+            cal["dow"] = dates.dayofweek.to_numpy(float)
+            cal["dom"] = dates.day.to_numpy(float)
+            cal["doy"] = dates.dayofyear.to_numpy(float)
+        hol = pd.DatetimeIndex(pd.to_datetime(list(holidays or []))).normalize()
+        day_index = pd.date_range(
+            dates[0] - pd.Timedelta(days=30), dates[-1] + pd.Timedelta(days=37)
+        )
+        is_hol = day_index.isin(hol)
+        pos = np.arange(len(day_index))
+        last = np.maximum.accumulate(np.where(is_hol, pos, -(10**6)))
+        nxt = np.minimum.accumulate(np.where(is_hol, pos, 10**6)[::-1])[::-1]
+        first_pos = (dates - day_index[0]).days.to_numpy()
+        if daily:
+            cal["holiday"] = is_hol[first_pos].astype(float)
+            cal["days_to_hol"] = np.clip(nxt[first_pos] - first_pos, 0, 30).astype(float)
+            cal["days_since_hol"] = np.clip(first_pos - last[first_pos], 0, 30).astype(float)
+        else:
+            c = np.concatenate([[0], np.cumsum(is_hol)])
+            cal["holiday"] = (c[first_pos + 7] - c[first_pos]).astype(float)
+            cal["holiday_next"] = (c[first_pos + 14] - c[first_pos + 7]).astype(float)
+            cal["holiday_prev"] = (c[first_pos] - c[np.maximum(first_pos - 7, 0)]).astype(float)
+        return cal
+
+    def _wmean(
+        self, csum: np.ndarray, ccnt: np.ndarray | None, i: np.ndarray, t: np.ndarray, w: int
+    ) -> np.ndarray:
+        """Mean over periods (t - w, t] (only observed ones when ``ccnt`` is given)."""
+        hi = np.clip(t + 1, 0, self.t_len)
+        lo = np.clip(t + 1 - w, 0, self.t_len)
+        total = csum[i, hi] - csum[i, lo]
+        cnt = (ccnt[i, hi] - ccnt[i, lo]) if ccnt is not None else (hi - lo).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, total / cnt, np.nan)
+
+    def scale(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Recent mean demand at origin t (units per period); 1 for a series never sold."""
+        recent = self._wmean(self.c_sum, self.c_cnt, i, t, self.scale_w)
+        overall = self._wmean(self.c_sum, self.c_cnt, i, t, self.t_len + 1)
+        s = np.fmax(recent, 0.25 * overall)
+        return np.where(np.isfinite(s) & (s > 0), s, 1.0)
+
+    def rows(
+        self, i: np.ndarray, t: np.ndarray, h: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Feature matrix, scale per row and feature names for rows (i, t, h)."""
+        i = np.asarray(i, dtype=np.int64)
+        t = np.asarray(t, dtype=np.int64)
+        h = np.asarray(h, dtype=np.int64)
+        u = t + h
+        m = self.m
+        s = self.scale(i, t)
+        cols: dict[str, np.ndarray] = {"h": h.astype(float), "log_scale": np.log1p(s)}
+        for k in range(self.n_lags):
+            cols[f"lag{k}"] = _at(self.y, i, t - k) / s
+        if self.freq == "D":
+            j0 = -(-h // m)
+            vals = np.stack([_at(self.y, i, u - m * (j0 + j)) for j in range(4)])
+            cols["slag1"] = vals[0] / s
+            with np.errstate(invalid="ignore"), np.errstate(all="ignore"):
+                cols["slag_mean4"] = np.nanmean(vals, axis=0) / s
+            cols["year_target"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 14, 28) / s
+            cols["year_origin"] = self._wmean(self.c_sum, self.c_cnt, i, t - 364, 28) / s
+            cols["year_same_day"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 3, 7) / s
+        else:
+            cols["slag1"] = _at(self.y, i, u - 52) / s
+            cols["year_target"] = self._wmean(self.c_sum, self.c_cnt, i, u - 52 + 1, 3) / s
+            cols["year_origin"] = self._wmean(self.c_sum, self.c_cnt, i, t - 52, 8) / s
+        for w in self.windows:
+            cols[f"mean{w}"] = self._wmean(self.c_sum, self.c_cnt, i, t, w) / s
+        mean_short = self._wmean(self.c_sum, self.c_cnt, i, t, self.short_w)
+        sq_short = self._wmean(self.c_sq, self.c_cnt, i, t, self.short_w)
+        cols["std_short"] = np.sqrt(np.maximum(sq_short - mean_short**2, 0.0)) / s
+        cols["zero_share"] = self._wmean(self.c_zero, self.c_cnt, i, t, self.short_w)
+        cols["since_sale"] = np.clip(
+            t - self.last_sale[i, np.clip(t, 0, self.t_len - 1)], 0, 400
+        ).astype(float)
+        cols["n_obs"] = np.minimum(self.c_cnt[i, np.clip(t + 1, 0, self.t_len)], 400.0)
+        cols["stock_share"] = self._wmean(self.c_stock, None, i, t, self.short_w)
+        ref = self._wmean(self.c_price, self.c_price_cnt, i, t, self.short_w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols["price_target"] = self.price[i, u] / ref
+            cols["price_origin"] = self.price[i, np.clip(t, 0, None)] / ref
+            cols["price_level"] = np.log(ref)
+        cols["promo_target"] = self.promo[i, u]
+        cols["promo_origin"] = self.promo[i, np.clip(t, 0, None)]
+        cols["promo_share"] = self._wmean(self.c_promo, None, i, t, self.short_w)
+        for name, arr in self.cal.items():
+            cols[name] = arr[u]
+        names = list(cols)
+        return np.column_stack([cols[c] for c in names]).astype(np.float32), s, names

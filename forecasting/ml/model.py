@@ -1,0 +1,446 @@
+"""Global LightGBM demand forecaster with conformal intervals and per-series fallbacks.
+
+One model for all series, trained on rows (series, origin, horizon) sampled from the
+history ("direct" multi-horizon: no recursion, so errors do not feed on themselves).
+Intervals come from the model's own backtest errors on the last ``horizon`` periods
+(split conformal, per horizon bucket and sales-level bucket). Series that are short or
+intermittent may switch to seasonal naive, ETS or a recent mean when that did clearly
+better in the same backtest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from forecasting.ml.censor import impute_stockouts
+from forecasting.ml.ets import ets_forecast
+from forecasting.ml.features import MAX_TARGET_RATIO, FeatureBuilder
+from forecasting.ml.panel import Panel
+
+METHODS = ("global", "seasonal_naive", "ets", "recent_mean", "short", "zero")
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Forecasts for some series: ``mean`` is ``(n_series, horizon)`` units per period."""
+
+    series_ids: np.ndarray
+    dates: np.ndarray  # (n_series, horizon) datetime64
+    mean: np.ndarray
+    lower: dict[float, np.ndarray] = field(default_factory=dict)
+    upper: dict[float, np.ndarray] = field(default_factory=dict)
+    method: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+
+    @property
+    def levels(self) -> list[float]:
+        return sorted(self.lower)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long rows: series_id, date, step, forecast, lo80, hi80, ..., method."""
+        n, h = self.mean.shape
+        out = pd.DataFrame(
+            {
+                "series_id": np.repeat(self.series_ids, h),
+                "date": self.dates.reshape(-1),
+                "step": np.tile(np.arange(1, h + 1), n),
+                "forecast": self.mean.reshape(-1),
+            }
+        )
+        for level in self.levels:
+            pct = round(level * 100)
+            out[f"lo{pct}"] = self.lower[level].reshape(-1)
+            out[f"hi{pct}"] = self.upper[level].reshape(-1)
+        out["method"] = np.repeat(self.method, h)
+        return out
+
+    @staticmethod
+    def concat(parts: Sequence[ForecastResult]) -> ForecastResult:
+        levels = parts[0].levels
+        return ForecastResult(
+            series_ids=np.concatenate([p.series_ids for p in parts]),
+            dates=np.concatenate([p.dates for p in parts]),
+            mean=np.concatenate([p.mean for p in parts]),
+            lower={lv: np.concatenate([p.lower[lv] for p in parts]) for lv in levels},
+            upper={lv: np.concatenate([p.upper[lv] for p in parts]) for lv in levels},
+            method=np.concatenate([p.method for p in parts]),
+        )
+
+
+def observed_bounds(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First and last observed period index and the number of observed periods per series."""
+    obs = ~np.isnan(y)
+    n_obs = obs.sum(axis=1)
+    first = np.where(n_obs > 0, np.argmax(obs, axis=1), -1)
+    last = np.where(n_obs > 0, y.shape[1] - 1 - np.argmax(obs[:, ::-1], axis=1), -1)
+    return first, last, n_obs
+
+
+def seasonal_naive_from(
+    y: np.ndarray, origins: np.ndarray, horizon: int, season: int
+) -> np.ndarray:
+    """Last observed season repeated; a missing value falls back to the recent mean."""
+    n = y.shape[0]
+    rows = np.arange(n)[:, None]
+    steps = np.arange(1, horizon + 1)[None, :]
+    k = origins[:, None] - season + ((steps - 1) % season) + 1
+    out = np.full((n, horizon), np.nan)
+    ok = k >= 0
+    out[ok] = y[np.broadcast_to(rows, k.shape)[ok], k[ok]]
+    fallback = recent_mean_from(y, origins, horizon, 4 * season if season <= 7 else 8)
+    return np.where(np.isnan(out), fallback, out)
+
+
+def recent_mean_from(y: np.ndarray, origins: np.ndarray, horizon: int, window: int) -> np.ndarray:
+    """Mean of the observed values in the ``window`` periods up to each origin."""
+    csum = np.concatenate([np.zeros((y.shape[0], 1)), np.nancumsum(y, axis=1)], axis=1)
+    ccnt = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(~np.isnan(y), axis=1)], axis=1)
+    rows = np.arange(y.shape[0])
+    hi = np.clip(origins + 1, 0, y.shape[1])
+    lo = np.clip(origins + 1 - window, 0, y.shape[1])
+    cnt = ccnt[rows, hi] - ccnt[rows, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(cnt > 0, (csum[rows, hi] - csum[rows, lo]) / cnt, np.nan)
+    return np.repeat(mean[:, None], horizon, axis=1)
+
+
+class DemandForecaster:
+    """Global LightGBM demand model (scikit-learn conventions: ``fit`` returns ``self``).
+
+    Parameters are stored as given; ``fit(panel)`` learns from a :class:`Panel` and
+    ``predict(panel)`` forecasts ``horizon`` periods after each series' last observed
+    period. ``predict`` on a subset of series equals the same rows of ``predict`` on all
+    series, so work can be sharded across workers (see :mod:`forecasting.ml.shard`).
+    Forecasts are units per period, never negative.
+    """
+
+    def __init__(
+        self,
+        horizon: int = 28,
+        levels: tuple[float, ...] = (0.8, 0.95),
+        holidays: Sequence[object] | None = None,
+        objective: str = "l2",
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 63,
+        min_child_samples: int = 40,
+        max_train_rows: int = 300_000,
+        max_calibration_series: int = 20_000,
+        select: bool = True,
+        selection_margin: float = 0.1,
+        refit: bool = True,
+        random_state: int = 0,
+        n_jobs: int = 2,
+    ) -> None:
+        self.horizon = horizon
+        self.levels = levels
+        self.holidays = holidays
+        self.objective = objective
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.max_train_rows = max_train_rows
+        self.max_calibration_series = max_calibration_series
+        self.select = select
+        self.selection_margin = selection_margin
+        self.refit = refit
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ----------------------------------------------------------------- training
+    def _sample_rows(
+        self,
+        y: np.ndarray,
+        stockout: np.ndarray | None,
+        first: np.ndarray,
+        cut: np.ndarray,
+        seed: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Random (i, t, h) with an observed, uncensored target at t + h <= cut[i]."""
+        rng = np.random.default_rng(seed)
+        hmax = self.horizon
+        span = np.maximum(cut - first, 0)
+        weights = span.astype(float)
+        if weights.sum() == 0:
+            empty = np.array([], dtype=np.int64)
+            return empty, empty, empty
+        possible = int(weights.sum()) * hmax
+        n_draw = int(min(self.max_train_rows, possible) * 1.3) + 1
+        i = rng.choice(len(first), size=n_draw, p=weights / weights.sum())
+        h = rng.integers(1, hmax + 1, size=n_draw)
+        lo = first[i]
+        hi = cut[i] - h  # origin t must leave room for the target
+        t = lo + np.floor(rng.random(n_draw) * (hi - lo + 1)).astype(np.int64)
+        ok = hi >= lo
+        i, t, h = i[ok], t[ok], h[ok]
+        target = y[i, t + h]
+        ok = ~np.isnan(target)
+        if stockout is not None:
+            ok &= ~stockout[i, t + h]
+        i, t, h = i[ok], t[ok], h[ok]
+        keep = min(self.max_train_rows, len(i))
+        return i[:keep], t[:keep], h[:keep]
+
+    def _booster(
+        self, fb: FeatureBuilder, y: np.ndarray, rows: tuple[np.ndarray, ...], seed: int
+    ) -> lgb.Booster | None:
+        i, t, h = rows
+        if len(i) < 20:
+            return None
+        x, s, names = fb.rows(i, t, h)
+        target = np.minimum(y[i, t + h] / s, MAX_TARGET_RATIO)
+        params = {
+            "objective": self.objective,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": int(min(self.min_child_samples, max(5, len(i) // 200))),
+            "feature_fraction": 0.8,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "lambda_l2": 1.0,
+            "num_threads": self.n_jobs,
+            "seed": seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbose": -1,
+        }
+        data = lgb.Dataset(x, label=target, feature_name=names, free_raw_data=True)
+        self.feature_names_ = names
+        return lgb.train(params, data, num_boost_round=self.n_estimators)
+
+    def fit(self, panel: Panel) -> DemandForecaster:
+        y_imp = impute_stockouts(panel.y, panel.stockout, panel.season)
+        fb = FeatureBuilder(panel, y_imp, self.horizon, self.holidays)
+        first, last, _ = observed_bounds(panel.y)
+        self.freq_ = panel.freq
+        self.season_ = panel.season
+        self.feature_names_: list[str] = []
+        bt_cut = last - self.horizon
+        rows = self._sample_rows(panel.y, panel.stockout, first, bt_cut, self.random_state)
+        self.booster_bt_ = self._booster(fb, panel.y, rows, self.random_state)
+        self.n_train_rows_ = int(len(rows[0]))
+        self._calibrate(panel, fb, first, bt_cut)
+        if self.refit or self.booster_bt_ is None:
+            rows = self._sample_rows(panel.y, panel.stockout, first, last, self.random_state + 1)
+            self.booster_ = self._booster(fb, panel.y, rows, self.random_state + 1)
+            self.n_train_rows_ = int(len(rows[0]))
+        else:
+            self.booster_ = self.booster_bt_
+        return self
+
+    def _global(
+        self, booster: lgb.Booster | None, fb: FeatureBuilder, origins: np.ndarray
+    ) -> np.ndarray:
+        n = len(origins)
+        i = np.repeat(np.arange(n), self.horizon)
+        t = np.repeat(origins, self.horizon)
+        h = np.tile(np.arange(1, self.horizon + 1), n)
+        x, s, _ = fb.rows(i, t, h)
+        if booster is None:
+            pred = np.ones(len(i))  # too little history to train: recent level
+        else:
+            pred = booster.predict(x, num_threads=self.n_jobs)
+        return np.clip(pred * s, 0.0, None).reshape(n, self.horizon)
+
+    def _calibrate(
+        self, panel: Panel, fb: FeatureBuilder, first: np.ndarray, bt_cut: np.ndarray
+    ) -> None:
+        """Split-conformal quantiles of scaled backtest errors per (level bin, horizon bin)."""
+        ok = np.flatnonzero(bt_cut > first)
+        rng = np.random.default_rng(self.random_state)
+        if len(ok) > self.max_calibration_series:
+            ok = np.sort(rng.choice(ok, self.max_calibration_series, replace=False))
+        self.level_edges_ = np.array([])
+        self.conformal_: dict[tuple[int, int], dict[float, tuple[float, float]]] = {}
+        self.conformal_pooled_: dict[float, tuple[float, float]] = {
+            lv: (-1.0, 1.0) for lv in self.levels
+        }
+        if len(ok) == 0 or self.booster_bt_ is None:
+            return
+        n_h = self.horizon
+        i = np.repeat(ok, n_h)
+        t = np.repeat(bt_cut[ok], n_h)
+        h = np.tile(np.arange(1, n_h + 1), len(ok))
+        x, s, _ = fb.rows(i, t, h)
+        pred = np.clip(self.booster_bt_.predict(x, num_threads=self.n_jobs) * s, 0.0, None)
+        actual = panel.y[i, t + h]
+        valid = ~np.isnan(actual)
+        if panel.stockout is not None:
+            valid &= ~panel.stockout[i, t + h]
+        resid = ((actual - pred) / s)[valid]
+        log_s = np.log(s[valid])
+        hb = self._h_bin(h[valid])
+        self.level_edges_ = (
+            np.quantile(log_s, [0.25, 0.5, 0.75]) if len(log_s) >= 200 else np.array([])
+        )
+        lb = np.searchsorted(self.level_edges_, log_s)
+        for lv in self.levels:
+            a = (1 - lv) / 2
+            if len(resid) >= 10:
+                self.conformal_pooled_[lv] = self._q(resid, a)
+        for key in {(int(x_), int(y_)) for x_, y_ in zip(lb, hb, strict=True)}:
+            sel = (lb == key[0]) & (hb == key[1])
+            if sel.sum() >= 100:
+                self.conformal_[key] = {lv: self._q(resid[sel], (1 - lv) / 2) for lv in self.levels}
+        self.calibration_points_ = int(len(resid))
+
+    @staticmethod
+    def _q(resid: np.ndarray, a: float) -> tuple[float, float]:
+        n = len(resid)
+        # finite-sample split-conformal correction
+        lo_q = max(0.0, np.floor(a * (n + 1)) / n - 1e-9)
+        hi_q = min(1.0, np.ceil((1 - a) * (n + 1)) / n)
+        return float(np.quantile(resid, lo_q)), float(np.quantile(resid, hi_q))
+
+    def _h_bin(self, h: np.ndarray) -> np.ndarray:
+        return np.minimum((h - 1) * 4 // self.horizon, 3)
+
+    # --------------------------------------------------------------- prediction
+    def predict(self, panel: Panel) -> ForecastResult:
+        """Forecasts for every series of ``panel`` (one shard or all)."""
+        n, n_h, m = panel.n_series, self.horizon, panel.season
+        y_imp = impute_stockouts(panel.y, panel.stockout, m)
+        fb = FeatureBuilder(panel, y_imp, n_h, self.holidays)
+        first, last, n_obs = observed_bounds(panel.y)
+        has = n_obs > 0
+        origin = np.where(has, last, 0)
+        mean = np.zeros((n, n_h))
+        method = np.full(n, "global", dtype=object)
+        if has.any():
+            mean[has] = self._global(self.booster_, _take_fb(fb, has), origin[has])
+        y_hist = y_imp
+        positive = np.nansum(np.where(np.isnan(y_hist), 0, y_hist), axis=1) > 0
+        short = has & (n_obs < min(m, 8) + 1)
+        method[short] = "short"
+        mean[short] = recent_mean_from(y_hist[short], origin[short], n_h, 4 * m)
+        if self.select:
+            self._select(panel, fb, y_hist, first, origin, n_obs, mean, method)
+        zero = ~positive
+        method[zero] = "zero"
+        mean[zero] = 0.0
+        scale = fb.scale(np.arange(n), origin)
+        lower, upper = self._intervals(mean, scale)
+        for lv in self.levels:
+            lower[lv][zero] = 0.0
+            upper[lv][zero] = 0.0
+        dates = (
+            np.stack([panel.future_dates(int(o), n_h).to_numpy() for o in origin])
+            if n
+            else np.zeros((0, n_h), dtype="datetime64[ns]")
+        )
+        return ForecastResult(panel.series_ids, dates, mean, lower, upper, method)
+
+    def _select(
+        self,
+        panel: Panel,
+        fb: FeatureBuilder,
+        y_hist: np.ndarray,
+        first: np.ndarray,
+        origin: np.ndarray,
+        n_obs: np.ndarray,
+        mean: np.ndarray,
+        method: np.ndarray,
+    ) -> None:
+        """Per-series backtest on the last ``horizon`` periods: switch a short or
+        intermittent series away from the global model when another method's MAE was at
+        least ``selection_margin`` lower."""
+        n_h, m = self.horizon, panel.season
+        bt = origin - n_h
+        zero_share = np.nanmean(np.where(np.isnan(panel.y), np.nan, panel.y == 0), axis=1)
+        cand = (
+            (method == "global")
+            & (bt > first)
+            & ((n_obs < 2 * m + 2 * n_h + 1) | (zero_share > 0.3))
+        )
+        if self.booster_bt_ is None:
+            cand = (method == "global") & (bt > first)
+        idx = np.flatnonzero(cand)
+        if len(idx) == 0:
+            return
+        sub = _take_fb(fb, cand)
+        y_sub = y_hist[idx]
+        steps = bt[idx, None] + np.arange(1, n_h + 1)[None, :]
+        actual = panel.y[idx[:, None], steps]
+        if panel.stockout is not None:
+            actual = np.where(panel.stockout[idx[:, None], steps], np.nan, actual)
+        short_w = 4 * m if m <= 7 else 8
+        backtests = {
+            "global": self._global(self.booster_bt_, sub, bt[idx])
+            if self.booster_bt_ is not None
+            else None,
+            "seasonal_naive": seasonal_naive_from(y_sub, bt[idx], n_h, m),
+            "ets": ets_forecast(y_sub, bt[idx], n_h, m),
+            "recent_mean": recent_mean_from(y_sub, bt[idx], n_h, short_w),
+        }
+        with np.errstate(invalid="ignore"):
+            maes = {
+                k: np.nanmean(np.abs(actual - np.nan_to_num(v)), axis=1)
+                for k, v in backtests.items()
+                if v is not None
+            }
+        base = maes.get("global", np.full(len(idx), np.inf))
+        best_name = np.full(len(idx), "global", dtype=object)
+        best_mae = base * (1 - self.selection_margin)
+        for k in ("seasonal_naive", "ets", "recent_mean"):
+            better = maes[k] < best_mae
+            best_name[better] = k
+            best_mae = np.where(better, maes[k], best_mae)
+        finals = {
+            "seasonal_naive": lambda: seasonal_naive_from(y_sub, origin[idx], n_h, m),
+            "ets": lambda: ets_forecast(y_sub, origin[idx], n_h, m),
+            "recent_mean": lambda: recent_mean_from(y_sub, origin[idx], n_h, short_w),
+        }
+        for k, make in finals.items():
+            rows = best_name == k
+            if rows.any():
+                mean[idx[rows]] = np.nan_to_num(make()[rows])
+                method[idx[rows]] = k
+
+    def _intervals(
+        self, mean: np.ndarray, scale: np.ndarray
+    ) -> tuple[dict[float, np.ndarray], dict[float, np.ndarray]]:
+        n, n_h = mean.shape
+        lb = np.searchsorted(self.level_edges_, np.log(scale))
+        hb = self._h_bin(np.arange(1, n_h + 1))
+        lower: dict[float, np.ndarray] = {}
+        upper: dict[float, np.ndarray] = {}
+        for lv in self.levels:
+            qlo = np.empty((n, n_h))
+            qhi = np.empty((n, n_h))
+            for a in range(len(self.level_edges_) + 1):
+                for b in range(4):
+                    lo_v, hi_v = self.conformal_.get((a, b), {}).get(lv, self.conformal_pooled_[lv])
+                    cell = (lb == a)[:, None] & (hb == b)[None, :]
+                    qlo[cell] = lo_v
+                    qhi[cell] = hi_v
+            s = scale[:, None]
+            lower[lv] = np.clip(np.minimum(mean + qlo * s, mean), 0.0, None)
+            upper[lv] = np.maximum(mean + qhi * s, mean)
+        return lower, upper
+
+
+def _take_fb(fb: FeatureBuilder, mask: np.ndarray) -> FeatureBuilder:
+    """A FeatureBuilder view restricted to some series (rows of every per-series array)."""
+    sub = object.__new__(FeatureBuilder)
+    sub.__dict__.update(fb.__dict__)
+    for name in (
+        "y",
+        "c_sum",
+        "c_sq",
+        "c_cnt",
+        "c_zero",
+        "c_stock",
+        "last_sale",
+        "price",
+        "c_price",
+        "c_price_cnt",
+        "promo",
+        "c_promo",
+    ):
+        setattr(sub, name, getattr(fb, name)[mask])
+    return sub

@@ -1,0 +1,249 @@
+"""Model registry writes: register, activate (only if better), roll back, training runs."""
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import joblib
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from mlops.models import Alert, ModelVersion, TrainingRun
+from storefront.api_errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+def active_cache_key(capability: str) -> str:
+    return f"mlops:active:{capability}"
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    activated: bool
+    reason: str
+
+
+def _serialize(artifact: Any) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(artifact, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def model_version_register(
+    *,
+    capability: str,
+    artifact: Any,
+    params: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+    primary_metric: str = "",
+    higher_is_better: bool = True,
+    train_window: tuple[datetime | None, datetime | None] = (None, None),
+    data_fingerprint: str = "",
+    note: str = "",
+) -> ModelVersion:
+    """Store a trained artifact (joblib, through Django storage) as a new candidate version."""
+    payload = _serialize(artifact)
+    digest = hashlib.sha256(payload).hexdigest()
+    for _attempt in range(5):  # two trainers finishing together race for the next number
+        try:
+            with transaction.atomic():
+                last = ModelVersion.objects.filter(capability=capability).aggregate(
+                    m=Max("version")
+                )["m"]
+                number = (last or 0) + 1
+                version = ModelVersion(
+                    capability=capability,
+                    version=number,
+                    sha256=digest,
+                    size_bytes=len(payload),
+                    params=params or {},
+                    metrics=metrics or {},
+                    primary_metric=primary_metric,
+                    higher_is_better=higher_is_better,
+                    train_window_start=train_window[0],
+                    train_window_end=train_window[1],
+                    data_fingerprint=data_fingerprint,
+                    note=note,
+                )
+                version.artifact.save(
+                    f"{capability}-v{number}-{digest[:12]}.joblib", ContentFile(payload), save=False
+                )
+                version.save()
+                return version
+        except IntegrityError:
+            continue
+    raise ServiceError(f"could not allocate a version number for {capability}")
+
+
+def _publish_active(capability: str, version_id: int) -> None:
+    # Forget now (this transaction reads the DB), publish for other processes once committed.
+    cache.delete(active_cache_key(capability))
+    transaction.on_commit(lambda: cache.set(active_cache_key(capability), version_id, None))
+
+
+def _is_better(candidate: ModelVersion, active: ModelVersion) -> bool:
+    new, old = candidate.primary_value, active.primary_value
+    if new is None:
+        return False
+    if old is None:
+        return True
+    return new >= old if candidate.higher_is_better else new <= old
+
+
+@transaction.atomic
+def model_version_activate(
+    *, version_id: int, force: bool = False, user_id: int | None = None
+) -> ActivationResult:
+    """Promote a version if it beats the active one on its primary metric (or ``force``)."""
+    candidate = ModelVersion.objects.select_for_update().get(pk=version_id)
+    active = (
+        ModelVersion.objects.select_for_update()
+        .filter(capability=candidate.capability, status=ModelVersion.Status.ACTIVE)
+        .first()
+    )
+    if active is not None and active.pk == candidate.pk:
+        return ActivationResult(False, "already active")
+    if active is not None and not force and not _is_better(candidate, active):
+        return ActivationResult(
+            False,
+            f"{candidate.primary_metric}={candidate.primary_value} does not beat "
+            f"active v{active.version} ({active.primary_value})",
+        )
+    if active is not None:
+        active.status = ModelVersion.Status.RETIRED
+        active.save(update_fields=["status"])
+    candidate.status = ModelVersion.Status.ACTIVE
+    candidate.activated_at = timezone.now()
+    candidate.activated_by_id = user_id
+    candidate.previous = active
+    candidate.save(update_fields=["status", "activated_at", "activated_by", "previous"])
+    _publish_active(candidate.capability, candidate.pk)
+    return ActivationResult(True, "activated" if active is None or not force else "forced")
+
+
+@transaction.atomic
+def model_version_rollback(*, capability: str, user_id: int | None = None) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    active = (
+        ModelVersion.objects.select_for_update()
+        .filter(capability=capability, status=ModelVersion.Status.ACTIVE)
+        .first()
+    )
+    if active is None:
+        raise ServiceError(f"{capability} has no active version to roll back")
+    previous = active.previous
+    if previous is None:
+        previous = (
+            ModelVersion.objects.filter(capability=capability, version__lt=active.version)
+            .exclude(status=ModelVersion.Status.ACTIVE)
+            .order_by("-version")
+            .first()
+        )
+    if previous is None:
+        raise ServiceError(f"{capability} v{active.version} has no earlier version")
+    active.status = ModelVersion.Status.RETIRED
+    active.save(update_fields=["status"])
+    previous.status = ModelVersion.Status.ACTIVE
+    previous.activated_at = timezone.now()
+    previous.activated_by_id = user_id
+    previous.save(update_fields=["status", "activated_at", "activated_by"])
+    _publish_active(capability, previous.pk)
+    return previous
+
+
+def alert_raise(*, capability: str, message: str, level: str = Alert.Level.WARNING) -> Alert:
+    """Record an alert once: an identical unresolved alert is not repeated."""
+    existing = Alert.objects.filter(
+        capability=capability, message=message, resolved_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    return Alert.objects.create(capability=capability, message=message, level=level)
+
+
+def training_run_start(*, capability: str, triggered_by_id: int | None = None) -> TrainingRun:
+    return TrainingRun.objects.create(
+        capability=capability,
+        status=TrainingRun.Status.RUNNING,
+        started_at=timezone.now(),
+        triggered_by_id=triggered_by_id,
+    )
+
+
+def training_run_progress(*, run_id: int, progress: int, message: str = "") -> None:
+    TrainingRun.objects.filter(pk=run_id).update(progress=min(max(progress, 0), 100), message=message)
+
+
+def training_run_finish(
+    *,
+    run_id: int,
+    status: str,
+    summary: dict[str, Any] | None = None,
+    message: str = "",
+    model_version_id: int | None = None,
+) -> None:
+    TrainingRun.objects.filter(pk=run_id).update(
+        status=status,
+        progress=100,
+        summary=summary or {},
+        message=message[:2000],
+        model_version_id=model_version_id,
+        finished_at=timezone.now(),
+    )
+
+
+def capability_train(
+    *, capability: str, force: bool = False, run_id: int | None = None,
+    triggered_by_id: int | None = None,
+) -> TrainingRun:
+    """Run one capability's ``facade.train`` under a TrainingRun record (admin, beat, demo)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    if capability not in settings.ML_CAPABILITIES:
+        raise ServiceError(f"unknown capability {capability!r}", field="capability")
+    if run_id is None:
+        run = training_run_start(capability=capability, triggered_by_id=triggered_by_id)
+    else:
+        TrainingRun.objects.filter(pk=run_id).update(
+            status=TrainingRun.Status.RUNNING, started_at=timezone.now()
+        )
+        run = TrainingRun.objects.get(pk=run_id)
+    try:
+        facade = import_module(f"{capability}.facade")
+        train = getattr(facade, "train", None)
+        if train is None:
+            training_run_finish(
+                run_id=run.pk, status=TrainingRun.Status.SKIPPED, message="no trainer yet"
+            )
+        else:
+            from mlops.facade import jsonable
+
+            summary = jsonable(train(force=force) or {})
+            status = (
+                TrainingRun.Status.SKIPPED if "skipped" in summary else TrainingRun.Status.SUCCEEDED
+            )
+            latest = (
+                ModelVersion.objects.filter(capability=capability, created_at__gte=run.started_at)
+                .order_by("-version")
+                .first()
+            )
+            training_run_finish(
+                run_id=run.pk, status=status, summary=summary,
+                message=str(summary.get("skipped", "")),
+                model_version_id=latest.pk if latest else None,
+            )
+    except Exception as exc:
+        logger.exception("training %s failed", capability)
+        training_run_finish(run_id=run.pk, status=TrainingRun.Status.FAILED, message=repr(exc))
+        alert_raise(capability=capability, message=f"Training failed: {exc!r}"[:500], level="error")
+    run.refresh_from_db()
+    return run

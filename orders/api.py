@@ -1,0 +1,239 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.services import customer_for_user
+from orders import selectors, services
+from orders.models import Cart, Order, OrderLine
+from storefront.api_errors import ServiceError
+
+CART_TOKEN_HEADER = "X-Cart-Token"
+
+
+def session_id_for(request: Request) -> str:
+    session = request.session
+    if not session.session_key:
+        session.save()
+    return session.session_key or ""
+
+
+def cart_for_request(request: Request, *, create: bool = True) -> Cart:
+    """The shopper's cart: by customer when logged in, else by session or X-Cart-Token."""
+    token = request.headers.get(CART_TOKEN_HEADER)
+    customer = customer_for_user(user=request.user)
+    if token and customer is None:
+        cart = Cart.objects.filter(token=token, status=Cart.Status.OPEN).first()
+        if cart is None or cart.customer_id is not None:
+            raise ServiceError("unknown or closed cart token", field="cart", status=404,
+                               code="not_found")
+        return cart
+    return services.cart_get_or_create(
+        customer_id=customer.pk if customer else None, session_id=session_id_for(request)
+    )
+
+
+class CartLineOutputSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    unit_price = serializers.DecimalField(source="product.price", max_digits=12, decimal_places=2)
+    quantity = serializers.IntegerField()
+    line_total = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField()
+
+    def get_line_total(self, line: Any) -> str:
+        return f"{line.product.price * line.quantity:.2f}"
+
+    def get_available(self, line: Any) -> int:
+        stock = getattr(line.product, "stock", None)
+        return max(stock.available, 0) if stock else 0
+
+
+class CartOutputSerializer(serializers.Serializer):
+    token = serializers.UUIDField()
+    lines = CartLineOutputSerializer(many=True)
+    item_count = serializers.SerializerMethodField()
+    subtotal = serializers.SerializerMethodField()
+
+    def get_item_count(self, cart: Cart) -> int:
+        return sum(line.quantity for line in cart.lines.all())
+
+    def get_subtotal(self, cart: Cart) -> str:
+        return f"{sum(line.product.price * line.quantity for line in cart.lines.all()):.2f}"
+
+
+def _cart_response(cart: Cart, status_code: int = 200) -> Response:
+    return Response(
+        CartOutputSerializer(selectors.cart_with_lines(cart_id=cart.pk)).data, status=status_code
+    )
+
+
+class CartDetailApi(APIView):
+    @extend_schema(responses=CartOutputSerializer, summary="The shopper's current cart")
+    def get(self, request: Request) -> Response:
+        return _cart_response(cart_for_request(request))
+
+
+class CartLineAddApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField(min_value=1)
+        quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
+
+    @extend_schema(request=InputSerializer, responses={201: CartOutputSerializer},
+                   summary="Add a product to the cart")
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = cart_for_request(request)
+        services.cart_line_set(cart=cart, add=True, **data.validated_data)
+        return _cart_response(cart, status.HTTP_201_CREATED)
+
+
+class CartLineUpdateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=0, max_value=99)
+
+    @extend_schema(request=InputSerializer, responses=CartOutputSerializer,
+                   summary="Change a line's quantity (0 removes it)")
+    def patch(self, request: Request, product_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = cart_for_request(request)
+        services.cart_line_set(cart=cart, product_id=product_id, **data.validated_data)
+        return _cart_response(cart)
+
+    @extend_schema(responses=CartOutputSerializer, summary="Remove a line")
+    def delete(self, request: Request, product_id: int) -> Response:
+        cart = cart_for_request(request)
+        services.cart_line_set(cart=cart, product_id=product_id, quantity=0)
+        return _cart_response(cart)
+
+
+class AddressSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=120)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.RegexField(r"^[A-Z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. GB")
+
+
+class OrderLineOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["product_id", "sku", "name", "unit_price", "quantity", "line_total"]
+
+
+SHOPPER_OUTCOME = {
+    Order.Status.PAID: "confirmed",
+    Order.Status.FULFILLED: "confirmed",
+    Order.Status.ON_HOLD: "under_review",
+    Order.Status.CANCELLED: "declined",
+    Order.Status.REFUNDED: "refunded",
+    Order.Status.PENDING: "processing",
+}
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    lines = OrderLineOutputSerializer(many=True)
+    outcome = serializers.SerializerMethodField(
+        help_text="confirmed | under_review | declined | refunded | processing"
+    )
+
+    class Meta:
+        model = Order
+        fields = ["number", "status", "outcome", "currency", "subtotal", "shipping", "total",
+                  "placed_at", "lines", "shipping_address"]
+
+    def get_outcome(self, order: Order) -> str:
+        return SHOPPER_OUTCOME.get(order.status, order.status)
+
+
+class CheckoutApi(APIView):
+    throttle_scope = "checkout"
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        shipping_address = AddressSerializer()
+        billing_address = AddressSerializer(required=False)
+        card_number = serializers.CharField(max_length=23, help_text="Simulated gateway; "
+                                            "4242 4242 4242 4242 succeeds, 4000000000000002 is declined")
+        card_expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", default="12/30")
+        card_cvc = serializers.RegexField(r"^\d{3,4}$", default="123")
+        device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     required=True, description="Same key returns the same order")],
+        responses={201: OrderOutputSerializer, 400: OpenApiResponse(description="Invalid input"),
+                   409: OpenApiResponse(description="Sold out or cart already checked out")},
+        summary="Place an order from the current cart",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        key = request.headers.get("Idempotency-Key", "")
+        customer = customer_for_user(user=request.user)
+        previous = selectors.order_for_idempotency_key(
+            key=key, customer_id=customer.pk if customer else None,
+            session_id=session_id_for(request), cart_token=request.headers.get(CART_TOKEN_HEADER),
+        )
+        if previous is not None:  # a retried request: same answer, no second order
+            order = Order.objects.prefetch_related("lines").get(pk=previous.pk)
+            return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+        cart = cart_for_request(request)
+        order = services.order_place(
+            cart_id=cart.pk,
+            idempotency_key=key,
+            email=values["email"],
+            shipping_address=values["shipping_address"],
+            billing_address=values.get("billing_address"),
+            card=services.CardInput(values["card_number"], values["card_expiry"], values["card_cvc"]),
+            context=services.PaymentContext(
+                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_country=request.headers.get("X-Country", "")[:2].upper(),
+                device_id=values.get("device_id", ""),
+                session_id=session_id_for(request),
+            ),
+        )
+        order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+        if order.customer_id is None:
+            # Guests may look at their order later in this session only.
+            request.session.setdefault("guest_orders", [])
+            if order.number not in request.session["guest_orders"]:
+                request.session["guest_orders"] = [*request.session["guest_orders"], order.number]
+        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderListApi(generics.ListAPIView):
+    """The logged-in customer's orders, newest first."""
+
+    serializer_class = OrderOutputSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet[Order]:
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        customer = customer_for_user(user=self.request.user)
+        assert customer is not None  # IsAuthenticated
+        return selectors.order_list_for_customer(customer_id=customer.pk)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses=OrderOutputSerializer)
+    def get(self, request: Request, number: str) -> Response:
+        customer = customer_for_user(user=request.user)
+        if customer is not None:
+            order = selectors.order_get_for_customer(customer_id=customer.pk, number=number)
+        elif number in request.session.get("guest_orders", []):
+            order = Order.objects.prefetch_related("lines").get(number=number, customer__isnull=True)
+        else:
+            raise Order.DoesNotExist
+        return Response(OrderOutputSerializer(order).data)

@@ -1,0 +1,62 @@
+"""Orders as other apps see them (fraud review, ML training, support facts)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from orders import selectors, services
+from orders.models import Order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInfo:
+    id: int
+    number: str
+    customer_id: int | None
+    status: str
+    total: Decimal
+    currency: str
+    placed_at: datetime
+    item_count: int
+    refunded: Decimal
+    has_chargeback: bool
+
+
+def order_get(order_id: int) -> OrderInfo:
+    order = Order.objects.prefetch_related("lines", "refunds", "chargebacks").get(pk=order_id)
+    return _info(order)
+
+
+def order_get_by_number(number: str) -> OrderInfo | None:
+    order = Order.objects.prefetch_related("lines", "refunds", "chargebacks").filter(
+        number=number
+    ).first()
+    return _info(order) if order else None
+
+
+def _info(order: Order) -> OrderInfo:
+    return OrderInfo(
+        id=order.pk, number=order.number, customer_id=order.customer_id, status=order.status,
+        total=order.total, currency=order.currency, placed_at=order.placed_at,
+        item_count=sum(line.quantity for line in order.lines.all()),
+        refunded=sum((r.amount for r in order.refunds.all()), Decimal("0")),
+        has_chargeback=bool(order.chargebacks.all()),
+    )
+
+
+def order_lines_frame(since: datetime | None = None) -> pd.DataFrame:
+    return selectors.order_lines_frame(since=since)
+
+
+def order_hold_for_review(order_id: int, note: str = "held for review") -> None:
+    services.order_hold_for_review(order_id=order_id, note=note)
+
+
+def order_approve(order_id: int, note: str = "approved after review") -> None:
+    services.order_approve(order_id=order_id, note=note)
+
+
+def order_cancel(order_id: int, note: str = "cancelled") -> None:
+    services.order_cancel(order_id=order_id, note=note)

@@ -1,0 +1,165 @@
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Cart(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        MERGED = "merged"
+        ORDERED = "ordered"
+        ABANDONED = "abandoned"
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, related_name="carts", on_delete=models.CASCADE
+    )
+    session_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Cart {self.token}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cartline_unique_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cartline_quantity_positive"),
+        ]
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PAID = "paid"
+        ON_HOLD = "on_hold", "On hold (fraud review)"
+        CANCELLED = "cancelled"
+        FULFILLED = "fulfilled"
+        REFUNDED = "refunded"
+
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+    )
+    cart = models.ForeignKey(
+        Cart, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+    )
+    idempotency_key = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    email = models.EmailField()
+    currency = models.CharField(max_length=3, default="GBP")
+    subtotal = models.DecimalField(**MONEY)
+    shipping = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY)
+    shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(default=dict)
+    placed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            # A retried checkout with the same key finds this order instead of making another.
+            models.UniqueConstraint(
+                fields=["cart", "idempotency_key"], name="order_unique_cart_idempotency_key"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [models.Index(fields=["customer", "placed_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    # Snapshots: the order keeps what was sold even if the product changes later.
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(**MONEY)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["product", "order"])]
+
+
+class Payment(models.Model):
+    """Simulated gateway result, carrying what fraud scoring needs (no raw card number)."""
+
+    class Status(models.TextChoices):
+        AUTHORIZED = "authorized"
+        CAPTURED = "captured"
+        DECLINED = "declined"
+        REFUNDED = "refunded"
+        VOIDED = "voided"
+
+    order = models.ForeignKey(Order, related_name="payments", on_delete=models.CASCADE)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    card_fingerprint = models.CharField(max_length=64, db_index=True)
+    card_last4 = models.CharField(max_length=4)
+    card_brand = models.CharField(max_length=20)
+    bin_country = models.CharField(max_length=2)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_country = models.CharField(max_length=2, blank=True)
+    device_id = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, related_name="refunds", on_delete=models.CASCADE)
+    payment = models.ForeignKey(
+        Payment, null=True, related_name="refunds", on_delete=models.SET_NULL
+    )
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Chargeback(models.Model):
+    """A disputed payment reported by the card network, usually days or weeks later."""
+
+    order = models.ForeignKey(Order, related_name="chargebacks", on_delete=models.CASCADE)
+    payment = models.ForeignKey(
+        Payment, null=True, related_name="chargebacks", on_delete=models.SET_NULL
+    )
+    amount = models.DecimalField(**MONEY)
+    reason_code = models.CharField(max_length=20, default="fraud")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class OrderStatusHistory(models.Model):
+    order = models.ForeignKey(Order, related_name="history", on_delete=models.CASCADE)
+    status = models.CharField(max_length=12, choices=Order.Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "order status history"

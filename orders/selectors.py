@@ -1,0 +1,66 @@
+from datetime import datetime
+
+import pandas as pd
+from django.db.models import Prefetch, QuerySet
+
+from orders.models import Cart, CartLine, Order, OrderLine
+
+
+def cart_with_lines(*, cart_id: int) -> Cart:
+    return Cart.objects.prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=CartLine.objects.select_related("product", "product__stock").order_by(
+                "added_at", "pk"
+            ),
+        )
+    ).get(pk=cart_id)
+
+
+def order_list_for_customer(*, customer_id: int) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(customer_id=customer_id)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .order_by("-placed_at", "-pk")
+    )
+
+
+def order_get_for_customer(*, customer_id: int, number: str) -> Order:
+    """Raises Order.DoesNotExist for another customer's order (a 404, not a 403)."""
+    return (
+        Order.objects.prefetch_related("lines", "history")
+        .get(customer_id=customer_id, number=number)
+    )
+
+
+def order_lines_frame(*, since: datetime | None = None) -> pd.DataFrame:
+    """Sold order lines for training: ids, quantities, prices, times; no personal data."""
+    qs = OrderLine.objects.exclude(order__status=Order.Status.CANCELLED)
+    if since is not None:
+        qs = qs.filter(order__placed_at__gte=since)
+    columns = ["order_id", "order__customer_id", "product_id", "quantity", "unit_price",
+               "order__placed_at", "order__status"]
+    rows = qs.order_by("order__placed_at", "pk").values_list(*columns)
+    frame = pd.DataFrame.from_records(
+        list(rows),
+        columns=["order_id", "customer_id", "product_id", "quantity", "unit_price", "placed_at",
+                 "status"],
+    )
+    frame["unit_price"] = frame["unit_price"].astype(float)
+    return frame
+
+
+def order_for_idempotency_key(
+    *, key: str, customer_id: int | None, session_id: str, cart_token: str | None = None
+) -> Order | None:
+    """An order this shopper already placed with this key (a retried checkout request)."""
+    if not key:
+        return None
+    qs = Order.objects.filter(idempotency_key=key)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    elif cart_token:
+        qs = qs.filter(cart__token=cart_token, customer__isnull=True)
+    else:
+        qs = qs.filter(cart__session_id=session_id, customer__isnull=True)
+    return qs.order_by("-pk").first()

@@ -1,0 +1,420 @@
+"""Carts, checkout and order actions: every write of the orders domain goes through here."""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Product, Stock, StockMovement
+from catalog.money import q2
+from catalog.selectors import stock_qs_locked
+from customers.services import event_record_on_commit
+from orders.models import (
+    Cart,
+    CartLine,
+    Chargeback,
+    Order,
+    OrderLine,
+    OrderStatusHistory,
+    Payment,
+    Refund,
+)
+from storefront.api_errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+FREE_SHIPPING_FROM = Decimal("50.00")
+SHIPPING_FEE = Decimal("4.95")
+
+
+# --- carts -----------------------------------------------------------------------------------
+
+
+def cart_get_or_create(*, customer_id: int | None, session_id: str) -> Cart:
+    """The shopper's open cart: by customer when logged in, else by session."""
+    qs = Cart.objects.filter(status=Cart.Status.OPEN)
+    cart = (
+        qs.filter(customer_id=customer_id).first()
+        if customer_id
+        else qs.filter(session_id=session_id, customer__isnull=True).first()
+    )
+    if cart is None:
+        cart = Cart.objects.create(customer_id=customer_id, session_id=session_id)
+    return cart
+
+
+def _available(product_id: int) -> int:
+    stock = Stock.objects.filter(product_id=product_id).values_list("on_hand", "reserved").first()
+    return stock[0] - stock[1] if stock else 0
+
+
+def _active_product(product_id: int) -> Product:
+    try:
+        return Product.objects.get(pk=product_id, is_active=True)
+    except Product.DoesNotExist:
+        raise ServiceError("no such product", field="product_id") from None
+
+
+@transaction.atomic
+def cart_line_set(*, cart: Cart, product_id: int, quantity: int, add: bool = False) -> CartLine | None:
+    """Set (or with ``add``, increase) a line's quantity; 0 removes the line."""
+    if cart.status != Cart.Status.OPEN:
+        raise ServiceError("this cart is closed", field="cart")
+    product = _active_product(product_id)
+    line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
+    new_quantity = (line.quantity if line and add else 0) + quantity
+    if new_quantity <= 0:
+        if line:
+            line.delete()
+            event_record_on_commit(
+                type="remove_from_cart", session_id=cart.session_id,
+                customer_id=cart.customer_id, product_id=product.pk,
+            )
+        return None
+    if new_quantity > settings.MAX_LINE_QTY:
+        raise ServiceError(
+            f"at most {settings.MAX_LINE_QTY} of one product per order", field="quantity"
+        )
+    available = _available(product.pk)
+    if new_quantity > available:
+        message = (
+            f"{product.name} is sold out"
+            if available <= 0
+            else f"only {available} of {product.name} left in stock"
+        )
+        raise ServiceError(message, field="quantity", status=409, code="out_of_stock")
+    if line is None:
+        line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
+    else:
+        line.quantity = new_quantity
+        line.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    if add:
+        event_record_on_commit(
+            type="add_to_cart", session_id=cart.session_id, customer_id=cart.customer_id,
+            product_id=product.pk, metadata={"quantity": quantity},
+        )
+    return line
+
+
+@transaction.atomic
+def cart_merge(*, session_id: str, customer_id: int) -> Cart:
+    """On login, move the anonymous session cart's lines into the customer's cart."""
+    target = cart_get_or_create(customer_id=customer_id, session_id=session_id)
+    anonymous = (
+        Cart.objects.select_for_update()
+        .filter(session_id=session_id, customer__isnull=True, status=Cart.Status.OPEN)
+        .exclude(pk=target.pk)
+        .first()
+    )
+    if anonymous is None:
+        return target
+    existing = {line.product_id: line for line in target.lines.select_for_update()}
+    for line in anonymous.lines.all():
+        if line.product_id in existing:
+            kept = existing[line.product_id]
+            kept.quantity = min(kept.quantity + line.quantity, settings.MAX_LINE_QTY)
+            kept.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(cart=target, product_id=line.product_id, quantity=line.quantity)
+    anonymous.status = Cart.Status.MERGED
+    anonymous.save(update_fields=["status"])
+    Cart.objects.filter(pk=target.pk).update(updated_at=timezone.now(), session_id=session_id)
+    target.refresh_from_db()
+    return target
+
+
+def carts_abandoned_mark(*, older_than_hours: int = 24) -> int:
+    cutoff = timezone.now() - timezone.timedelta(hours=older_than_hours)
+    return Cart.objects.filter(
+        status=Cart.Status.OPEN, updated_at__lt=cutoff, lines__isnull=False
+    ).distinct().update(status=Cart.Status.ABANDONED)
+
+
+# --- simulated payment gateway ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardInput:
+    number: str
+    expiry: str = "12/30"
+    cvc: str = "123"
+
+
+@dataclass(frozen=True)
+class PaymentContext:
+    """What the shopper's browser tells us; fraud scoring uses it, it is not personal data
+    beyond the IP address, which stays on the payment row."""
+
+    ip_address: str | None = None
+    ip_country: str = ""
+    device_id: str = ""
+    session_id: str = ""
+
+
+_BIN_COUNTRIES = {"4": "GB", "5": "DE", "3": "US", "6": "FR"}
+DECLINED_TEST_CARD = "4000000000000002"
+
+
+def _card_brand(number: str) -> str:
+    return {"4": "visa", "5": "mastercard", "3": "amex", "6": "discover"}.get(number[:1], "card")
+
+
+def card_fingerprint(number: str) -> str:
+    # A keyed hash: the same card is recognisable across orders, the number is not stored.
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{number}".encode()).hexdigest()[:32]
+
+
+def _luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in number]
+    checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
+    return checksum % 10 == 0
+
+
+def card_validate(card: CardInput) -> str:
+    number = card.number.replace(" ", "").replace("-", "")
+    if not number.isdigit() or not 12 <= len(number) <= 19 or not _luhn_ok(number):
+        raise ServiceError("card number is not valid", field="card_number")
+    return number
+
+
+# --- checkout --------------------------------------------------------------------------------
+
+
+def _order_number() -> str:
+    return f"{timezone.now():%y%m}-{secrets.token_hex(4).upper()}"
+
+
+def order_place(
+    *,
+    cart_id: int,
+    idempotency_key: str,
+    email: str,
+    shipping_address: dict[str, Any],
+    billing_address: dict[str, Any] | None = None,
+    card: CardInput,
+    context: PaymentContext | None = None,
+) -> Order:
+    """Turn a cart into a paid (or held, or declined) order, atomically and idempotently.
+
+    Locks stock rows in primary-key order, decrements or rejects the whole order naming the
+    sold-out product, records the payment and the fraud decision in the same transaction.
+    The same ``idempotency_key`` for the same cart returns the first order.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise ServiceError("Idempotency-Key header (1-64 chars) is required", field="idempotency_key")
+    existing = Order.objects.filter(cart_id=cart_id, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    number = card_validate(card)
+    context = context or PaymentContext()
+    try:
+        return _order_place_atomic(
+            cart_id=cart_id, idempotency_key=idempotency_key, email=email,
+            shipping_address=shipping_address, billing_address=billing_address or shipping_address,
+            card_number=number, context=context,
+        )
+    except IntegrityError:
+        # A racing retry with the same key won; answer with its order.
+        existing = Order.objects.filter(cart_id=cart_id, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        # Otherwise the stock CHECK constraint fired: someone bought the last unit first.
+        raise ServiceError(
+            "an item in your cart sold out while you were checking out", field="lines",
+            status=409, code="out_of_stock",
+        ) from None
+
+
+@transaction.atomic
+def _order_place_atomic(
+    *, cart_id: int, idempotency_key: str, email: str, shipping_address: dict[str, Any],
+    billing_address: dict[str, Any], card_number: str, context: PaymentContext,
+) -> Order:
+    cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
+    if cart is None:
+        raise ServiceError("no such cart", field="cart", status=404, code="not_found")
+    existing = Order.objects.filter(cart_id=cart_id, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if cart.status != Cart.Status.OPEN:
+        raise ServiceError("this cart has already been checked out", field="cart", status=409,
+                           code="cart_closed")
+    lines = list(cart.lines.select_related("product").order_by("product_id"))
+    if not lines:
+        raise ServiceError("your cart is empty", field="lines")
+    stocks = {s.product_id: s for s in stock_qs_locked(line.product_id for line in lines)}
+    for line in lines:
+        stock = stocks.get(line.product_id)
+        available = stock.available if stock else 0
+        if not line.product.is_active or available < line.quantity:
+            message = (
+                f"{line.product.name} is sold out"
+                if available <= 0 or not line.product.is_active
+                else f"only {available} of {line.product.name} left in stock"
+            )
+            raise ServiceError(message, field="lines", status=409, code="out_of_stock")
+
+    now = timezone.now()
+    subtotal = q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
+    shipping = Decimal("0.00") if subtotal >= FREE_SHIPPING_FROM else SHIPPING_FEE
+    order = Order.objects.create(
+        number=_order_number(), customer_id=cart.customer_id, cart=cart,
+        idempotency_key=idempotency_key, status=Order.Status.PENDING, email=email,
+        currency=settings.STORE_CURRENCY, subtotal=subtotal, shipping=shipping,
+        total=subtotal + shipping, shipping_address=shipping_address,
+        billing_address=billing_address, placed_at=now,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order, product=line.product, sku=line.product.sku, name=line.product.name,
+                unit_price=line.product.price, quantity=line.quantity,
+                line_total=q2(line.product.price * line.quantity),
+            )
+            for line in lines
+        ]
+    )
+    for line in lines:
+        Stock.objects.filter(pk=stocks[line.product_id].pk).update(
+            on_hand=F("on_hand") - line.quantity
+        )
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(product_id=line.product_id, quantity=-line.quantity,
+                          reason=StockMovement.Reason.SALE, reference=order.number)
+            for line in lines
+        ]
+    )
+    declined = card_number == DECLINED_TEST_CARD
+    payment = Payment.objects.create(
+        order=order, amount=order.total,
+        status=Payment.Status.DECLINED if declined else Payment.Status.AUTHORIZED,
+        card_fingerprint=card_fingerprint(card_number), card_last4=card_number[-4:],
+        card_brand=_card_brand(card_number), bin_country=_BIN_COUNTRIES.get(card_number[:1], "GB"),
+        ip_address=context.ip_address, ip_country=context.ip_country, device_id=context.device_id,
+    )
+    OrderStatusHistory.objects.create(order=order, status=Order.Status.PENDING, note="placed")
+    cart.status = Cart.Status.ORDERED
+    cart.save(update_fields=["status"])
+
+    if declined:
+        _order_cancel_locked(order, note="payment declined by the card issuer", restock=True)
+    else:
+        _apply_risk_decision(order, payment)
+    event_record_on_commit(
+        type="purchase", session_id=context.session_id or cart.session_id,
+        customer_id=cart.customer_id, order_id=order.pk,
+        metadata={"total": str(order.total), "lines": len(lines)},
+    )
+    return order
+
+
+def _apply_risk_decision(order: Order, payment: Payment) -> None:
+    from fraud import facade as fraud  # the checkout hook; fraud owns the decision
+
+    decision = fraud.order_assess(order_id=order.pk)
+    if decision.action == "decline":
+        _order_cancel_locked(order, note="declined by risk checks", restock=True)
+    elif decision.action == "review":
+        _order_status_set(order, Order.Status.ON_HOLD, "held for fraud review")
+    else:
+        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
+        _order_status_set(order, Order.Status.PAID, "payment captured")
+
+
+# --- order actions ---------------------------------------------------------------------------
+
+
+def _order_status_set(order: Order, status: str, note: str) -> None:
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    OrderStatusHistory.objects.create(order=order, status=status, note=note[:300])
+
+
+def _restock(order: Order) -> None:
+    lines = list(order.lines.exclude(product__isnull=True).order_by("product_id"))
+    list(stock_qs_locked(line.product_id for line in lines))  # lock before changing
+    for line in lines:
+        Stock.objects.filter(product_id=line.product_id).update(on_hand=F("on_hand") + line.quantity)
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(product_id=line.product_id, quantity=line.quantity,
+                          reason=StockMovement.Reason.CANCELLATION, reference=order.number)
+            for line in lines
+        ]
+    )
+
+
+def _order_cancel_locked(order: Order, *, note: str, restock: bool) -> None:
+    if restock:
+        _restock(order)
+    order.payments.filter(status=Payment.Status.AUTHORIZED).update(status=Payment.Status.VOIDED)
+    _order_status_set(order, Order.Status.CANCELLED, note)
+
+
+@transaction.atomic
+def order_approve(*, order_id: int, note: str = "approved after review") -> Order:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.ON_HOLD:
+        raise ServiceError(f"order {order.number} is {order.status}, not on hold", field="status")
+    order.payments.filter(status=Payment.Status.AUTHORIZED).update(status=Payment.Status.CAPTURED)
+    _order_status_set(order, Order.Status.PAID, note)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, note: str = "cancelled") -> Order:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status in (Order.Status.CANCELLED, Order.Status.REFUNDED):
+        return order  # cancelling twice is a no-op, not an error
+    if order.status == Order.Status.PAID:
+        captured = order.payments.filter(status=Payment.Status.CAPTURED).first()
+        Refund.objects.create(order=order, payment=captured, amount=order.total, reason=note[:200])
+        order.payments.filter(status=Payment.Status.CAPTURED).update(status=Payment.Status.REFUNDED)
+    restock = order.status in (Order.Status.PAID, Order.Status.ON_HOLD, Order.Status.PENDING)
+    _order_cancel_locked(order, note=note, restock=restock)
+    return order
+
+
+@transaction.atomic
+def order_hold_for_review(*, order_id: int, note: str = "held for review") -> Order:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status in (Order.Status.PENDING, Order.Status.PAID):
+        _order_status_set(order, Order.Status.ON_HOLD, note)
+    return order
+
+
+@transaction.atomic
+def refund_create(*, order_id: int, amount: Decimal, reason: str = "") -> Refund:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    amount = q2(amount)
+    refunded = sum((r.amount for r in order.refunds.all()), Decimal("0"))
+    if amount <= 0 or refunded + amount > order.total:
+        raise ServiceError(
+            f"refund must be between 0.01 and {order.total - refunded}", field="amount"
+        )
+    refund = Refund.objects.create(
+        order=order, payment=order.payments.first(), amount=amount, reason=reason[:200]
+    )
+    if refunded + amount == order.total:
+        _order_status_set(order, Order.Status.REFUNDED, "refunded in full")
+    return refund
+
+
+@transaction.atomic
+def chargeback_record(
+    *, order_id: int, amount: Decimal | None = None, reason_code: str = "fraud"
+) -> Chargeback:
+    order = Order.objects.get(pk=order_id)
+    return Chargeback.objects.create(
+        order=order, payment=order.payments.first(), amount=q2(amount or order.total),
+        reason_code=reason_code,
+    )

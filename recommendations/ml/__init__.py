@@ -1,0 +1,1 @@
+"""Pure recommendation model code (numpy/scipy/pandas/implicit); no Django imports."""

@@ -1,0 +1,305 @@
+"""The blended "for you" recommender.
+
+Personal history (re-buy, recency- and repeat-rate-weighted), item and user neighbourhoods,
+implicit ALS and popularity each score every item; scores are rescaled per user to [0, 1]
+and summed with weights tuned by coordinate ascent on NDCG@10 of a held-back slice of the
+training data (the last window in time, or hidden basket items when customers have one
+basket each). One set of weights is tuned for the default list (re-buys allowed) and one
+for discovery (items new to the customer), and the tuner may decide that re-buys hurt
+(``exclude_seen``), which is what happens on basket-completion data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data import Interactions
+from .sources import ALS, EASE, ItemKNN, PersonalHistory, Popularity, UserKNN, top_k_rows
+from .validation import Holdout, holdout_split
+
+Source = Popularity | PersonalHistory | ItemKNN | UserKNN | EASE | ALS
+
+SOURCE_NAMES = (
+    "rebuy",
+    "rebuy_recent",
+    "rebuy_cycle",
+    "item_knn",
+    "user_knn",
+    "ease",
+    "als",
+    "popular",
+    "trending",
+)
+VARIANTS = ("default", "discovery")
+GRID = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+@dataclass
+class Weights:
+    by_source: dict[str, float]
+    exclude_seen: bool
+    validation_ndcg: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _normalise_rows(m: np.ndarray) -> np.ndarray:
+    mx = m.max(axis=1, keepdims=True)
+    mx[mx <= 0] = 1.0
+    return m / mx
+
+
+def _batches(n: int, size: int) -> list[np.ndarray]:
+    return [np.arange(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+class BlendRecommender:
+    """Tuned weighted blend of candidate sources.
+
+    Parameters are the sources' settings; ``fit(data)`` tunes the blend weights on a holdout
+    built from ``data`` and then refits every source on all of ``data``.
+    """
+
+    def __init__(
+        self,
+        half_life_days: float = 7.0,
+        knn_neighbors: int = 100,
+        user_neighbors: int = 50,
+        als_factors: int = 64,
+        als_regularization: float = 0.05,
+        als_alpha: float = 10.0,
+        als_iterations: int = 15,
+        trending_days: float = 7.0,
+        ease_l2: float = 200.0,
+        ease_max_items: int = 3000,
+        candidates_per_source: int = 100,
+        max_validation_users: int = 2000,
+        random_state: int = 0,
+        num_threads: int = 2,
+    ) -> None:
+        self.half_life_days = half_life_days
+        self.knn_neighbors = knn_neighbors
+        self.user_neighbors = user_neighbors
+        self.als_factors = als_factors
+        self.als_regularization = als_regularization
+        self.als_alpha = als_alpha
+        self.als_iterations = als_iterations
+        self.trending_days = trending_days
+        self.ease_l2 = ease_l2
+        self.ease_max_items = ease_max_items
+        self.candidates_per_source = candidates_per_source
+        self.max_validation_users = max_validation_users
+        self.random_state = random_state
+        self.num_threads = num_threads
+
+    # -- sources ---------------------------------------------------------------------------
+    def _make_sources(self) -> dict[str, Source]:
+        return {
+            "rebuy": PersonalHistory(half_life_days=None, repeat_power=0.0),
+            "rebuy_recent": PersonalHistory(half_life_days=self.half_life_days, repeat_power=0.0),
+            "rebuy_cycle": PersonalHistory(half_life_days=None, repeat_power=1.0),
+            "item_knn": ItemKNN(n_neighbors=self.knn_neighbors, shrink=10.0),
+            "user_knn": UserKNN(n_neighbors=self.user_neighbors, half_life_days=self.half_life_days * 4),
+            "ease": EASE(l2=self.ease_l2, max_items=self.ease_max_items),
+            "als": ALS(
+                factors=self.als_factors,
+                regularization=self.als_regularization,
+                alpha=self.als_alpha,
+                iterations=self.als_iterations,
+                random_state=self.random_state,
+                num_threads=self.num_threads,
+            ),
+            "popular": Popularity(),
+            "trending": Popularity(window_days=self.trending_days),
+        }
+
+    @staticmethod
+    def _fit_sources(sources: dict[str, Source], data: Interactions) -> dict[str, float]:
+        seconds = {}
+        for name, src in sources.items():
+            start = time.perf_counter()
+            src.fit(data)
+            seconds[name] = time.perf_counter() - start
+        return seconds
+
+    # -- fit -------------------------------------------------------------------------------
+    def fit(self, data: Interactions) -> BlendRecommender:
+        start = time.perf_counter()
+        holdout = holdout_split(
+            data, max_users=self.max_validation_users, seed=self.random_state
+        )
+        self.validation_mode_ = holdout.mode
+        self.weights_: dict[str, Weights] = {}
+        if holdout.truth:
+            inner = self._make_sources()
+            self._fit_sources(inner, holdout.train)
+            for variant in VARIANTS:
+                self.weights_[variant] = tune_weights(inner, holdout, variant=variant,
+                                                      per_source=self.candidates_per_source)
+        for variant in VARIANTS:
+            self.weights_.setdefault(
+                variant,
+                Weights({n: (1.0 if n in ("rebuy", "item_knn", "popular") else 0.0)
+                         for n in SOURCE_NAMES}, exclude_seen=variant == "discovery"),
+            )
+        self.sources_ = self._make_sources()
+        self.fit_seconds_by_source_ = self._fit_sources(self.sources_, data)
+        self.seen_ = data.binary()
+        self.user_ids_ = data.user_ids
+        self.item_ids_ = data.item_ids
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    # -- predict ---------------------------------------------------------------------------
+    def score(self, users: np.ndarray, variant: str = "default") -> tuple[np.ndarray, np.ndarray]:
+        """Blended scores (n_users x n_items) and the index of the source that contributed
+        most to each score (into ``SOURCE_NAMES``)."""
+        w = self.weights_[variant]
+        total = np.zeros((len(users), len(self.item_ids_)), dtype=np.float32)
+        best = np.full(total.shape, SOURCE_NAMES.index("popular"), dtype=np.int8)
+        best_val = np.zeros(total.shape, dtype=np.float32)
+        for k, name in enumerate(SOURCE_NAMES):
+            weight = w.by_source.get(name, 0.0)
+            if weight <= 0:
+                continue
+            part = weight * _normalise_rows(self.sources_[name].score(users)).astype(np.float32)
+            total += part
+            better = part > best_val
+            best[better] = k
+            best_val[better] = part[better]
+        if w.exclude_seen or variant == "discovery":
+            seen = self.seen_[users].toarray() > 0
+            total[seen] = -np.inf
+        return total, best
+
+    def recommend(
+        self, users: np.ndarray, k: int, variant: str = "default", batch_size: int = 1000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top-k item indices, scores and source names per user (rows best first)."""
+        out_i, out_s, out_src = [], [], []
+        for b in _batches(len(users), batch_size):
+            total, best = self.score(users[b], variant)
+            idx, vals = top_k_rows(total, k)
+            out_i.append(idx)
+            out_s.append(vals)
+            out_src.append(np.asarray(SOURCE_NAMES, dtype=object)[np.take_along_axis(best, idx, 1)])
+        if not out_i:
+            empty = np.zeros((0, k))
+            return empty.astype(np.int64), empty, empty.astype(object)
+        return np.vstack(out_i), np.vstack(out_s), np.vstack(out_src)
+
+    def popular(self, k: int) -> np.ndarray:
+        """Fallback list for customers without history: trending blended with popularity."""
+        s = self.sources_["popular"].scores_ + self.sources_["trending"].scores_
+        return top_k_rows(s[None, :], k)[0][0]
+
+
+# -- tuning ------------------------------------------------------------------------------
+@dataclass
+class _Candidates:
+    scores: np.ndarray  # (n_sources, n_users, n_candidates), per-user normalised
+    valid: np.ndarray  # (n_users, n_candidates)
+    seen: np.ndarray
+    relevant: np.ndarray
+    ideal: np.ndarray  # (n_users,)
+
+
+_DISCOUNTS = 1.0 / np.log2(np.arange(2, 12))
+
+
+def _candidates(
+    sources: dict[str, Source], holdout: Holdout, variant: str, per_source: int
+) -> _Candidates | None:
+    seen_all = holdout.train.binary()
+    users, truths = [], []
+    for u, items in sorted(holdout.truth.items()):
+        if variant == "discovery":
+            items = items - set(seen_all[u].indices.tolist())
+        if items:
+            users.append(u)
+            truths.append(items)
+    if not users:
+        return None
+    users_arr = np.asarray(users)
+    names = list(SOURCE_NAMES)
+    chunks: list[tuple[np.ndarray, ...]] = []
+    for b in _batches(len(users_arr), 500):
+        u = users_arr[b]
+        seen = seen_all[u].toarray() > 0
+        dense = [_normalise_rows(sources[n].score(u)).astype(np.float32) for n in names]
+        idx = []
+        for d in dense:
+            masked = np.where(seen, -1.0, d) if variant == "discovery" else d
+            idx.append(top_k_rows(masked, per_source)[0])
+        if variant == "default":
+            idx.append(top_k_rows(np.where(seen, 1.0, 0.0), per_source)[0])
+        cand = np.sort(np.hstack(idx), axis=1)
+        dup = np.zeros(cand.shape, dtype=bool)
+        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+        scores = np.stack([np.take_along_axis(d, cand, 1) for d in dense])
+        rel = np.zeros(cand.shape, dtype=bool)
+        for r, uu in enumerate(b):
+            rel[r] = np.isin(cand[r], list(truths[uu]))
+        rel &= ~dup
+        ideal = np.array([_DISCOUNTS[: min(len(truths[uu]), 10)].sum() for uu in b])
+        chunks.append((scores, ~dup, np.take_along_axis(seen, cand, 1), rel, ideal))
+    return _Candidates(
+        np.concatenate([c[0] for c in chunks], axis=1),
+        np.vstack([c[1] for c in chunks]),
+        np.vstack([c[2] for c in chunks]),
+        np.vstack([c[3] for c in chunks]),
+        np.concatenate([c[4] for c in chunks]),
+    )
+
+
+def _ndcg(c: _Candidates, w: np.ndarray, exclude_seen: bool) -> float:
+    total = np.tensordot(w, c.scores, axes=1)
+    total = np.where(c.valid, total, -np.inf)
+    if exclude_seen:
+        total = np.where(c.seen, -np.inf, total)
+    idx, vals = top_k_rows(total, 10)
+    hits = np.take_along_axis(c.relevant, idx, 1) & np.isfinite(vals)
+    return float(np.mean(hits @ _DISCOUNTS[: idx.shape[1]] / c.ideal))
+
+
+def coordinate_ascent(
+    objective: Callable[[np.ndarray], float], start: np.ndarray, grid: tuple[float, ...], passes: int = 3
+) -> tuple[np.ndarray, float]:
+    """Greedy per-coordinate grid search; ties keep the earlier (smaller) value."""
+    w = start.copy()
+    best = objective(w)
+    for _ in range(passes):
+        improved = False
+        for j in range(len(w)):
+            for v in grid:
+                trial = w.copy()
+                trial[j] = v
+                if not trial.any():
+                    continue
+                val = objective(trial)
+                if val > best + 1e-9:
+                    best, w, improved = val, trial, True
+        if not improved:
+            break
+    return w, best
+
+
+def tune_weights(
+    sources: dict[str, Source], holdout: Holdout, *, variant: str, per_source: int = 100
+) -> Weights:
+    """Blend weights maximising NDCG@10 on the holdout for one variant."""
+    c = _candidates(sources, holdout, variant, per_source)
+    names = list(SOURCE_NAMES)
+    if c is None:
+        return Weights({n: 1.0 if n == "popular" else 0.0 for n in names}, variant == "discovery")
+    start = np.array([1.0 if n in ("rebuy", "item_knn", "popular") else 0.0 for n in names])
+    options = [True] if variant == "discovery" else [False, True]
+    results = []
+    for excl in options:
+        w, val = coordinate_ascent(lambda x, e=excl: _ndcg(c, x, e), start, GRID)
+        results.append((val, not excl, w, excl))
+    val, _, w, excl = max(results, key=lambda r: (r[0], r[1]))
+    return Weights(dict(zip(names, map(float, w), strict=True)), excl, val)

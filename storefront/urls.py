@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from storefront import views
+
+api_v1 = [
+    path("", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("", include("customers.urls")),
+    path("", include("mlops.urls")),
+    path("recommendations/", include("recommendations.urls")),
+    path("pricing/", include("pricing.urls")),
+    path("forecasts/", include("forecasting.urls")),
+    path("fraud/", include("fraud.urls")),
+    path("support/", include("support.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("storefront.page_urls")),
+]

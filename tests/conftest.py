@@ -1,0 +1,65 @@
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+HAS_REDIS = bool(os.environ.get("REDIS_URL"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_redis = pytest.mark.skip(reason="needs Redis and a Celery worker (set REDIS_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip_pg)
+        if "integration" in item.keywords and not HAS_REDIS:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    # Artifacts go to a temp folder; each test starts with an empty cache and no loaded models.
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    cache.clear()
+    from mlops.selectors import model_cache_clear
+
+    model_cache_clear()
+    from storefront.celery import app as celery_app
+
+    # Tasks run in-process in tests; the integration tests switch this off to use a worker.
+    celery_app.conf.task_always_eager = True
+    yield
+    model_cache_clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def shopper(db):  # type: ignore[no-untyped-def]
+    from tests.factories import CustomerFactory
+
+    return CustomerFactory()
+
+
+@pytest.fixture
+def shopper_client(shopper) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(shopper.user)
+    return client
+
+
+@pytest.fixture
+def staff_client(db) -> APIClient:  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
