@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from catalog.models import Brand, Category, PriceHistory, Product, Stock, StockMovement, Supplier
+from catalog.models import (
+    Brand,
+    Category,
+    PriceHistory,
+    Product,
+    Review,
+    Stock,
+    StockMovement,
+    Supplier,
+)
 
 
 @admin.register(Category)
@@ -81,3 +90,12 @@ class PriceHistoryAdmin(admin.ModelAdmin):
     search_fields = ["product__sku"]
     list_select_related = ["product"]
     readonly_fields = ["product", "price", "changed_at", "source", "reason"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "product", "rating", "title", "is_published"]
+    list_filter = ["rating", "is_published"]
+    search_fields = ["product__sku", "title"]
+    list_select_related = ["product"]
+    raw_id_fields = ["product", "customer"]

@@ -151,3 +151,25 @@ class PriceHistory(models.Model):
         ordering = ["-changed_at", "-pk"]
         verbose_name_plural = "price history"
         indexes = [models.Index(fields=["product", "changed_at"])]
+
+
+class Review(models.Model):
+    product = models.ForeignKey(Product, related_name="reviews", on_delete=models.CASCADE)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, related_name="reviews",
+        on_delete=models.SET_NULL,
+    )
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["product", "is_published", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"
+            )
+        ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "forecasting",
     "fraud",
     "support",
+    "insights",
 ]
 
 ML_CAPABILITIES = ["recommendations", "pricing", "forecasting", "fraud", "support"]

@@ -14,6 +14,7 @@ api_v1 = [
     path("forecasts/", include("forecasting.urls")),
     path("fraud/", include("fraud.urls")),
     path("support/", include("support.urls")),
+    path("insights/", include("insights.urls")),
 ]
 
 urlpatterns = [
