@@ -80,7 +80,9 @@ def simulate(
     week /= week.mean(axis=1, keepdims=True)
     amp = rng.uniform(0.0, 0.35, n_categories)
     phase = rng.uniform(0, 2 * np.pi, n_categories)
-    season = week[cat][:, dow] * np.exp(amp[cat][:, None] * np.sin(doy[None, :] + phase[cat][:, None]))
+    season = week[cat][:, dow] * np.exp(
+        amp[cat][:, None] * np.sin(doy[None, :] + phase[cat][:, None])
+    )
     trend = np.exp(rng.normal(0, 0.15, n)[:, None] * np.arange(t)[None, :] / 365.25)
 
     # list price: random permanent changes; 15% never change, 10% barely change
@@ -92,7 +94,9 @@ def simulate(
     almost = kind == "almost"
     steps[almost] = 1.0
     k_al = int(almost.sum())
-    steps[np.flatnonzero(almost), rng.integers(30, t - 30, k_al)] = 1 + rng.choice([-1, 1], k_al) * 0.01
+    steps[np.flatnonzero(almost), rng.integers(30, t - 30, k_al)] = (
+        1 + rng.choice([-1, 1], k_al) * 0.01
+    )
     list_path = np.round(start[:, None] * np.cumprod(steps, axis=1), 2)
 
     # promotions: 7-day blocks, more likely in the low season (the confounding to control for)
@@ -143,17 +147,25 @@ def simulate(
         }
     )
     r = rng.random(n)
-    products["list_price"] = np.where(r < 0.4, np.round(current * rng.uniform(1.0, 1.2, n), 2), np.nan)
+    products["list_price"] = np.where(
+        r < 0.4, np.round(current * rng.uniform(1.0, 1.2, n), 2), np.nan
+    )
     products["max_discount_pct"] = np.where(r < 0.4, rng.choice([5.0, 10.0, 20.0], n), np.nan)
     products["floor_price"] = np.where(rng.random(n) < 0.2, np.round(current * 0.95, 2), np.nan)
     products["ceiling_price"] = np.where(rng.random(n) < 0.2, np.round(current * 1.05, 2), np.nan)
     comp = rng.random(n) < 0.3
-    products["competitor_price"] = np.where(comp, np.round(current * rng.uniform(0.95, 1.2, n), 2), np.nan)
+    products["competitor_price"] = np.where(
+        comp, np.round(current * rng.uniform(0.95, 1.2, n), 2), np.nan
+    )
     products["competitor_cap_pct"] = np.where(comp, 5.0, np.nan)
     # guardrails that contradict each other have no valid answer: drop optional ones until the
     # remaining set can be met (the optimiser's own conflict handling is tested separately)
-    for cols in (["competitor_price", "competitor_cap_pct"], ["list_price", "max_discount_pct"],
-                 ["floor_price"], ["ceiling_price"]):
+    for cols in (
+        ["competitor_price", "competitor_cap_pct"],
+        ["list_price", "max_discount_pct"],
+        ["floor_price"],
+        ["ceiling_price"],
+    ):
         lo, hi = _range(products)
         products.loc[lo > hi, cols] = np.nan
     lo, hi = _range(products)
@@ -162,8 +174,14 @@ def simulate(
     cost = np.where(clash, np.floor(hi / (1 + products["min_margin"].to_numpy()) * 95) / 100, cost)
     products["cost"] = cost
     truth = pd.DataFrame(
-        {"product_id": pid, "elasticity": elasticity, "base_units": base, "reference_price": ref,
-         "cost": cost, "kind": kind}
+        {
+            "product_id": pid,
+            "elasticity": elasticity,
+            "base_units": base,
+            "reference_price": ref,
+            "cost": cost,
+            "kind": kind,
+        }
     )
     return hist, products, truth
 
@@ -180,7 +198,8 @@ def _range(products: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 # ------------------------------------------------------------------------------ baseline
 def baseline(hist: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     """Per-product OLS log(units) ~ log(price) on days with sales, then a 200-point grid search
-    of (price - cost) * price ** b inside the guardrails; no estimate -> keep the price."""
+    of (price - cost) * price ** b inside the guardrails; no estimate -> the current price
+    moved into the guardrails."""
     import statsmodels.api as sm
 
     h = hist[(hist["quantity"] > 0) & (hist["price"] > 0)]
@@ -202,13 +221,22 @@ def baseline(hist: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     grid = np.clip(grid, lo[:, None], hi[:, None])
     prof = (grid - cost[:, None]) * (grid / p0[:, None]) ** np.nan_to_num(e)[:, None]
     best = grid[np.arange(len(grid)), np.argmax(prof, axis=1)]
-    price = np.where(np.isfinite(e), best, p0)
-    return pd.DataFrame({"product_id": products["product_id"], "elasticity": e, "recommended_price": price})
+    price = np.where(np.isfinite(e), best, np.clip(p0, lo, hi))
+    return pd.DataFrame(
+        {"product_id": products["product_id"], "elasticity": e, "recommended_price": price}
+    )
 
 
 # ------------------------------------------------------------------------------- scoring
-def score(prices: pd.DataFrame, products: pd.DataFrame, truth: pd.DataFrame, mask: np.ndarray | None = None) -> dict[str, float]:
-    p = products.merge(prices[["product_id", "elasticity", "recommended_price"]], on="product_id", how="left")
+def score(
+    prices: pd.DataFrame,
+    products: pd.DataFrame,
+    truth: pd.DataFrame,
+    mask: np.ndarray | None = None,
+) -> dict[str, float]:
+    p = products.merge(
+        prices[["product_id", "elasticity", "recommended_price"]], on="product_id", how="left"
+    )
     t = truth.set_index("product_id").loc[p["product_id"]]
     if mask is None:
         mask = np.ones(len(p), dtype=bool)
@@ -237,25 +265,41 @@ def run_ml_eval(hist: pd.DataFrame, products: pd.DataFrame, workdir: Path) -> pd
     h, p, out = workdir / "HIST.csv", workdir / "PRODUCTS.csv", workdir / "PRICES.csv"
     hist.to_csv(h, index=False)
     products.to_csv(p, index=False)
-    cmd = [sys.executable, str(ROOT / "manage.py"), "ml_eval", "pricing", "--history", str(h),
-           "--products", str(p), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "ml_eval",
+        "pricing",
+        "--history",
+        str(h),
+        "--products",
+        str(p),
+        "--out",
+        str(out),
+    ]
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ})
     return pd.read_csv(out, dtype={"product_id": str})
 
 
 def fmt(r: dict[str, float]) -> str:
-    return (f"profit share {r['profit_share']:.4f}  loss {r['profit_loss']:.1f}  "
-            f"violations {r['violations']}  median rel. err {r['median_rel_error']:.3f}")
+    return (
+        f"profit share {r['profit_share']:.4f}  loss {r['profit_loss']:.1f}  "
+        f"violations {r['violations']}  median rel. err {r['median_rel_error']:.3f}"
+    )
 
 
 def simulated(args: argparse.Namespace) -> list[str]:
     lines = []
     hist, products, truth = simulate(args.products, args.days, args.seed)
     flat = truth["kind"].to_numpy() != "normal"
-    print(f"simulated {len(products)} products x {args.days} days = {len(hist)} rows "
-          f"({flat.sum()} with no or almost no price variation)")
-    variants = [("with promo/stockout flags", hist),
-                ("without promo/stockout flags", hist.drop(columns=["promo", "stockout"]))]
+    print(
+        f"simulated {len(products)} products x {args.days} days = {len(hist)} rows "
+        f"({flat.sum()} with no or almost no price variation)"
+    )
+    variants = [
+        ("with promo/stockout flags", hist),
+        ("without promo/stockout flags", hist.drop(columns=["promo", "stockout"])),
+    ]
     for label, h in variants:
         t0 = time.perf_counter()
         if args.ml_eval:
@@ -278,8 +322,10 @@ def simulated(args: argparse.Namespace) -> list[str]:
         print(f"  current prices: profit share {rm['current_share']:.4f}")
         print(f"  model on products with price variation: {fmt(rm_var)}")
         print(f"  baseline on products with price variation: {fmt(rb_var)}")
-        print(f"  model on no/almost-no variation products (pooled): median rel. err "
-              f"{rm_flat['median_rel_error']:.3f}")
+        print(
+            f"  model on no/almost-no variation products (pooled): median rel. err "
+            f"{rm_flat['median_rel_error']:.3f}"
+        )
         print(f"  model loses {less:.1%} less profit than the baseline")
         lines.append(
             f"| simulated, {args.products} products x {args.days} d, seed {args.seed}, {label} | "
@@ -312,7 +358,9 @@ def retail(path: str) -> None:
     df["pq"] = df["Price"] * df["Quantity"]
     daily = df.groupby(["StockCode", "date"]).agg(quantity=("Quantity", "sum"), pq=("pq", "sum"))
     daily["price"] = daily["pq"] / daily["quantity"]
-    hist = daily.reset_index().rename(columns={"StockCode": "product_id"})[["product_id", "date", "price", "quantity"]]
+    hist = daily.reset_index().rename(columns={"StockCode": "product_id"})[
+        ["product_id", "date", "price", "quantity"]
+    ]
     t0 = time.perf_counter()
     est = ElasticityEstimator().fit(hist)
     dt = time.perf_counter() - t0
@@ -320,17 +368,23 @@ def retail(path: str) -> None:
     own = e[~e["pooled"]]
     sig = own[(own["elasticity_hi"] < 0)]
     print(f"retail: {len(hist)} product-days, {len(e)} StockCodes, fit {dt:.1f} s")
-    print(f"  own estimates for {len(own)} ({len(own) / len(e):.0%}); the rest pooled to "
-          f"{est.global_prior_.mean:.2f} (between-product sd {est.global_prior_.sd:.2f})")
+    print(
+        f"  own estimates for {len(own)} ({len(own) / len(e):.0%}); the rest pooled to "
+        f"{est.global_prior_.mean:.2f} (between-product sd {est.global_prior_.sd:.2f})"
+    )
     if len(own):
         q = own["elasticity"].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).round(2).tolist()
         print(f"  shrunk own elasticities p10/p25/p50/p75/p90: {q}; 95% CI below 0 for {len(sig)}")
-        print(f"  raw own estimates median {own['own_elasticity'].median():.2f}, "
-              f"median CI width {(own['elasticity_hi'] - own['elasticity_lo']).median():.2f}")
+        print(
+            f"  raw own estimates median {own['own_elasticity'].median():.2f}, "
+            f"median CI width {(own['elasticity_hi'] - own['elasticity_lo']).median():.2f}"
+        )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--products", type=int, default=2000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=0)
@@ -342,7 +396,9 @@ def main() -> None:
         timing(args.timing, args.days, args.seed)
         return
     lines = simulated(args)
-    print("\n| data | profit share model / baseline | violations | median rel. elasticity error | less profit loss | time model / baseline |")
+    print(
+        "\n| data | profit share model / baseline | violations | median rel. elasticity error | less profit loss | time model / baseline |"
+    )
     print("|---|---|---|---|---|---|")
     print("\n".join(lines))
     if args.retail and Path(args.retail).exists():

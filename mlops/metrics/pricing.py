@@ -57,7 +57,11 @@ def allowed_range(
     ]
     lo = np.nanmax(np.column_stack(lows), axis=1)
     hi_stack = np.column_stack(highs)
-    hi = np.where(np.isnan(hi_stack).all(axis=1), np.inf, np.nanmin(np.where(np.isnan(hi_stack), np.inf, hi_stack), axis=1))
+    hi = np.where(
+        np.isnan(hi_stack).all(axis=1),
+        np.inf,
+        np.nanmin(np.where(np.isnan(hi_stack), np.inf, hi_stack), axis=1),
+    )
     lo = np.ceil(np.round(lo * 100, 6)) / 100
     hi = np.where(np.isfinite(hi), np.floor(np.round(hi * 100, 6)) / 100, np.inf)
     return lo, hi
@@ -72,7 +76,11 @@ def guardrail_violations(price: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.n
 
 
 def constant_elasticity_profit(
-    price: ArrayLike, *, elasticity: ArrayLike, base_units: ArrayLike, reference_price: ArrayLike,
+    price: ArrayLike,
+    *,
+    elasticity: ArrayLike,
+    base_units: ArrayLike,
+    reference_price: ArrayLike,
     cost: ArrayLike,
 ) -> np.ndarray:
     """Expected profit per day with demand = base_units * (price / reference_price) ** e."""
@@ -84,8 +92,13 @@ def constant_elasticity_profit(
 
 
 def oracle_price(
-    *, elasticity: ArrayLike, cost: ArrayLike, lo: ArrayLike, hi: ArrayLike,
-    max_unbounded_change: float = 0.5, current_price: ArrayLike | None = None,
+    *,
+    elasticity: ArrayLike,
+    cost: ArrayLike,
+    lo: ArrayLike,
+    hi: ArrayLike,
+    max_unbounded_change: float = 0.5,
+    current_price: ArrayLike | None = None,
 ) -> np.ndarray:
     """The profit-maximising whole-cent price on the true constant-elasticity curve within
     [lo, hi]. Profit is unimodal in price, so the answer is the unconstrained optimum
@@ -96,7 +109,10 @@ def oracle_price(
     lo_a = np.asarray(lo, float).ravel()
     hi_a = np.asarray(hi, float).ravel()
     if current_price is not None:
-        cap = np.floor(np.asarray(current_price, float).ravel() * (1 + max_unbounded_change) * 100) / 100
+        cap = (
+            np.floor(np.asarray(current_price, float).ravel() * (1 + max_unbounded_change) * 100)
+            / 100
+        )
         hi_a = np.where(np.isfinite(hi_a), hi_a, np.maximum(cap, lo_a))
     with np.errstate(divide="ignore", invalid="ignore"):
         star = np.where(e < -1, c * e / (1 + e), hi_a)
@@ -125,7 +141,10 @@ def elasticity_relative_errors(estimate: ArrayLike, truth: ArrayLike) -> np.ndar
 
 
 def pricing_report(
-    *, recommended_price: ArrayLike, estimated_elasticity: ArrayLike, truth: Mapping[str, ArrayLike],
+    *,
+    recommended_price: ArrayLike,
+    estimated_elasticity: ArrayLike,
+    truth: Mapping[str, ArrayLike],
     guardrails: Mapping[str, ArrayLike | None],
 ) -> dict[str, float]:
     """All headline figures for one method against planted truth.
@@ -143,12 +162,17 @@ def pricing_report(
         "cost": truth["cost"],
     }
     best = oracle_price(
-        elasticity=truth["elasticity"], cost=truth["cost"], lo=lo, hi=hi,
+        elasticity=truth["elasticity"],
+        cost=truth["cost"],
+        lo=lo,
+        hi=hi,
         current_price=guardrails["current_price"],
     )
     model_profit = constant_elasticity_profit(np.where(np.isfinite(price), price, 0.0), **curve)
     oracle_profit = constant_elasticity_profit(best, **curve)
-    current_profit = constant_elasticity_profit(np.asarray(guardrails["current_price"], float), **curve)
+    current_profit = constant_elasticity_profit(
+        np.asarray(guardrails["current_price"], float), **curve
+    )
     err = elasticity_relative_errors(estimated_elasticity, truth["elasticity"])
     return {
         "profit_share": profit_share(model_profit, oracle_profit),
@@ -156,6 +180,12 @@ def pricing_report(
         "current_share": profit_share(current_profit, oracle_profit),
         "violations": int(viol.sum()),
         "median_rel_error": float(np.median(err)),
-        "mean_abs_error": float(np.mean(np.abs(np.asarray(estimated_elasticity, float) - np.asarray(truth["elasticity"], float)))),
+        "mean_abs_error": float(
+            np.mean(
+                np.abs(
+                    np.asarray(estimated_elasticity, float) - np.asarray(truth["elasticity"], float)
+                )
+            )
+        ),
         "n_products": int(price.size),
     }

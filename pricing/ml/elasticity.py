@@ -92,15 +92,21 @@ def implausible_zero_runs(quantity: np.ndarray, alpha: float = 1e-3) -> np.ndarr
     return mask
 
 
-def infer_promo(price: np.ndarray, window: int = 28, depth: float = 0.03) -> np.ndarray:
+def infer_promo(
+    price: pd.Series, product_id: pd.Series, window: int = 28, depth: float = 0.03
+) -> np.ndarray:
     """Temporary price cuts: days priced `depth` below both the highest price of the previous
-    `window` days and the highest of the next `window` days (a cut that comes back up).
-    A permanent price drop is below the past but not below the future, so it is not a promo."""
+    `window` rows and the highest of the next `window` rows of the same product (a cut that
+    comes back up). A permanent price drop is below the past, not the future: not a promo.
+    Rows must be sorted by product, then date."""
     p = pd.Series(np.asarray(price, dtype=float))
-    past = p.rolling(window + 1, min_periods=1).max().to_numpy()
-    future = p[::-1].rolling(window + 1, min_periods=1).max().to_numpy()[::-1]
-    regular = np.minimum(past, future)
-    return (p.to_numpy() < regular * (1 - depth)).astype(float)
+    key = pd.Series(np.asarray(product_id))
+    past = p.groupby(key, sort=False).rolling(window + 1, min_periods=1).max()
+    past = past.reset_index(level=0, drop=True).sort_index().to_numpy()
+    rp, rk = p[::-1].reset_index(drop=True), key[::-1].reset_index(drop=True)
+    fut = rp.groupby(rk, sort=False).rolling(window + 1, min_periods=1).max()
+    fut = fut.reset_index(level=0, drop=True).sort_index().to_numpy()[::-1]
+    return (p.to_numpy() < np.minimum(past, fut) * (1 - depth)).astype(float)
 
 
 def _calendar(dates: np.ndarray, start: np.datetime64, span: float, with_dow: bool) -> np.ndarray:
@@ -150,7 +156,9 @@ def seasonal_index(
             warnings.simplefilter("ignore")
             try:
                 res = sm.GLM(
-                    agg["q"].to_numpy(float), x, family=sm.families.Poisson(),
+                    agg["q"].to_numpy(float),
+                    x,
+                    family=sm.families.Poisson(),
                     offset=np.log(agg["e"].to_numpy(float)),
                 ).fit(maxiter=50)
             except (ValueError, np.linalg.LinAlgError, OverflowError):
@@ -281,7 +289,9 @@ class ElasticityEstimator:
         self.product_trend = product_trend
         self.chunk_size = chunk_size
 
-    def fit(self, history: pd.DataFrame, products: pd.DataFrame | None = None) -> ElasticityEstimator:
+    def fit(
+        self, history: pd.DataFrame, products: pd.DataFrame | None = None
+    ) -> ElasticityEstimator:
         """history: product_id, date, price, quantity[, promo, stockout] (daily; promo and
         stockout 0/1, inferred from the price and sales pattern when absent);
         products (optional): product_id[, category]. Every product in either frame gets a row
@@ -302,10 +312,7 @@ class ElasticityEstimator:
         hist["offset"] = self._offsets(hist) if self.seasonality == "category" else 0.0
         used = hist[hist["usable_day"]].reset_index(drop=True)
 
-        rows = [self._describe(pid, g) for pid, g in hist.groupby("product_id", sort=False)]
-        seen = {r["product_id"] for r in rows}
-        rows += [_empty_row(pid) for pid in ids if pid not in seen]
-        est = pd.DataFrame(rows)
+        est, self._recent = self._describe(hist, ids)
         est["category"] = category.reindex(est["product_id"]).fillna("").to_numpy()
 
         eligible = (
@@ -318,38 +325,50 @@ class ElasticityEstimator:
         est["own_elasticity"] = np.nan
         est["own_se"] = np.nan
         ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
-        est.loc[eligible.to_numpy().nonzero()[0][ok], "own_elasticity"] = np.clip(b[ok], *self.bounds)
+        est.loc[eligible.to_numpy().nonzero()[0][ok], "own_elasticity"] = np.clip(
+            b[ok], *self.bounds
+        )
         est.loc[eligible.to_numpy().nonzero()[0][ok], "own_se"] = se[ok]
         self.priors_, self.global_prior_ = self._priors(est)
         self.estimates_ = self._shrink(est)
         return self
 
-    def _describe(self, pid: object, g: pd.DataFrame) -> dict[str, object]:
-        ok = g["usable_day"].to_numpy()
-        p = g["price"].to_numpy(float)
-        q = g["quantity"].to_numpy(float)
-        d = g["date"].to_numpy().astype("datetime64[D]")
-        promo = g["promo"].to_numpy(float)
-        row = _empty_row(pid)
-        row["n_obs"] = int(ok.sum())
-        row["n_stockout_days"] = int((~ok).sum())
-        row["n_promo_days"] = int((promo[ok] > 0.5).sum())
-        row["last_price"] = float(p[-1])
-        row["last_date"] = d[-1]
-        if not ok.any():
-            return row
-        pu, qu, du, pru = p[ok], q[ok], d[ok], promo[ok]
-        row["units"] = float(qu.sum())
-        row["price_cv"] = float(np.log(pu).std())
-        # recent demand, kept as (price, units) pairs so the level can be moved to any price
-        recent = du >= du.max() - np.timedelta64(self.recent_days - 1, "D")
-        if (recent & (pru < 0.5)).any():
-            recent &= pru < 0.5  # a promo week is not the usual level
-        row["_recent_p"] = pu[recent]
-        row["_recent_q"] = qu[recent]
-        return row
+    def _describe(self, hist: pd.DataFrame, ids: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per-product counts and price variation, and the recent non-promo usable days
+        (price, units) from which the demand level at any price is computed."""
+        g = hist.groupby("product_id", sort=False)
+        last = g.agg(last_price=("price", "last"), last_date=("date", "last"))
+        u = hist[hist["usable_day"]].copy()
+        u["_lp"] = np.log(u["price"].to_numpy(float))
+        u["_promo"] = u["promo"] > 0.5
+        gu = u.groupby("product_id", sort=False)
+        stats = gu.agg(
+            n_obs=("quantity", "size"),
+            units=("quantity", "sum"),
+            price_cv=("_lp", "std"),
+            n_promo_days=("_promo", "sum"),
+        )
+        stats["price_cv"] = (
+            stats["price_cv"] * np.sqrt((stats["n_obs"] - 1) / stats["n_obs"])
+        ).fillna(0.0)
+        est = pd.DataFrame(index=pd.Index(ids, name="product_id"))
+        est = est.join(last).join(stats)
+        est["n_stockout_days"] = (
+            g.size().reindex(est.index).fillna(0) - est["n_obs"].fillna(0)
+        ).astype(int)
+        est[["n_obs", "n_promo_days"]] = est[["n_obs", "n_promo_days"]].fillna(0).astype(int)
+        est[["units", "price_cv"]] = est[["units", "price_cv"]].fillna(0.0)
+        est = est.reset_index()
+        # recent window: the last `recent_days` usable days, promo days left out where possible
+        start = gu["date"].transform("max") - pd.Timedelta(days=self.recent_days - 1)
+        rec = u[u["date"] >= start]
+        has_regular = (~rec["_promo"]).groupby(rec["product_id"]).transform("any")
+        rec = rec[~rec["_promo"] | ~has_regular]
+        return est, rec[["product_id", "price", "quantity"]]
 
-    def _fit_products(self, used: pd.DataFrame, fit_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_products(
+        self, used: pd.DataFrame, fit_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Own elasticity and standard error for each id in fit_ids (NaN when unusable)."""
         b = np.full(len(fit_ids), np.nan)
         se = np.full(len(fit_ids), np.nan)
@@ -401,12 +420,9 @@ class ElasticityEstimator:
         else:
             usable = np.ones(len(hist), dtype=bool)
         if "promo" not in hist.columns:
-            promo = np.zeros(len(hist))
-            if self.detect_promos:
-                p = hist["price"].to_numpy(float)
-                for s, e in zip(cuts[:-1], cuts[1:], strict=True):
-                    promo[s:e] = infer_promo(p[s:e])
-            hist["promo"] = promo
+            hist["promo"] = (
+                infer_promo(hist["price"], hist["product_id"]) if self.detect_promos else 0.0
+            )
         hist["usable_day"] = usable
         return hist
 
@@ -420,12 +436,12 @@ class ElasticityEstimator:
         overall = seasonal_index(panel, self.default_elasticity).get("__all__")
         off = np.zeros(len(hist))
         dates = hist["date"].to_numpy().astype("datetime64[D]")
-        groups = hist["group"].to_numpy()
-        for grp in np.unique(groups):
+        codes, uniq = pd.factorize(hist["group"].to_numpy())
+        for j, grp in enumerate(uniq):
             idx = by_group.get(str(grp), overall)
             if idx is None:
                 continue
-            m = groups == grp
+            m = codes == j
             off[m] = idx.reindex(dates[m]).fillna(0.0).to_numpy()
         return off
 
@@ -450,18 +466,23 @@ class ElasticityEstimator:
         prior_mean = np.empty(len(est))
         prior_sd = np.empty(len(est))
         prior_src = np.empty(len(est), dtype=object)
-        for i, cat in enumerate(est["category"].to_numpy()):
+        cats = est["category"].astype(str).to_numpy()
+        codes, uniq = pd.factorize(cats)
+        for j, cat in enumerate(uniq):
             pr = self.priors_.get(str(cat))
             src = "category"
             if pr is None:
                 pr, src = self.global_prior_, "global"
-            prior_mean[i], prior_sd[i], prior_src[i] = pr.mean, pr.sd, src
+            m = codes == j
+            prior_mean[m], prior_sd[m], prior_src[m] = pr.mean, pr.sd, src
         b = est["own_elasticity"].to_numpy(float)
         se = est["own_se"].to_numpy(float)
         has = np.isfinite(b) & np.isfinite(se)
         prec = np.where(has, 1.0 / np.where(has, se, 1.0) ** 2, 0.0) + 1.0 / prior_sd**2
-        post = (np.where(has, b, 0.0) * np.where(has, 1.0 / np.where(has, se, 1.0) ** 2, 0.0)
-                + prior_mean / prior_sd**2) / prec
+        post = (
+            np.where(has, b, 0.0) * np.where(has, 1.0 / np.where(has, se, 1.0) ** 2, 0.0)
+            + prior_mean / prior_sd**2
+        ) / prec
         post_sd = 1.0 / np.sqrt(prec)
         out = est.copy()
         out["elasticity"] = post
@@ -471,11 +492,17 @@ class ElasticityEstimator:
         out["pooled"] = ~has
         out["source"] = np.where(has, "own+" + prior_src.astype(str), prior_src.astype(str))
         out["prior_elasticity"] = prior_mean
-        out["base_daily_units"] = [
-            _level_at(e, r.get("last_price"), r.get("_recent_p"), r.get("_recent_q"))
-            for e, r in zip(post, est.to_dict("records"), strict=True)
-        ]
-        return out.drop(columns=["_recent_p", "_recent_q"])
+        # mean recent daily units, each day moved to the last price along the elasticity
+        rec = self._recent
+        e_map = pd.Series(post, index=est["product_id"].to_numpy())
+        last_map = pd.Series(est["last_price"].to_numpy(float), index=est["product_id"].to_numpy())
+        moved = rec["quantity"].to_numpy(float) * (
+            rec["product_id"].map(last_map).to_numpy(float) / rec["price"].to_numpy(float)
+        ) ** rec["product_id"].map(e_map).to_numpy(float)
+        level = pd.Series(moved).groupby(rec["product_id"].to_numpy()).mean()
+        out["base_daily_units"] = level.reindex(est["product_id"].to_numpy()).to_numpy()
+        del self._recent
+        return out
 
     def predict(self, product_ids: np.ndarray | list[object]) -> pd.DataFrame:
         """Estimates for these products; an unseen product gets the all-products prior."""
@@ -491,31 +518,3 @@ class ElasticityEstimator:
             out.loc[miss, "pooled"] = True
             out.loc[miss, "source"] = "global"
         return out.reset_index()
-
-
-def _empty_row(pid: object) -> dict[str, object]:
-    return {
-        "product_id": pid,
-        "own_elasticity": np.nan,
-        "own_se": np.nan,
-        "n_obs": 0,
-        "n_stockout_days": 0,
-        "n_promo_days": 0,
-        "units": 0.0,
-        "price_cv": 0.0,
-        "last_price": np.nan,
-        "last_date": pd.NaT,
-        "_recent_p": None,
-        "_recent_q": None,
-    }
-
-
-def _level_at(e: float, price: object, rp: object, rq: object) -> float:
-    """Mean daily units over the recent window, each day moved to `price` along elasticity e."""
-    if price is None or rp is None or rq is None or not np.isfinite(float(price)):  # type: ignore[arg-type]
-        return float("nan")
-    rp_a = np.asarray(rp, dtype=float)
-    rq_a = np.asarray(rq, dtype=float)
-    if rp_a.size == 0:
-        return float("nan")
-    return float(np.mean(rq_a * (float(price) / rp_a) ** e))  # type: ignore[arg-type]
