@@ -13,8 +13,11 @@ def main() -> int:
     parser.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("only", nargs="*", help="bench names to run (default: all)")
     args = parser.parse_args()
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in {"run_all.py", "__init__.py"}
-                     and not p.name.startswith("_"))
+    scripts = sorted(
+        p
+        for p in HERE.glob("*.py")
+        if p.name not in {"run_all.py", "__init__.py"} and not p.name.startswith("_")
+    )
     failed = []
     for script in scripts:
         if args.only and script.stem not in args.only:

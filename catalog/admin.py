@@ -49,8 +49,17 @@ class PriceHistoryInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "category", "brand", "price", "list_price", "cost",
-                    "stock_available", "is_active"]
+    list_display = [
+        "sku",
+        "name",
+        "category",
+        "brand",
+        "price",
+        "list_price",
+        "cost",
+        "stock_available",
+        "is_active",
+    ]
     list_filter = ["is_active", "is_consumable", "category", "brand"]
     search_fields = ["sku", "name"]
     list_select_related = ["category", "brand", "stock"]

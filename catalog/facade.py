@@ -32,9 +32,16 @@ def _info(product: Product) -> ProductInfo:
     stock = getattr(product, "stock", None)
     supplier = product.supplier
     return ProductInfo(
-        id=product.pk, sku=product.sku, name=product.name, slug=product.slug,
-        category_id=product.category_id, brand_id=product.brand_id, price=product.price,
-        list_price=product.list_price, cost=product.cost, is_active=product.is_active,
+        id=product.pk,
+        sku=product.sku,
+        name=product.name,
+        slug=product.slug,
+        category_id=product.category_id,
+        brand_id=product.brand_id,
+        price=product.price,
+        list_price=product.list_price,
+        cost=product.cost,
+        is_active=product.is_active,
         is_consumable=product.is_consumable,
         available=stock.available if stock else 0,
         lead_time_days=supplier.lead_time_days if supplier else 7,
@@ -54,14 +61,42 @@ def products_get(product_ids: Iterable[int]) -> dict[int, ProductInfo]:
 def products_frame() -> pd.DataFrame:
     """All products with the columns ML code needs (no personal data here)."""
     rows = Product.objects.values_list(
-        "pk", "sku", "name", "description", "category_id", "category__parent_id", "brand_id",
-        "price", "list_price", "cost", "is_active", "is_consumable", "attributes",
-        "stock__on_hand", "stock__reserved", "supplier__lead_time_days", "created_at",
+        "pk",
+        "sku",
+        "name",
+        "description",
+        "category_id",
+        "category__parent_id",
+        "brand_id",
+        "price",
+        "list_price",
+        "cost",
+        "is_active",
+        "is_consumable",
+        "attributes",
+        "stock__on_hand",
+        "stock__reserved",
+        "supplier__lead_time_days",
+        "created_at",
     )
     columns = [
-        "product_id", "sku", "name", "description", "category_id", "parent_category_id",
-        "brand_id", "price", "list_price", "cost", "is_active", "is_consumable", "attributes",
-        "on_hand", "reserved", "lead_time_days", "created_at",
+        "product_id",
+        "sku",
+        "name",
+        "description",
+        "category_id",
+        "parent_category_id",
+        "brand_id",
+        "price",
+        "list_price",
+        "cost",
+        "is_active",
+        "is_consumable",
+        "attributes",
+        "on_hand",
+        "reserved",
+        "lead_time_days",
+        "created_at",
     ]
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
     for column in ("price", "list_price", "cost"):

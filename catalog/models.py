@@ -5,7 +5,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Category(models.Model):
@@ -62,9 +61,9 @@ class Product(models.Model):
     )
     attributes = models.JSONField(default=dict, blank=True)
     # list_price is the undiscounted price; price is what the shopper pays now.
-    list_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    cost = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    list_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    cost = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     is_active = models.BooleanField(default=True)
     is_consumable = models.BooleanField(
         default=False, help_text="Bought again and again (re-buy candidates)."
@@ -105,7 +104,9 @@ class Stock(models.Model):
         constraints = [
             # The database itself refuses an oversell, whatever the application does.
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
-            models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="stock_reserved_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_le_on_hand"
             ),
@@ -142,7 +143,7 @@ class PriceHistory(models.Model):
     """Every price a product has had; the EU Omnibus 'was' price is computed from it."""
 
     product = models.ForeignKey(Product, related_name="price_history", on_delete=models.CASCADE)
-    price = models.DecimalField(**MONEY)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
     changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=40, default="manual")  # manual, pricing, import, demo
     reason = models.CharField(max_length=200, blank=True)
@@ -156,7 +157,10 @@ class PriceHistory(models.Model):
 class Review(models.Model):
     product = models.ForeignKey(Product, related_name="reviews", on_delete=models.CASCADE)
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, related_name="reviews",
+        "customers.Customer",
+        null=True,
+        blank=True,
+        related_name="reviews",
         on_delete=models.SET_NULL,
     )
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])

@@ -22,7 +22,10 @@ def product_price_set(
         product.price = price
         product.save(update_fields=["price", "updated_at"])
         PriceHistory.objects.create(
-            product=product, price=price, source=source, reason=reason[:200],
+            product=product,
+            price=price,
+            source=source,
+            reason=reason[:200],
             changed_at=timezone.now(),
         )
     return product
@@ -30,7 +33,10 @@ def product_price_set(
 
 @transaction.atomic
 def stock_adjust(
-    *, product_id: int, quantity: int, reason: str = StockMovement.Reason.ADJUSTMENT,
+    *,
+    product_id: int,
+    quantity: int,
+    reason: str = StockMovement.Reason.ADJUSTMENT,
     reference: str = "",
 ) -> Stock:
     """Add (or, negative, remove) on-hand units; refuses to go below zero."""

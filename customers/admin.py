@@ -24,6 +24,14 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["type"]
     date_hierarchy = "created_at"
     raw_id_fields = ["customer", "product"]
-    readonly_fields = ["type", "session_id", "customer", "product", "order_id", "query",
-                       "metadata", "created_at"]
+    readonly_fields = [
+        "type",
+        "session_id",
+        "customer",
+        "product",
+        "order_id",
+        "query",
+        "metadata",
+        "created_at",
+    ]
     show_full_result_count = False  # the event log is large; COUNT(*) would be slow

@@ -18,7 +18,9 @@ def event_record_on_commit(**kwargs: Any) -> None:
     services.event_record_on_commit(**kwargs)
 
 
-def events_frame(*, since: datetime | None = None, types: Sequence[str] | None = None) -> pd.DataFrame:
+def events_frame(
+    *, since: datetime | None = None, types: Sequence[str] | None = None
+) -> pd.DataFrame:
     return selectors.events_frame(since=since, types=types)
 
 

@@ -9,8 +9,15 @@ from storefront.api_errors import ServiceError
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["capability", "version", "status", "primary_metric", "primary_value",
-                    "created_at", "activated_at"]
+    list_display = [
+        "capability",
+        "version",
+        "status",
+        "primary_metric",
+        "primary_value",
+        "created_at",
+        "activated_at",
+    ]
     list_filter = ["capability", "status"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     actions = ["activate", "force_activate", "rollback"]
@@ -33,7 +40,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         for capability in sorted({v.capability for v in queryset}):
             try:
-                restored = services.model_version_rollback(capability=capability, user_id=request.user.pk)
+                restored = services.model_version_rollback(
+                    capability=capability, user_id=request.user.pk
+                )
                 self.message_user(request, f"{capability}: v{restored.version} is active again")
             except ServiceError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
@@ -41,7 +50,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
-    list_display = ["capability", "status", "progress", "created_at", "finished_at", "model_version"]
+    list_display = [
+        "capability",
+        "status",
+        "progress",
+        "created_at",
+        "finished_at",
+        "model_version",
+    ]
     list_filter = ["capability", "status"]
     readonly_fields = [f.name for f in TrainingRun._meta.fields]
 

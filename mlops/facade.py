@@ -64,7 +64,12 @@ def model_version_register(**kwargs: Any) -> ModelVersionInfo:
     kwargs["params"] = jsonable(kwargs.get("params") or {})
     version = services.model_version_register(**kwargs)
     return ModelVersionInfo(
-        version.pk, version.capability, version.version, version.status, version.metrics, False,
+        version.pk,
+        version.capability,
+        version.version,
+        version.status,
+        version.metrics,
+        False,
         "registered",
     )
 
@@ -72,19 +77,24 @@ def model_version_register(**kwargs: Any) -> ModelVersionInfo:
 def model_version_activate(
     *, version_id: int, force: bool = False, user_id: int | None = None
 ) -> bool:
-    return services.model_version_activate(version_id=version_id, force=force, user_id=user_id).activated
+    return services.model_version_activate(
+        version_id=version_id, force=force, user_id=user_id
+    ).activated
 
 
-def model_version_register_and_activate(
-    *, force: bool = False, **kwargs: Any
-) -> ModelVersionInfo:
+def model_version_register_and_activate(*, force: bool = False, **kwargs: Any) -> ModelVersionInfo:
     """Register a candidate and promote it if it beats the active version (or ``force``)."""
     info = model_version_register(**kwargs)
     result = services.model_version_activate(version_id=info.id, force=force)
     logger.info("%s: %s", info.label, result.reason)
     return ModelVersionInfo(
-        info.id, info.capability, info.version,
-        "active" if result.activated else "candidate", info.metrics, result.activated, result.reason,
+        info.id,
+        info.capability,
+        info.version,
+        "active" if result.activated else "candidate",
+        info.metrics,
+        result.activated,
+        result.reason,
     )
 
 
@@ -101,11 +111,18 @@ def training_run_progress(*, run_id: int, progress: int, message: str = "") -> N
 
 
 def training_run_finish(
-    *, run_id: int, status: str, summary: dict[str, Any] | None = None, message: str = "",
+    *,
+    run_id: int,
+    status: str,
+    summary: dict[str, Any] | None = None,
+    message: str = "",
     model_version_id: int | None = None,
 ) -> None:
     services.training_run_finish(
-        run_id=run_id, status=status, summary=jsonable(summary or {}), message=message,
+        run_id=run_id,
+        status=status,
+        summary=jsonable(summary or {}),
+        message=message,
         model_version_id=model_version_id,
     )
 

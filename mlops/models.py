@@ -103,3 +103,101 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+class FeatureSnapshot(models.Model):
+    """A histogram of one model input, recorded by a capability for drift monitoring.
+
+    ``reference`` snapshots are taken on the training data when a version is trained; ``live``
+    snapshots on recent inputs. PSI compares the newest live one with the newest reference.
+    Histograms only: no raw values, no personal data.
+    """
+
+    class Kind(models.TextChoices):
+        REFERENCE = "reference"
+        LIVE = "live"
+
+    capability = models.CharField(max_length=40)
+    feature = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    histogram = models.JSONField(help_text="{counts: [...], edges: [...], labels: [...]}")
+    sample_size = models.PositiveIntegerField(default=0)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["capability", "feature", "kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.capability}.{self.feature} ({self.kind})"
+
+
+class MetricSample(models.Model):
+    """A live quality measurement (rec CTR, fraud precision on reviewed orders, forecast
+    error as actuals arrive), kept over time so decay shows up against the offline metric."""
+
+    capability = models.CharField(max_length=40)
+    metric = models.CharField(max_length=60)
+    value = models.FloatField()
+    sample_size = models.PositiveIntegerField(default=0)
+    higher_is_better = models.BooleanField(default=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    measured_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-measured_at", "-pk"]
+        indexes = [models.Index(fields=["capability", "metric", "measured_at"])]
+
+
+class Experiment(models.Model):
+    """An A/B test: units (customers or sessions) are hashed into variants deterministically."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        RUNNING = "running"
+        STOPPED = "stopped"
+
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    capability = models.CharField(max_length=40, blank=True)
+    variants = models.JSONField(default=list, help_text='e.g. ["control", "treatment"]')
+    weights = models.JSONField(default=list, blank=True, help_text="same length; empty = equal")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    baseline_rate = models.FloatField(default=0.05, help_text="Expected control conversion.")
+    min_detectable_lift = models.FloatField(default=0.1, help_text="Relative, e.g. 0.1 = +10%.")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ExperimentEvent(models.Model):
+    """One exposure or conversion per unit and experiment (logged once; repeats are no-ops)."""
+
+    class Kind(models.TextChoices):
+        EXPOSURE = "exposure"
+        CONVERSION = "conversion"
+
+    experiment = models.ForeignKey(Experiment, related_name="events", on_delete=models.CASCADE)
+    unit_id = models.CharField(max_length=64, help_text="customer public id or session id")
+    variant = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "unit_id", "kind"], name="experimentevent_once_per_unit"
+            )
+        ]
+        indexes = [models.Index(fields=["experiment", "kind", "variant"])]

@@ -95,7 +95,9 @@ def model_active_get(*, capability: str) -> LoadedModel | None:
             loaded = model_version_load(version_id=version_id)
         except Exception as exc:
             logger.error("cannot load %s model %s: %s", capability, version_id, exc)
-            _alert(capability, f"Active model v{version_id} failed to load ({exc}); serving fallback")
+            _alert(
+                capability, f"Active model v{version_id} failed to load ({exc}); serving fallback"
+            )
             return None
         _loaded[capability] = loaded
         return loaded

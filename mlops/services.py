@@ -178,7 +178,9 @@ def training_run_start(*, capability: str, triggered_by_id: int | None = None) -
 
 
 def training_run_progress(*, run_id: int, progress: int, message: str = "") -> None:
-    TrainingRun.objects.filter(pk=run_id).update(progress=min(max(progress, 0), 100), message=message)
+    TrainingRun.objects.filter(pk=run_id).update(
+        progress=min(max(progress, 0), 100), message=message
+    )
 
 
 def training_run_finish(
@@ -200,7 +202,10 @@ def training_run_finish(
 
 
 def capability_train(
-    *, capability: str, force: bool = False, run_id: int | None = None,
+    *,
+    capability: str,
+    force: bool = False,
+    run_id: int | None = None,
     triggered_by_id: int | None = None,
 ) -> TrainingRun:
     """Run one capability's ``facade.train`` under a TrainingRun record (admin, beat, demo)."""
@@ -237,7 +242,9 @@ def capability_train(
                 .first()
             )
             training_run_finish(
-                run_id=run.pk, status=status, summary=summary,
+                run_id=run.pk,
+                status=status,
+                summary=summary,
                 message=str(summary.get("skipped", "")),
                 model_version_id=latest.pk if latest else None,
             )

@@ -2,7 +2,9 @@ from celery import shared_task
 
 
 @shared_task(bind=True, acks_late=True, max_retries=2)
-def capability_train_task(self, capability: str, run_id: int | None = None, force: bool = False) -> str:  # type: ignore[no-untyped-def]
+def capability_train_task(
+    self, capability: str, run_id: int | None = None, force: bool = False
+) -> str:  # type: ignore[no-untyped-def]
     from mlops.services import capability_train  # tasks call services
 
     return capability_train(capability=capability, run_id=run_id, force=force).status

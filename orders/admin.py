@@ -42,8 +42,16 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    readonly_fields = ["amount", "status", "card_brand", "card_last4", "bin_country",
-                       "ip_country", "device_id", "created_at"]
+    readonly_fields = [
+        "amount",
+        "status",
+        "card_brand",
+        "card_last4",
+        "bin_country",
+        "ip_country",
+        "device_id",
+        "created_at",
+    ]
     exclude = ["card_fingerprint", "ip_address"]
 
 
@@ -61,8 +69,16 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email"]
     date_hierarchy = "placed_at"
     raw_id_fields = ["customer", "cart"]
-    readonly_fields = ["number", "subtotal", "shipping", "total", "currency", "placed_at",
-                       "idempotency_key", "status"]
+    readonly_fields = [
+        "number",
+        "subtotal",
+        "shipping",
+        "total",
+        "currency",
+        "placed_at",
+        "idempotency_key",
+        "status",
+    ]
     inlines = [OrderLineInline, PaymentInline, HistoryInline]
     actions = ["approve_orders", "cancel_orders"]
 
@@ -87,8 +103,16 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["order", "amount", "status", "card_brand", "card_last4", "bin_country",
-                    "ip_country", "created_at"]
+    list_display = [
+        "order",
+        "amount",
+        "status",
+        "card_brand",
+        "card_last4",
+        "bin_country",
+        "ip_country",
+        "created_at",
+    ]
     list_filter = ["status", "card_brand", "bin_country"]
     search_fields = ["order__number"]
     list_select_related = ["order"]

@@ -30,16 +30,23 @@ def order_get(order_id: int) -> OrderInfo:
 
 
 def order_get_by_number(number: str) -> OrderInfo | None:
-    order = Order.objects.prefetch_related("lines", "refunds", "chargebacks").filter(
-        number=number
-    ).first()
+    order = (
+        Order.objects.prefetch_related("lines", "refunds", "chargebacks")
+        .filter(number=number)
+        .first()
+    )
     return _info(order) if order else None
 
 
 def _info(order: Order) -> OrderInfo:
     return OrderInfo(
-        id=order.pk, number=order.number, customer_id=order.customer_id, status=order.status,
-        total=order.total, currency=order.currency, placed_at=order.placed_at,
+        id=order.pk,
+        number=order.number,
+        customer_id=order.customer_id,
+        status=order.status,
+        total=order.total,
+        currency=order.currency,
+        placed_at=order.placed_at,
         item_count=sum(line.quantity for line in order.lines.all()),
         refunded=sum((r.amount for r in order.refunds.all()), Decimal("0")),
         has_chargeback=bool(order.chargebacks.all()),

@@ -5,7 +5,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Cart(models.Model):
@@ -57,7 +56,11 @@ class Order(models.Model):
 
     number = models.CharField(max_length=20, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+        "customers.Customer",
+        null=True,
+        blank=True,
+        related_name="orders",
+        on_delete=models.SET_NULL,
     )
     cart = models.ForeignKey(
         Cart, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
@@ -66,9 +69,9 @@ class Order(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     email = models.EmailField()
     currency = models.CharField(max_length=3, default="GBP")
-    subtotal = models.DecimalField(**MONEY)
-    shipping = models.DecimalField(**MONEY, default=0)
-    total = models.DecimalField(**MONEY)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_address = models.JSONField(default=dict)
     billing_address = models.JSONField(default=dict)
     placed_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -97,9 +100,9 @@ class OrderLine(models.Model):
     # Snapshots: the order keeps what was sold even if the product changes later.
     sku = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
-    line_total = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["pk"]
@@ -117,7 +120,7 @@ class Payment(models.Model):
         VOIDED = "voided"
 
     order = models.ForeignKey(Order, related_name="payments", on_delete=models.CASCADE)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     status = models.CharField(max_length=12, choices=Status.choices)
     card_fingerprint = models.CharField(max_length=64, db_index=True)
     card_last4 = models.CharField(max_length=4)
@@ -137,7 +140,7 @@ class Refund(models.Model):
     payment = models.ForeignKey(
         Payment, null=True, related_name="refunds", on_delete=models.SET_NULL
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -149,7 +152,7 @@ class Chargeback(models.Model):
     payment = models.ForeignKey(
         Payment, null=True, related_name="chargebacks", on_delete=models.SET_NULL
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason_code = models.CharField(max_length=20, default="fraud")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
 

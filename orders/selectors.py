@@ -27,9 +27,8 @@ def order_list_for_customer(*, customer_id: int) -> QuerySet[Order]:
 
 def order_get_for_customer(*, customer_id: int, number: str) -> Order:
     """Raises Order.DoesNotExist for another customer's order (a 404, not a 403)."""
-    return (
-        Order.objects.prefetch_related("lines", "history")
-        .get(customer_id=customer_id, number=number)
+    return Order.objects.prefetch_related("lines", "history").get(
+        customer_id=customer_id, number=number
     )
 
 
@@ -38,13 +37,27 @@ def order_lines_frame(*, since: datetime | None = None) -> pd.DataFrame:
     qs = OrderLine.objects.exclude(order__status=Order.Status.CANCELLED)
     if since is not None:
         qs = qs.filter(order__placed_at__gte=since)
-    columns = ["order_id", "order__customer_id", "product_id", "quantity", "unit_price",
-               "order__placed_at", "order__status"]
+    columns = [
+        "order_id",
+        "order__customer_id",
+        "product_id",
+        "quantity",
+        "unit_price",
+        "order__placed_at",
+        "order__status",
+    ]
     rows = qs.order_by("order__placed_at", "pk").values_list(*columns)
     frame = pd.DataFrame.from_records(
         list(rows),
-        columns=["order_id", "customer_id", "product_id", "quantity", "unit_price", "placed_at",
-                 "status"],
+        columns=[
+            "order_id",
+            "customer_id",
+            "product_id",
+            "quantity",
+            "unit_price",
+            "placed_at",
+            "status",
+        ],
     )
     frame["unit_price"] = frame["unit_price"].astype(float)
     return frame

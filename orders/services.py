@@ -4,6 +4,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +64,9 @@ def _active_product(product_id: int) -> Product:
 
 
 @transaction.atomic
-def cart_line_set(*, cart: Cart, product_id: int, quantity: int, add: bool = False) -> CartLine | None:
+def cart_line_set(
+    *, cart: Cart, product_id: int, quantity: int, add: bool = False
+) -> CartLine | None:
     """Set (or with ``add``, increase) a line's quantity; 0 removes the line."""
     if cart.status != Cart.Status.OPEN:
         raise ServiceError("this cart is closed", field="cart")
@@ -74,8 +77,10 @@ def cart_line_set(*, cart: Cart, product_id: int, quantity: int, add: bool = Fal
         if line:
             line.delete()
             event_record_on_commit(
-                type="remove_from_cart", session_id=cart.session_id,
-                customer_id=cart.customer_id, product_id=product.pk,
+                type="remove_from_cart",
+                session_id=cart.session_id,
+                customer_id=cart.customer_id,
+                product_id=product.pk,
             )
         return None
     if new_quantity > settings.MAX_LINE_QTY:
@@ -98,8 +103,11 @@ def cart_line_set(*, cart: Cart, product_id: int, quantity: int, add: bool = Fal
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     if add:
         event_record_on_commit(
-            type="add_to_cart", session_id=cart.session_id, customer_id=cart.customer_id,
-            product_id=product.pk, metadata={"quantity": quantity},
+            type="add_to_cart",
+            session_id=cart.session_id,
+            customer_id=cart.customer_id,
+            product_id=product.pk,
+            metadata={"quantity": quantity},
         )
     return line
 
@@ -132,10 +140,12 @@ def cart_merge(*, session_id: str, customer_id: int) -> Cart:
 
 
 def carts_abandoned_mark(*, older_than_hours: int = 24) -> int:
-    cutoff = timezone.now() - timezone.timedelta(hours=older_than_hours)
-    return Cart.objects.filter(
-        status=Cart.Status.OPEN, updated_at__lt=cutoff, lines__isnull=False
-    ).distinct().update(status=Cart.Status.ABANDONED)
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    return (
+        Cart.objects.filter(status=Cart.Status.OPEN, updated_at__lt=cutoff, lines__isnull=False)
+        .distinct()
+        .update(status=Cart.Status.ABANDONED)
+    )
 
 
 # --- simulated payment gateway ---------------------------------------------------------------
@@ -209,7 +219,9 @@ def order_place(
     The same ``idempotency_key`` for the same cart returns the first order.
     """
     if not idempotency_key or len(idempotency_key) > 64:
-        raise ServiceError("Idempotency-Key header (1-64 chars) is required", field="idempotency_key")
+        raise ServiceError(
+            "Idempotency-Key header (1-64 chars) is required", field="idempotency_key"
+        )
     existing = Order.objects.filter(cart_id=cart_id, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -217,9 +229,13 @@ def order_place(
     context = context or PaymentContext()
     try:
         return _order_place_atomic(
-            cart_id=cart_id, idempotency_key=idempotency_key, email=email,
-            shipping_address=shipping_address, billing_address=billing_address or shipping_address,
-            card_number=number, context=context,
+            cart_id=cart_id,
+            idempotency_key=idempotency_key,
+            email=email,
+            shipping_address=shipping_address,
+            billing_address=billing_address or shipping_address,
+            card_number=number,
+            context=context,
         )
     except IntegrityError:
         # A racing retry with the same key won; answer with its order.
@@ -228,15 +244,23 @@ def order_place(
             return existing
         # Otherwise the stock CHECK constraint fired: someone bought the last unit first.
         raise ServiceError(
-            "an item in your cart sold out while you were checking out", field="lines",
-            status=409, code="out_of_stock",
+            "an item in your cart sold out while you were checking out",
+            field="lines",
+            status=409,
+            code="out_of_stock",
         ) from None
 
 
 @transaction.atomic
 def _order_place_atomic(
-    *, cart_id: int, idempotency_key: str, email: str, shipping_address: dict[str, Any],
-    billing_address: dict[str, Any], card_number: str, context: PaymentContext,
+    *,
+    cart_id: int,
+    idempotency_key: str,
+    email: str,
+    shipping_address: dict[str, Any],
+    billing_address: dict[str, Any],
+    card_number: str,
+    context: PaymentContext,
 ) -> Order:
     cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
     if cart is None:
@@ -245,8 +269,9 @@ def _order_place_atomic(
     if existing is not None:
         return existing
     if cart.status != Cart.Status.OPEN:
-        raise ServiceError("this cart has already been checked out", field="cart", status=409,
-                           code="cart_closed")
+        raise ServiceError(
+            "this cart has already been checked out", field="cart", status=409, code="cart_closed"
+        )
     lines = list(cart.lines.select_related("product").order_by("product_id"))
     if not lines:
         raise ServiceError("your cart is empty", field="lines")
@@ -266,17 +291,29 @@ def _order_place_atomic(
     subtotal = q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
     shipping = Decimal("0.00") if subtotal >= FREE_SHIPPING_FROM else SHIPPING_FEE
     order = Order.objects.create(
-        number=_order_number(), customer_id=cart.customer_id, cart=cart,
-        idempotency_key=idempotency_key, status=Order.Status.PENDING, email=email,
-        currency=settings.STORE_CURRENCY, subtotal=subtotal, shipping=shipping,
-        total=subtotal + shipping, shipping_address=shipping_address,
-        billing_address=billing_address, placed_at=now,
+        number=_order_number(),
+        customer_id=cart.customer_id,
+        cart=cart,
+        idempotency_key=idempotency_key,
+        status=Order.Status.PENDING,
+        email=email,
+        currency=settings.STORE_CURRENCY,
+        subtotal=subtotal,
+        shipping=shipping,
+        total=subtotal + shipping,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        placed_at=now,
     )
     OrderLine.objects.bulk_create(
         [
             OrderLine(
-                order=order, product=line.product, sku=line.product.sku, name=line.product.name,
-                unit_price=line.product.price, quantity=line.quantity,
+                order=order,
+                product=line.product,
+                sku=line.product.sku,
+                name=line.product.name,
+                unit_price=line.product.price,
+                quantity=line.quantity,
                 line_total=q2(line.product.price * line.quantity),
             )
             for line in lines
@@ -288,18 +325,27 @@ def _order_place_atomic(
         )
     StockMovement.objects.bulk_create(
         [
-            StockMovement(product_id=line.product_id, quantity=-line.quantity,
-                          reason=StockMovement.Reason.SALE, reference=order.number)
+            StockMovement(
+                product_id=line.product_id,
+                quantity=-line.quantity,
+                reason=StockMovement.Reason.SALE,
+                reference=order.number,
+            )
             for line in lines
         ]
     )
     declined = card_number == DECLINED_TEST_CARD
     payment = Payment.objects.create(
-        order=order, amount=order.total,
+        order=order,
+        amount=order.total,
         status=Payment.Status.DECLINED if declined else Payment.Status.AUTHORIZED,
-        card_fingerprint=card_fingerprint(card_number), card_last4=card_number[-4:],
-        card_brand=_card_brand(card_number), bin_country=_BIN_COUNTRIES.get(card_number[:1], "GB"),
-        ip_address=context.ip_address, ip_country=context.ip_country, device_id=context.device_id,
+        card_fingerprint=card_fingerprint(card_number),
+        card_last4=card_number[-4:],
+        card_brand=_card_brand(card_number),
+        bin_country=_BIN_COUNTRIES.get(card_number[:1], "GB"),
+        ip_address=context.ip_address,
+        ip_country=context.ip_country,
+        device_id=context.device_id,
     )
     OrderStatusHistory.objects.create(order=order, status=Order.Status.PENDING, note="placed")
     cart.status = Cart.Status.ORDERED
@@ -310,8 +356,10 @@ def _order_place_atomic(
     else:
         _apply_risk_decision(order, payment)
     event_record_on_commit(
-        type="purchase", session_id=context.session_id or cart.session_id,
-        customer_id=cart.customer_id, order_id=order.pk,
+        type="purchase",
+        session_id=context.session_id or cart.session_id,
+        customer_id=cart.customer_id,
+        order_id=order.pk,
         metadata={"total": str(order.total), "lines": len(lines)},
     )
     return order
@@ -340,15 +388,23 @@ def _order_status_set(order: Order, status: str, note: str) -> None:
 
 
 def _restock(order: Order) -> None:
-    lines = list(order.lines.exclude(product__isnull=True).order_by("product_id"))
-    list(stock_qs_locked(line.product_id for line in lines))  # lock before changing
-    for line in lines:
-        Stock.objects.filter(product_id=line.product_id).update(on_hand=F("on_hand") + line.quantity)
+    lines = [
+        (line.product_id, line.quantity)
+        for line in order.lines.order_by("product_id")
+        if line.product_id is not None
+    ]
+    list(stock_qs_locked(pid for pid, _ in lines))  # lock in pk order before changing
+    for product_id, quantity in lines:
+        Stock.objects.filter(product_id=product_id).update(on_hand=F("on_hand") + quantity)
     StockMovement.objects.bulk_create(
         [
-            StockMovement(product_id=line.product_id, quantity=line.quantity,
-                          reason=StockMovement.Reason.CANCELLATION, reference=order.number)
-            for line in lines
+            StockMovement(
+                product_id=product_id,
+                quantity=quantity,
+                reason=StockMovement.Reason.CANCELLATION,
+                reference=order.number,
+            )
+            for product_id, quantity in lines
         ]
     )
 
@@ -415,6 +471,8 @@ def chargeback_record(
 ) -> Chargeback:
     order = Order.objects.get(pk=order_id)
     return Chargeback.objects.create(
-        order=order, payment=order.payments.first(), amount=q2(amount or order.total),
+        order=order,
+        payment=order.payments.first(),
+        amount=q2(amount or order.total),
         reason_code=reason_code,
     )

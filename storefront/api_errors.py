@@ -13,8 +13,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ServiceError(Exception):
     """A business rule refused the request; maps to HTTP 400 (or ``status``) with a message."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400,
-                 code: str = "invalid") -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, status: int = 400, code: str = "invalid"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field

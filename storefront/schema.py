@@ -7,7 +7,9 @@ class AutoSchema(BaseAutoSchema):
     """Names nested serializers after their view (`CheckoutApi.InputSerializer` ->
     `CheckoutApiInput`), so the HackSoft-style nested Input/OutputSerializer never collide."""
 
-    def _get_serializer_name(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> str:
+    def _get_serializer_name(
+        self, serializer: Any, direction: str, bypass_extensions: bool = False
+    ) -> str:
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)
         cls = serializer if isinstance(serializer, type) else type(serializer)
         qualname = cls.__qualname__

@@ -66,11 +66,15 @@ def recall_at_k(
     if not users:
         return 0.0
     return float(
-        np.mean([_hits(recommended.get(u, ()), relevant[u], k).sum() / len(relevant[u]) for u in users])
+        np.mean(
+            [_hits(recommended.get(u, ()), relevant[u], k).sum() / len(relevant[u]) for u in users]
+        )
     )
 
 
-def average_precision_at_k(recs: Sequence[Hashable], truth: Collection[Hashable], k: int = 10) -> float:
+def average_precision_at_k(
+    recs: Sequence[Hashable], truth: Collection[Hashable], k: int = 10
+) -> float:
     """AP@k of one list, normalised by min(|truth|, k) so a perfect list scores 1."""
     if not truth:
         return 0.0
@@ -88,7 +92,9 @@ def map_at_k(
     users = _users(relevant)
     if not users:
         return 0.0
-    return float(np.mean([average_precision_at_k(recommended.get(u, ()), relevant[u], k) for u in users]))
+    return float(
+        np.mean([average_precision_at_k(recommended.get(u, ()), relevant[u], k) for u in users])
+    )
 
 
 def catalog_coverage(

@@ -8,26 +8,33 @@ pytestmark = pytest.mark.django_db
 
 
 def checkout_payload(**overrides: object) -> dict[str, object]:
-    return {"email": "ada@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD,
-            **overrides}
+    return {
+        "email": "ada@example.com",
+        "shipping_address": ADDRESS,
+        "card_number": GOOD_CARD,
+        **overrides,
+    }
 
 
 def test_anonymous_shopper_adds_to_cart_and_checks_out(api_client: APIClient) -> None:
     product = ProductFactory(with_stock=3)
-    response = api_client.post("/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 2},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 2}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["item_count"] == 2
 
-    response = api_client.post("/api/v1/checkout/", checkout_payload(), format="json",
-                               HTTP_IDEMPOTENCY_KEY="key-1")
+    response = api_client.post(
+        "/api/v1/checkout/", checkout_payload(), format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["outcome"] == "confirmed"
     assert body["lines"][0]["quantity"] == 2
     # Retrying the same request returns the same order.
-    again = api_client.post("/api/v1/checkout/", checkout_payload(), format="json",
-                            HTTP_IDEMPOTENCY_KEY="key-1")
+    again = api_client.post(
+        "/api/v1/checkout/", checkout_payload(), format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
     assert again.status_code == 201
     assert again.json()["number"] == body["number"]
     assert Order.objects.count() == 1
@@ -47,7 +54,8 @@ def test_checkout_bad_input_gives_field_messages(api_client: APIClient) -> None:
     response = api_client.post(
         "/api/v1/checkout/",
         {"email": "not-an-email", "shipping_address": {"city": "x"}, "card_number": ""},
-        format="json", HTTP_IDEMPOTENCY_KEY="k",
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
     )
     assert response.status_code == 400
     body = response.json()
@@ -66,8 +74,9 @@ def test_other_customers_order_is_404(api_client: APIClient) -> None:
     product = ProductFactory()
     api_client.force_authenticate(owner.user)
     api_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
-    number = api_client.post("/api/v1/checkout/", checkout_payload(), format="json",
-                             HTTP_IDEMPOTENCY_KEY="k").json()["number"]
+    number = api_client.post(
+        "/api/v1/checkout/", checkout_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k"
+    ).json()["number"]
     assert api_client.get(f"/api/v1/orders/{number}/").status_code == 200
     api_client.force_authenticate(other.user)
     assert api_client.get(f"/api/v1/orders/{number}/").status_code == 404
@@ -79,8 +88,12 @@ def test_other_customers_order_is_404(api_client: APIClient) -> None:
 
 def _fill_cart(client: APIClient, n: int) -> None:
     for product in ProductFactory.create_batch(n):
-        assert client.post("/api/v1/cart/lines/", {"product_id": product.pk},
-                           format="json").status_code == 201
+        assert (
+            client.post(
+                "/api/v1/cart/lines/", {"product_id": product.pk}, format="json"
+            ).status_code
+            == 201
+        )
 
 
 def _count_queries(client: APIClient, url: str) -> int:
@@ -99,11 +112,17 @@ def test_cart_query_count_does_not_grow_with_lines(shopper_client: APIClient) ->
     assert _count_queries(shopper_client, "/api/v1/cart/") == one
 
 
-def test_order_list_query_count_does_not_grow(shopper_client: APIClient, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_order_list_query_count_does_not_grow(
+    shopper_client: APIClient, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     def order_once(key: str, lines: int) -> None:
         _fill_cart(shopper_client, lines)
-        assert shopper_client.post("/api/v1/checkout/", checkout_payload(), format="json",
-                                   HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+        assert (
+            shopper_client.post(
+                "/api/v1/checkout/", checkout_payload(), format="json", HTTP_IDEMPOTENCY_KEY=key
+            ).status_code
+            == 201
+        )
 
     order_once("a", 1)
     one = _count_queries(shopper_client, "/api/v1/orders/")
@@ -112,7 +131,9 @@ def test_order_list_query_count_does_not_grow(shopper_client: APIClient, django_
     assert _count_queries(shopper_client, "/api/v1/orders/") == one
 
 
-def test_product_list_query_count_is_constant(api_client: APIClient, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_product_list_query_count_is_constant(
+    api_client: APIClient, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     ProductFactory.create_batch(3)
     few = _count_queries(api_client, "/api/v1/products/")
     ProductFactory.create_batch(20)

@@ -28,14 +28,32 @@ def test_real_worker_runs_task_and_writes_to_database() -> None:
     CartLineFactory(cart=fresh)
 
     db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    database_url = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
     queue = f"itest-{os.getpid()}"
     env = {**os.environ, "DATABASE_URL": database_url}
     env.pop("PYTEST_XDIST_WORKER", None)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "storefront", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "--loglevel=WARNING", f"--hostname={queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "storefront",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            f"--hostname={queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     from storefront.celery import app as celery_app
 

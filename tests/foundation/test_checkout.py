@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def place(cart: Cart, key: str = "key-1", card: str = GOOD_CARD) -> Order:
     return services.order_place(
-        cart_id=cart.pk, idempotency_key=key, email="ada@example.com",
-        shipping_address=ADDRESS, card=services.CardInput(card),
+        cart_id=cart.pk,
+        idempotency_key=key,
+        email="ada@example.com",
+        shipping_address=ADDRESS,
+        card=services.CardInput(card),
     )
 
 

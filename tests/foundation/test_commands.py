@@ -12,16 +12,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
 
 
 def test_production_settings_pass_check_deploy() -> None:
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        env={"DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "prod-secret-0123456789-abcdefghijklmnop",
-             "ALLOWED_HOSTS": "shop.example.com"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 20 + "prod-secret-0123456789-abcdefghijklmnop",
+            "ALLOWED_HOSTS": "shop.example.com",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -29,8 +39,14 @@ def test_production_settings_pass_check_deploy() -> None:
 def test_production_without_secret_key_refuses_to_start() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
     env["DEBUG"] = "0"
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True,
-                            text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 

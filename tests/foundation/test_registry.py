@@ -11,8 +11,12 @@ pytestmark = pytest.mark.django_db
 
 def register(value: float, **kwargs: object) -> mlops.ModelVersionInfo:
     return mlops.model_version_register_and_activate(
-        capability="fraud", artifact={"threshold": value}, metrics={"ap": value},
-        primary_metric="ap", higher_is_better=True, **kwargs,
+        capability="fraud",
+        artifact={"threshold": value},
+        metrics={"ap": value},
+        primary_metric="ap",
+        higher_is_better=True,
+        **kwargs,
     )
 
 
@@ -38,11 +42,19 @@ def test_worse_candidate_is_not_activated_unless_forced() -> None:
 
 def test_lower_is_better_metrics_compare_the_right_way() -> None:
     first = mlops.model_version_register_and_activate(
-        capability="forecasting", artifact=1, metrics={"mase": 0.9}, primary_metric="mase",
-        higher_is_better=False)
+        capability="forecasting",
+        artifact=1,
+        metrics={"mase": 0.9},
+        primary_metric="mase",
+        higher_is_better=False,
+    )
     better = mlops.model_version_register_and_activate(
-        capability="forecasting", artifact=2, metrics={"mase": 0.7}, primary_metric="mase",
-        higher_is_better=False)
+        capability="forecasting",
+        artifact=2,
+        metrics={"mase": 0.7},
+        primary_metric="mase",
+        higher_is_better=False,
+    )
     assert first.activated and better.activated
 
 
