@@ -68,9 +68,9 @@ def metrics(test: pd.DataFrame, score: np.ndarray) -> dict[str, float]:
 def random_forest(X: pd.DataFrame, y: np.ndarray, seed: int):  # noqa: ANN201
     from sklearn.ensemble import RandomForestClassifier
 
-    return RandomForestClassifier(
-        n_estimators=100, max_depth=20, n_jobs=2, random_state=seed
-    ).fit(X.fillna(-1).to_numpy(), y)
+    return RandomForestClassifier(n_estimators=100, max_depth=20, n_jobs=2, random_state=seed).fit(
+        X.fillna(-1).to_numpy(), y
+    )
 
 
 def main() -> None:
@@ -114,14 +114,20 @@ def main() -> None:
         t0 = time.perf_counter()
         rf = random_forest(f_train.loc[keep, cols], y, args.seed)
         s = rf.predict_proba(f_score.loc[is_test, cols].fillna(-1).to_numpy())[:, 1]
-        rows.append((f"random forest, {name} windowed features", metrics(test, s), time.perf_counter() - t0))
+        rows.append(
+            (f"random forest, {name} windowed features", metrics(test, s), time.perf_counter() - t0)
+        )
     t0 = time.perf_counter()
     std_model = TransactionFraudModel(
-        delay_days=args.delay_days, warmup_days=args.warmup_days, features=STANDARD_FEATURES,
+        delay_days=args.delay_days,
+        warmup_days=args.warmup_days,
+        features=STANDARD_FEATURES,
         random_state=args.seed,
     ).fit_features(f_train.loc[keep], y, train["timestamp"][keep])
     s = std_model.classifier_.predict_proba(f_score.loc[is_test])
-    rows.append(("LightGBM, standard windowed features", metrics(test, s), time.perf_counter() - t0))
+    rows.append(
+        ("LightGBM, standard windowed features", metrics(test, s), time.perf_counter() - t0)
+    )
 
     n_fit = int(keep.sum())
     print(

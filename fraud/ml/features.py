@@ -58,7 +58,9 @@ def transaction_features(tx: pd.DataFrame, *, delay_days: float = 7.0) -> pd.Dat
     `timestamp` must be datetime-like (naive or aware; only differences matter).
     """
     ts = pd.to_datetime(tx["timestamp"])
-    secs = (ts - ts.min()).dt.total_seconds().to_numpy(dtype=np.float64) if len(tx) else np.array([])
+    secs = (
+        (ts - ts.min()).dt.total_seconds().to_numpy(dtype=np.float64) if len(tx) else np.array([])
+    )
     amount = tx["amount"].to_numpy(dtype=np.float64)
     if "label" in tx:
         label = pd.to_numeric(tx["label"], errors="coerce").to_numpy(dtype=np.float64)

@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ class FraudClassifier:
         p.update(seed=self.random_state, num_threads=self.n_jobs, deterministic=True)
         return p
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, times: np.ndarray | None = None) -> FraudClassifier:
+    def fit(
+        self, X: pd.DataFrame, y: np.ndarray, times: np.ndarray | None = None
+    ) -> FraudClassifier:
         X = X.astype(np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.feature_names_ = list(X.columns)
@@ -106,7 +109,7 @@ class FraudClassifier:
         if self.booster_ is None:
             return np.full(len(X), self.base_rate_)
         z = self.calib_a_ * self._margin(X) + self.calib_b_
-        return 1.0 / (1.0 + np.exp(-z))
+        return expit(z)
 
     def reasons(self, X: pd.DataFrame, top_k: int = 3) -> list[list[Reason]]:
         """Top features pushing each row towards fraud (LightGBM pred_contrib, SHAP values)."""
@@ -133,7 +136,7 @@ def _platt(margin: np.ndarray, y: np.ndarray, n_iter: int = 50) -> tuple[float, 
     a, b = 1.0, 0.0
     for _ in range(n_iter):
         z = a * margin + b
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = expit(z)
         w = np.clip(p * (1 - p), 1e-9, None)
         g = np.array([np.sum((p - y) * margin), np.sum(p - y)])
         h = np.array(

@@ -66,7 +66,9 @@ class TransactionFraudModel:
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def fit_features(self, X: pd.DataFrame, y: np.ndarray, times: pd.Series) -> TransactionFraudModel:
+    def fit_features(
+        self, X: pd.DataFrame, y: np.ndarray, times: pd.Series
+    ) -> TransactionFraudModel:
         cols = self.features or EXTENDED_FEATURES
         self.classifier_ = FraudClassifier(
             params=self.classifier_params, random_state=self.random_state, n_jobs=self.n_jobs
