@@ -267,7 +267,7 @@ class ElasticityEstimator:
         min_group: int = 5,
         default_elasticity: float = -1.5,
         default_sd: float = 1.0,
-        min_prior_sd: float = 0.05,
+        min_prior_sd: float = 0.15,
         bounds: tuple[float, float] = (-10.0, 3.0),
         recent_days: int = 28,
         detect_stockouts: bool = True,

@@ -120,7 +120,7 @@ class PriceOptimizer:
         stops at current_price * (1 +- this); a constant-elasticity curve above -1 would
         otherwise send the price to infinity.
     min_change_pct: a better price less than this % away from the current one is not worth a
-        change: hold.
+        change: hold (a `min_change_pct` column overrides it per row).
     """
 
     def __init__(
@@ -207,12 +207,18 @@ class PriceOptimizer:
             st = np.where(any_clear[:, None], st, units)  # none clears: sell as much as possible
             value[m] = st[m]
         best = np.argmax(value, axis=1)
+        best_val = value[np.arange(n), best]
+        # no better price (e.g. nothing in stock to sell): keep the current one if it is allowed
+        at_p0 = value[:, g]
+        keep = inside0 & (best_val <= at_p0 + 1e-9 * np.abs(at_p0))
+        best = np.where(keep, g, best)
         price = cand[np.arange(n), best]
         best_val = value[np.arange(n), best]
 
-        if self.min_change_pct > 0:
-            small = inside0 & (np.abs(price / p0 - 1) * 100 < self.min_change_pct)
-            price = np.where(small, p0, price)
+        min_change = _col(df, "min_change_pct", self.min_change_pct)
+        min_change = np.where(np.isfinite(min_change), min_change, self.min_change_pct)
+        small = inside0 & (np.abs(price / p0 - 1) * 100 < min_change)
+        price = np.where(small, p0, price)
         price = np.round(price, 2)
 
         def per_day(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,226 @@
+"""Pricing API: the proposal queue (staff), competitor price feed (staff), reference prices
+(public, for the storefront's "was" price) and the elasticity table (staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pricing import facade, selectors, services
+from storefront.api_errors import ServiceError
+
+
+class ProposalOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField(source="product.sku")
+    status = serializers.CharField()
+    objective = serializers.CharField()
+    current_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    proposed_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    change_pct = serializers.FloatField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    elasticity = serializers.FloatField()
+    elasticity_low = serializers.FloatField()
+    elasticity_high = serializers.FloatField()
+    pooled = serializers.BooleanField()
+    units_current = serializers.FloatField(help_text="expected units per day, current price")
+    units_new = serializers.FloatField(help_text="expected units per day, proposed price")
+    revenue_current = serializers.DecimalField(max_digits=12, decimal_places=2)
+    revenue_new = serializers.DecimalField(max_digits=12, decimal_places=2)
+    profit_current = serializers.DecimalField(max_digits=12, decimal_places=2)
+    profit_new = serializers.DecimalField(max_digits=12, decimal_places=2)
+    bound_by = serializers.CharField()
+    conflicts = serializers.CharField()
+    model_version = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ProposalPagination(PageNumberPagination):
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class PriceProposalListApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Pending price proposals (merchant review queue)",
+        responses=ProposalOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        paginator = ProposalPagination()
+        page = paginator.paginate_queryset(selectors.proposal_list_pending(), request, view=self)
+        return paginator.get_paginated_response(ProposalOutputSerializer(page, many=True).data)
+
+
+class PriceProposalDecideApi(APIView):
+    """Approve (apply to the catalogue) or reject one or many proposals."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
+        )
+        action = serializers.ChoiceField(choices=["approve", "reject"])
+
+    class OutputSerializer(serializers.Serializer):
+        done = serializers.IntegerField()
+        refused = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        summary="Approve or reject price proposals",
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: OpenApiResponse(description="field errors")},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.price_proposals_decide(
+            proposal_ids=data.validated_data["ids"],
+            approve=data.validated_data["action"] == "approve",
+            user_id=request.user.pk,
+        )
+        return Response(self.OutputSerializer(result).data)
+
+
+class ProductPriceProposalApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class OutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        current_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+        proposed_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+        status = serializers.CharField()
+        elasticity = serializers.FloatField(allow_null=True)
+        elasticity_low = serializers.FloatField(allow_null=True)
+        elasticity_high = serializers.FloatField(allow_null=True)
+        pooled = serializers.BooleanField()
+        units_per_day_current = serializers.FloatField(allow_null=True)
+        units_per_day_new = serializers.FloatField(allow_null=True)
+        profit_per_day_current = serializers.DecimalField(12, 2, allow_null=True)
+        profit_per_day_new = serializers.DecimalField(12, 2, allow_null=True)
+        bound_by = serializers.ListField(child=serializers.CharField())
+        conflicts = serializers.ListField(child=serializers.CharField())
+        source = serializers.CharField()
+        model_version = serializers.CharField(allow_null=True)
+
+    @extend_schema(
+        summary="The latest price proposal for a product, with its explanation",
+        responses=OutputSerializer,
+    )
+    def get(self, request: Request, product_id: int) -> Response:
+        return Response(
+            self.OutputSerializer(facade.price_proposal_for(product_id=product_id)).data
+        )
+
+
+class ReferencePriceApi(APIView):
+    """Public: the storefront shows a struck-through "was" price only when `show_was`."""
+
+    permission_classes = [permissions.AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        current_price = serializers.DecimalField(12, 2, allow_null=True)
+        reference_price = serializers.DecimalField(12, 2, allow_null=True)
+        show_was = serializers.BooleanField()
+        current_since = serializers.DateTimeField(allow_null=True)
+        source = serializers.CharField()
+
+    @extend_schema(
+        summary="EU Omnibus reference price (lowest price of the 30 days before the current one)",
+        responses=OutputSerializer,
+    )
+    def get(self, request: Request, product_id: int) -> Response:
+        return Response(self.OutputSerializer(facade.reference_price(product_id=product_id)).data)
+
+
+class CompetitorPriceImportApi(APIView):
+    """Competitor price feed: JSON `{"rows": [...]}` or a CSV upload (`file`). Bad rows are
+    rejected one by one with their reasons; the valid rows are stored together."""
+
+    permission_classes = [permissions.IsAdminUser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        rows = serializers.ListField(
+            child=serializers.DictField(), required=False, max_length=50000
+        )
+        file = serializers.FileField(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if bool(attrs.get("rows")) == bool(attrs.get("file")):
+                raise serializers.ValidationError({"rows": ["send either rows or a CSV file"]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        received = serializers.IntegerField()
+        accepted = serializers.IntegerField()
+        rejected = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        summary="Import competitor prices (API feed or CSV)",
+        request={
+            "application/json": inline_serializer(
+                "CompetitorPriceRows",
+                {"rows": serializers.ListField(child=serializers.DictField())},
+            ),
+            "multipart/form-data": inline_serializer(
+                "CompetitorPriceCsv", {"file": serializers.FileField()}
+            ),
+        },
+        responses={
+            201: OutputSerializer,
+            400: OpenApiResponse(OutputSerializer, description="no valid row, or bad payload"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        if upload is not None:
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ServiceError("the CSV file must be UTF-8 text", field="file") from exc
+            report = services.competitor_prices_import_csv(text=text)
+        else:
+            report = services.competitor_prices_import(rows=data.validated_data["rows"])
+        code = status.HTTP_201_CREATED if report.accepted else status.HTTP_400_BAD_REQUEST
+        return Response(self.OutputSerializer(report).data, status=code)
+
+
+class ElasticityListApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class OutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        sku = serializers.CharField(source="product.sku")
+        category = serializers.CharField(source="product.category.name")
+        elasticity = serializers.FloatField()
+        elasticity_low = serializers.FloatField()
+        elasticity_high = serializers.FloatField()
+        own_estimate = serializers.FloatField(allow_null=True)
+        pooled = serializers.BooleanField()
+        n_days = serializers.IntegerField()
+        n_stockout_days = serializers.IntegerField()
+        base_daily_units = serializers.FloatField(allow_null=True)
+        model_version = serializers.CharField()
+
+    @extend_schema(
+        summary="Elasticity per product (active model)", responses=OutputSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        paginator = ProposalPagination()
+        page = paginator.paginate_queryset(selectors.elasticity_list(), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
