@@ -71,20 +71,26 @@ def groceries_split(path: Path, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFra
     eligible = sizes.index[sizes >= 2].to_numpy()
     test_users = set(rng.choice(eligible, int(0.2 * len(eligible)), replace=False))
     hidden = np.zeros(len(df), dtype=bool)
-    for u, rows in df[df.user_id.isin(test_users)].groupby("user_id").groups.items():
+    for _u, rows in df[df.user_id.isin(test_users)].groupby("user_id").groups.items():
         rows = np.asarray(rows)
         hidden[rng.choice(rows, max(1, len(rows) // 2), replace=False)] = True
     return df[~hidden], df[hidden]
 
 
-def run_dataset(name: str, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> list[dict[str, object]]:
+def run_dataset(
+    name: str, train: pd.DataFrame, test: pd.DataFrame, seed: int
+) -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         train_csv, users_txt = Path(tmp) / "TRAIN.csv", Path(tmp) / "USERS.txt"
-        train.assign(timestamp=train.timestamp.dt.strftime("%Y-%m-%dT%H:%M:%S")).to_csv(train_csv, index=False)
+        train.assign(timestamp=train.timestamp.dt.strftime("%Y-%m-%dT%H:%M:%S")).to_csv(
+            train_csv, index=False
+        )
         known = sorted(set(test.user_id) & set(train.user_id))
         users_txt.write_text("\n".join(known) + "\n")
         # read back exactly as ml_eval does: string ids, ISO timestamps
-        tr = pd.read_csv(train_csv, dtype={"user_id": str, "item_id": str}, parse_dates=["timestamp"])
+        tr = pd.read_csv(
+            train_csv, dtype={"user_id": str, "item_id": str}, parse_dates=["timestamp"]
+        )
         users = [line.strip() for line in users_txt.read_text().splitlines() if line.strip()]
     history = tr.groupby("user_id").item_id.agg(set).to_dict()
     bought = test[test.user_id.isin(users)].groupby("user_id").item_id.agg(set).to_dict()
@@ -101,12 +107,26 @@ def run_dataset(name: str, train: pd.DataFrame, test: pd.DataFrame, seed: int) -
                 tr, users, k=K, exclude_purchased=variant != "default", method=method, seed=seed
             )
             seconds = time.perf_counter() - start
-            lists = recs.sort_values(["user_id", "rank"]).groupby("user_id").item_id.agg(list).to_dict()
+            lists = (
+                recs.sort_values(["user_id", "rank"]).groupby("user_id").item_id.agg(list).to_dict()
+            )
             rep = ranking_report(lists, truth[variant], catalog, K)
-            rows.append({"dataset": name, "variant": variant, "method": method, **rep, "seconds": seconds,
-                         "info": info})
-            print(f"{name:10s} {variant:18s} {method:18s} " + " ".join(f"{k}={v:.4f}" for k, v in rep.items())
-                  + f" t={seconds:.1f}s", flush=True)
+            rows.append(
+                {
+                    "dataset": name,
+                    "variant": variant,
+                    "method": method,
+                    **rep,
+                    "seconds": seconds,
+                    "info": info,
+                }
+            )
+            print(
+                f"{name:10s} {variant:18s} {method:18s} "
+                + " ".join(f"{k}={v:.4f}" for k, v in rep.items())
+                + f" t={seconds:.1f}s",
+                flush=True,
+            )
     return rows
 
 
@@ -117,7 +137,9 @@ def scale_test(n: int, seed: int) -> dict[str, float]:
     users = rng.zipf(1.3, n) % n_users
     items = (rng.zipf(1.2, n) + users * 7) % n_items  # some per-user structure
     ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")
-    df = pd.DataFrame({"user_id": users, "item_id": items, "timestamp": ts.floor("h"), "quantity": 1.0})
+    df = pd.DataFrame(
+        {"user_id": users, "item_id": items, "timestamp": ts.floor("h"), "quantity": 1.0}
+    )
     from recommendations.ml.blend import BlendRecommender
     from recommendations.ml.data import encode
 
@@ -125,8 +147,14 @@ def scale_test(n: int, seed: int) -> dict[str, float]:
     start = time.perf_counter()
     model = BlendRecommender().fit(data)
     fit = time.perf_counter() - start
-    return {"rows": n, "events": len(data.events), "users": data.n_users, "items": data.n_items,
-            "fit_seconds": fit, **{f"fit_{k}": v for k, v in model.fit_seconds_by_source_.items()}}
+    return {
+        "rows": n,
+        "events": len(data.events),
+        "users": data.n_users,
+        "items": data.n_items,
+        "fit_seconds": fit,
+        **{f"fit_{k}": v for k, v in model.fit_seconds_by_source_.items()},
+    }
 
 
 def markdown(rows: list[dict[str, object]]) -> str:
@@ -140,20 +168,27 @@ def markdown(rows: list[dict[str, object]]) -> str:
             f"| {r['ndcg@10']:.4f} | {r['recall@10']:.4f} | {r['map@10']:.4f} | {r['coverage@10']:.3f} "
             f"| {int(r['users'])} | {r['seconds']:.1f} |"
         )
-    out += ["", "| data set | variant | blend NDCG@10 | best baseline | its NDCG@10 | blend / best |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "| data set | variant | blend NDCG@10 | best baseline | its NDCG@10 | blend / best |",
+        "|---|---|---|---|---|---|",
+    ]
     for (ds, var), grp in pd.DataFrame(rows).groupby(["dataset", "variant"], sort=False):
         blend = grp[grp.method == "blend"]["ndcg@10"].iloc[0]
         base = grp[grp.method != "blend"].sort_values("ndcg@10").iloc[-1]
-        out.append(f"| {ds} | {var} | {blend:.4f} | {base.method} | {base['ndcg@10']:.4f} | "
-                   f"{blend / base['ndcg@10']:.3f} |")
+        out.append(
+            f"| {ds} | {var} | {blend:.4f} | {base.method} | {base['ndcg@10']:.4f} | "
+            f"{blend / base['ndcg@10']:.3f} |"
+        )
     return "\n".join(out)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--retail", type=Path, default=ROOT / "../shared/data/retail")
-    p.add_argument("--groceries", type=Path, default=ROOT / "../shared/data/groceries/groceries_long.csv")
+    p.add_argument(
+        "--groceries", type=Path, default=ROOT / "../shared/data/groceries/groceries_long.csv"
+    )
     p.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", type=int, default=0, help="also time training on N synthetic rows")
@@ -163,13 +198,17 @@ def main() -> None:
     if args.only in (None, "retail"):
         rows += run_dataset("retail", *retail_split(args.retail), seed=args.seed)
     if args.only in (None, "groceries"):
-        rows += run_dataset("groceries", *groceries_split(args.groceries, args.seed), seed=args.seed)
+        rows += run_dataset(
+            "groceries", *groceries_split(args.groceries, args.seed), seed=args.seed
+        )
     table = markdown(rows)
     print(table)
     extra = ""
     if args.scale:
         s = scale_test(args.scale, args.seed)
-        extra = "\n\nTraining time, synthetic log: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items())
+        extra = "\n\nTraining time, synthetic log: " + ", ".join(
+            f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items()
+        )
         print(extra)
     if args.out:
         args.out.write_text(table + extra + "\n")

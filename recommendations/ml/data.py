@@ -107,7 +107,11 @@ def encode(
     if now is None:
         ref = float(t.max())
     else:
-        ref = (pd.Timestamp(now).tz_localize("UTC") if pd.Timestamp(now).tzinfo is None else pd.Timestamp(now))
+        ref = (
+            pd.Timestamp(now).tz_localize("UTC")
+            if pd.Timestamp(now).tzinfo is None
+            else pd.Timestamp(now)
+        )
         ref = (ref - origin).total_seconds() / SECONDS_PER_DAY
     return Interactions(
         np.asarray(u_ids, dtype=object), np.asarray(i_ids, dtype=object), events, float(ref)

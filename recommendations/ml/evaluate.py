@@ -50,7 +50,9 @@ class _WithBackfill:
         return s / mx + 1e-3 * self.pop
 
 
-def _ndcg_holdout(model: _Scorer, data: Interactions, truth: dict[int, set[int]], discovery: bool) -> float:
+def _ndcg_holdout(
+    model: _Scorer, data: Interactions, truth: dict[int, set[int]], discovery: bool
+) -> float:
     users = np.asarray(sorted(truth))
     seen = data.binary()
     scores = []
@@ -70,7 +72,9 @@ def _ndcg_holdout(model: _Scorer, data: Interactions, truth: dict[int, set[int]]
     return float(np.mean(scores)) if scores else 0.0
 
 
-def tuned_als(data: Interactions, *, discovery: bool, seed: int = 0, num_threads: int = 2) -> tuple[ALS, dict[str, float]]:
+def tuned_als(
+    data: Interactions, *, discovery: bool, seed: int = 0, num_threads: int = 2
+) -> tuple[ALS, dict[str, float]]:
     """ALS with factors/regularisation/alpha chosen on a holdout of ``data`` (never the test)."""
     holdout = holdout_split(data, seed=seed)
     best: tuple[float, dict[str, float]] = (-1.0, {})
@@ -96,7 +100,11 @@ def build_model(
         model = BlendRecommender(random_state=seed, num_threads=num_threads).fit(data)
         variant = "discovery" if exclude_purchased else "default"
         w = model.weights_[variant]
-        return model, {**w.by_source, "exclude_seen": float(w.exclude_seen), "validation_ndcg": w.validation_ndcg}
+        return model, {
+            **w.by_source,
+            "exclude_seen": float(w.exclude_seen),
+            "validation_ndcg": w.validation_ndcg,
+        }
     if method in ("popularity", "unseen_popularity"):
         return pop, {}
     if method == "recent_popularity":
@@ -112,7 +120,9 @@ def build_model(
 
         return _WithBackfill(_Rebuy(), pop.scores_), {}
     if method == "als":
-        als, params = tuned_als(data, discovery=exclude_purchased, seed=seed, num_threads=num_threads)
+        als, params = tuned_als(
+            data, discovery=exclude_purchased, seed=seed, num_threads=num_threads
+        )
         return als, params
     if method == "item_knn":
         return _WithBackfill(ItemKNN(n_neighbors=100, shrink=10.0).fit(data), pop.scores_), {}
@@ -137,7 +147,9 @@ def recommend_frame(
     the user has in ``train``.
     """
     data = encode(train, quantity_col="quantity" if "quantity" in train.columns else None)
-    model, info = build_model(method, data, exclude_purchased=exclude_purchased, seed=seed, num_threads=num_threads)
+    model, info = build_model(
+        method, data, exclude_purchased=exclude_purchased, seed=seed, num_threads=num_threads
+    )
     index = data.user_index()
     known = [u for u in users if u in index]
     rows_u: list[object] = []
@@ -149,7 +161,9 @@ def recommend_frame(
     if known:
         uidx = np.asarray([index[u] for u in known])
         if isinstance(model, BlendRecommender):
-            idx, vals, src = model.recommend(uidx, k_eff, "discovery" if exclude_purchased else "default")
+            idx, vals, src = model.recommend(
+                uidx, k_eff, "discovery" if exclude_purchased else "default"
+            )
         else:
             seen = data.binary()
             idx_l, val_l = [], []
@@ -182,6 +196,12 @@ def recommend_frame(
             rows_score += vals[0].astype(float).tolist()
             rows_src += ["popular"] * len(top[0])
     frame = pd.DataFrame(
-        {"user_id": rows_u, "rank": rows_rank, "item_id": rows_item, "score": rows_score, "source": rows_src}
+        {
+            "user_id": rows_u,
+            "rank": rows_rank,
+            "item_id": rows_item,
+            "score": rows_score,
+            "source": rows_src,
+        }
     )
     return frame, info

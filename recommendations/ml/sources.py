@@ -143,7 +143,11 @@ class ItemKNN:
     def fit(self, data: Interactions) -> ItemKNN:
         self.similarity_ = cosine_top_k(data.binary(), self.n_neighbors, self.shrink)
         self.profile_ = decayed_history(data, self.half_life_days)
-        self.profile_.data = np.minimum(self.profile_.data, 1.0) if self.half_life_days is None else self.profile_.data
+        self.profile_.data = (
+            np.minimum(self.profile_.data, 1.0)
+            if self.half_life_days is None
+            else self.profile_.data
+        )
         return self
 
     def score(self, users: np.ndarray) -> np.ndarray:
@@ -296,7 +300,9 @@ class BoughtTogether:
         )
         return self
 
-    def neighbours(self, items: np.ndarray, k: int, exclude: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def neighbours(
+        self, items: np.ndarray, k: int, exclude: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Items most often bought with any of ``items`` (scores summed), best first."""
         if len(items) == 0:
             return []
@@ -325,7 +331,10 @@ class ContentSimilarity:
             self.similarity_ = sparse.csr_matrix((n, n), dtype=np.float32)
             return self
         vec = TfidfVectorizer(
-            min_df=self.min_df, max_features=self.max_features, sublinear_tf=True, ngram_range=(1, 2)
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            ngram_range=(1, 2),
         )
         x = vec.fit_transform([t or "" for t in texts]).astype(np.float32)  # rows l2-normalised
         self.similarity_ = cosine_top_k(x.T.tocsr(), self.n_neighbors)

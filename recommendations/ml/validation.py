@@ -61,4 +61,6 @@ def holdout_split(
         hide = rng.choice(rows, max(1, len(rows) // 2), replace=False)
         hidden[hide] = True
         truth[int(u)] = set(map(int, ev.i.to_numpy()[hide]))
-    return Holdout(Interactions(data.user_ids, data.item_ids, ev[~hidden], data.now), truth, "basket")
+    return Holdout(
+        Interactions(data.user_ids, data.item_ids, ev[~hidden], data.now), truth, "basket"
+    )
