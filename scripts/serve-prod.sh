@@ -28,7 +28,8 @@ $BIN/python manage.py collectstatic --noinput -v0
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-$BIN/celery -A storefront worker --loglevel=INFO --concurrency=${CELERY_CONCURRENCY:-2} & pids+=($!)
+$BIN/celery -A storefront worker --loglevel=INFO --concurrency=${CELERY_CONCURRENCY:-2} \
+  -n "${CELERY_WORKER_NAME:-worker}@%h" & pids+=($!)
 $BIN/celery -A storefront beat --loglevel=INFO --schedule "$BEAT_SCHEDULE_FILE" & pids+=($!)
 $BIN/gunicorn storefront.wsgi:application --bind "${HOST:-127.0.0.1}:$PORT" --workers "$WORKERS" \
   --access-logfile - & pids+=($!)
