@@ -111,10 +111,12 @@ if REDIS_URL:
         _cache_url = REDIS_URL.rstrip("/").rsplit("/", 1)[0] + f"/{1 + int(_xdist[2:])}"
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.cache.ResilientRedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": "mlstore",
             "TIMEOUT": 3600,
+            # Fail fast when Redis is down: a cache miss beats a hung page.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
