@@ -186,20 +186,31 @@ def main() -> None:
         rows = []
         if args.retail and Path(args.retail).exists():
             rows += run_case(
-                "UCI retail daily, last 7 days", retail_panel(args.retail), 7, UK_HOLIDAYS,
+                "UCI retail daily, last 7 days",
+                retail_panel(args.retail),
+                7,
+                UK_HOLIDAYS,
                 with_ets=not args.no_ets,
             )
         for seed in (1, 2):
             data = make_synthetic(args.synthetic_series, 730, seed=seed)
             rows += run_case(
-                f"synthetic seed {seed} daily, last 28 days", data.panel, 28, data.holidays,
-                truth=data.demand, with_ets=not args.no_ets,
+                f"synthetic seed {seed} daily, last 28 days",
+                data.panel,
+                28,
+                data.holidays,
+                truth=data.demand,
+                with_ets=not args.no_ets,
             )
             weekly, weekly_demand = to_weekly(data.panel, data.demand)
             for h in (4, 8):
                 rows += run_case(
-                    f"synthetic seed {seed} weekly, last {h} weeks", weekly, h, data.holidays,
-                    truth=weekly_demand, with_ets=not args.no_ets,
+                    f"synthetic seed {seed} weekly, last {h} weeks",
+                    weekly,
+                    h,
+                    data.holidays,
+                    truth=weekly_demand,
+                    with_ets=not args.no_ets,
                 )
         print(markdown(rows), flush=True)
     if not args.skip_speed:

@@ -1,0 +1,2 @@
+"""Pure demand-forecasting code (no Django): panels, features, the global LightGBM model,
+baselines, sharding and reorder math."""

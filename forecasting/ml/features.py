@@ -95,7 +95,9 @@ class FeatureBuilder:
             cal["dow"] = dates.dayofweek.to_numpy(float)
             cal["dom"] = dates.day.to_numpy(float)
             cal["doy"] = dates.dayofyear.to_numpy(float)
-        hol = pd.DatetimeIndex(pd.to_datetime(list(holidays or []))).normalize()
+        hol = pd.DatetimeIndex(
+            pd.to_datetime(list(holidays) if holidays is not None else [])
+        ).normalize()
         day_index = pd.date_range(
             dates[0] - pd.Timedelta(days=30), dates[-1] + pd.Timedelta(days=37)
         )
@@ -150,8 +152,9 @@ class FeatureBuilder:
             j0 = -(-h // m)
             vals = np.stack([_at(self.y, i, u - m * (j0 + j)) for j in range(4)])
             cols["slag1"] = vals[0] / s
-            with np.errstate(invalid="ignore"), np.errstate(all="ignore"):
-                cols["slag_mean4"] = np.nanmean(vals, axis=0) / s
+            cnt = np.sum(~np.isnan(vals), axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cols["slag_mean4"] = np.nansum(vals, axis=0) / cnt / s
             cols["year_target"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 14, 28) / s
             cols["year_origin"] = self._wmean(self.c_sum, self.c_cnt, i, t - 364, 28) / s
             cols["year_same_day"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 3, 7) / s

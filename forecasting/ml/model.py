@@ -123,7 +123,7 @@ class DemandForecaster:
         horizon: int = 28,
         levels: tuple[float, ...] = (0.8, 0.95),
         holidays: Sequence[object] | None = None,
-        objective: str = "l2",
+        objective: str = "l1",
         n_estimators: int = 300,
         learning_rate: float = 0.05,
         num_leaves: int = 63,
@@ -241,10 +241,8 @@ class DemandForecaster:
         t = np.repeat(origins, self.horizon)
         h = np.tile(np.arange(1, self.horizon + 1), n)
         x, s, _ = fb.rows(i, t, h)
-        if booster is None:
-            pred = np.ones(len(i))  # too little history to train: recent level
-        else:
-            pred = booster.predict(x, num_threads=self.n_jobs)
+        # no booster (too little history to train): forecast the recent level
+        pred = np.ones(len(i)) if booster is None else booster.predict(x, num_threads=self.n_jobs)
         return np.clip(pred * s, 0.0, None).reshape(n, self.horizon)
 
     def _calibrate(
@@ -257,9 +255,9 @@ class DemandForecaster:
             ok = np.sort(rng.choice(ok, self.max_calibration_series, replace=False))
         self.level_edges_ = np.array([])
         self.conformal_: dict[tuple[int, int], dict[float, tuple[float, float]]] = {}
-        self.conformal_pooled_: dict[float, tuple[float, float]] = {
-            lv: (-1.0, 1.0) for lv in self.levels
-        }
+        self.conformal_pooled_: dict[float, tuple[float, float]] = dict.fromkeys(
+            self.levels, (-1.0, 1.0)
+        )
         if len(ok) == 0 or self.booster_bt_ is None:
             return
         n_h = self.horizon

@@ -29,7 +29,9 @@ def _holidays(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
         nov = pd.Timestamp(year, 11, 1)
         thursday = nov + pd.Timedelta(days=(3 - nov.weekday()) % 7 + 21)
         days.append(thursday + pd.Timedelta(days=1))  # Black Friday
-        days.append(pd.Timestamp(year, 4, 1) + pd.Timedelta(days=int((year * 11) % 20)))  # Easter-ish
+        days.append(
+            pd.Timestamp(year, 4, 1) + pd.Timedelta(days=int((year * 11) % 20))
+        )  # Easter-ish
     idx = pd.DatetimeIndex(sorted(set(days)))
     return idx[(idx >= start) & (idx <= end)]
 
@@ -141,7 +143,9 @@ def to_weekly(panel: Panel, demand: np.ndarray | None = None) -> tuple[Panel, np
 
     cov_weeks = (panel.price.shape[1] // 7) if panel.price is not None else weeks
     y = fold(panel.y, weeks, "sum")
-    dates = pd.date_range(panel.dates[0], periods=weeks, freq=f"W-{panel.dates[0].day_name()[:3].upper()}")
+    dates = pd.date_range(
+        panel.dates[0], periods=weeks, freq=f"W-{panel.dates[0].day_name()[:3].upper()}"
+    )
     out = Panel(
         series_ids=panel.series_ids,
         dates=dates,
