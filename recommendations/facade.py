@@ -1,0 +1,280 @@
+"""What other apps (and the API) may use from recommendations.
+
+Every function returns a list of frozen ``Recommendation`` with the source that produced
+each item ("rebuy", "item_knn", "user_knn", "ease", "als", "popular", "trending",
+"session", "bought_together", "content", "pinned" or "fallback") and the model version
+(None for the fallback). With no trained model, an error, or too few results the list is
+filled from the catalogue's popular in-stock products (source "fallback"), so the store
+works on day zero. Business rules always apply: only active in-stock products, nothing in
+``exclude_product_ids`` (the cart), no durable product the customer bought recently, at
+most a third of the list from one category, merchant blocks removed and pins placed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from recommendations import selectors
+from recommendations.models import MerchandisingRule, Slot
+
+logger = logging.getLogger(__name__)
+
+CAPABILITY = "recommendations"
+EXPERIMENT_KEY = "recommendations-strategy"
+STRATEGIES = ("blend", "popular")  # experiment variants the store knows how to serve
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    product_id: int
+    score: float
+    source: str
+    model_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationSet:
+    """A list plus the A/B variant that produced it (for impression/click logging)."""
+
+    items: list[Recommendation]
+    variant: str
+
+
+def _model() -> tuple[Any, str] | None:
+    from mlops import facade as mlops
+
+    loaded = mlops.model_active_get(capability=CAPABILITY)
+    if loaded is None:
+        return None
+    return loaded.artifact, loaded.label
+
+
+def strategy_for(*, customer_id: int | None, session_id: str) -> str:
+    """The A/B variant for this shopper ("blend" when no experiment runs)."""
+    from mlops import experiments
+
+    unit = f"c{customer_id}" if customer_id else session_id
+    try:
+        variant = experiments.variant_for(EXPERIMENT_KEY, unit) if unit else "blend"
+    except Exception:
+        logger.exception("experiment lookup failed")
+        variant = "blend"
+    return variant if variant in STRATEGIES else "blend"
+
+
+def _apply_rules(
+    candidates: list[Recommendation],
+    *,
+    slot: str,
+    limit: int,
+    exclude: set[int],
+    customer_id: int | None,
+    category_id: int | None = None,
+) -> list[Recommendation]:
+    """In stock, not excluded, no recent durable, category diversity, blocks and pins, then
+    back-fill with popular products."""
+    from catalog import facade as catalog
+
+    rules = [r for r in selectors.rules_active() if r.slot in ("", slot)]
+    blocked = {r.product_id for r in rules if r.kind == MerchandisingRule.Kind.BLOCK}
+    pins = [r for r in rules if r.kind == MerchandisingRule.Kind.PIN]
+    banned = exclude | blocked
+    if customer_id:
+        banned |= selectors.recent_durables(customer_id=customer_id)
+    fill = [
+        Recommendation(pid, 0.0, "fallback", None)
+        for pid in selectors.popular_product_ids(category_id=category_id, limit=limit * 3)
+    ]
+    if category_id is not None and len(fill) < limit * 3:
+        fill += [
+            Recommendation(pid, 0.0, "fallback", None)
+            for pid in selectors.popular_product_ids(limit=limit * 3)
+        ]
+    pool = [c for c in candidates if c.product_id not in banned]
+    pool += [f for f in fill if f.product_id not in banned]
+    pin_ids = [p.product_id for p in pins if p.product_id not in exclude]
+    info = catalog.products_get({c.product_id for c in pool} | set(pin_ids))
+    per_category = max(2, math.ceil(limit / 3))
+    seen: set[int] = set()
+    counts: dict[int, int] = {}
+    out: list[Recommendation] = []
+    deferred: list[Recommendation] = []
+    for rec in pool:
+        p = info.get(rec.product_id)
+        if p is None or not p.is_active or p.available <= 0 or rec.product_id in seen:
+            continue
+        seen.add(rec.product_id)
+        if counts.get(p.category_id, 0) >= per_category and category_id is None:
+            deferred.append(rec)  # diversity: used only if nothing else is left
+            continue
+        counts[p.category_id] = counts.get(p.category_id, 0) + 1
+        out.append(rec)
+        if len(out) >= limit:
+            break
+    out += deferred[: max(0, limit - len(out))]
+    for pin in pins:
+        p = info.get(pin.product_id)
+        if p is None or not p.is_active or p.available <= 0 or pin.product_id in exclude:
+            continue
+        out = [r for r in out if r.product_id != pin.product_id]
+        out.insert(
+            min(pin.position - 1, len(out)), Recommendation(pin.product_id, 0.0, "pinned", None)
+        )
+    return out[:limit]
+
+
+def _scored(items: list[tuple[Any, float, str]], version: str) -> list[Recommendation]:
+    return [Recommendation(int(pid), float(score), str(src), version) for pid, score, src in items]
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(int(limit), MAX_LIMIT))
+
+
+def for_you_set(
+    *,
+    customer_id: int | None,
+    session_id: str = "",
+    limit: int = 12,
+    exclude_product_ids: tuple[int, ...] | list[int] = (),
+) -> RecommendationSet:
+    """ "For you" with the A/B variant: the customer's precomputed list; for guests (or
+    customers without one) the session's recent items; else popular."""
+    limit = _limit(limit)
+    variant = strategy_for(customer_id=customer_id, session_id=session_id)
+    candidates: list[Recommendation] = []
+    if variant == "blend":
+        try:
+            if customer_id:
+                hit = selectors.recommendation_list_get(customer_id=customer_id)
+                if hit:
+                    items, version = hit
+                    candidates = [
+                        Recommendation(
+                            int(i["product_id"]), float(i["score"]), i["source"], version
+                        )
+                        for i in items
+                    ]
+            if len(candidates) < limit:
+                loaded = _model()
+                if loaded is not None:
+                    model, version = loaded
+                    recent = selectors.session_product_ids(session_id=session_id)
+                    candidates += _scored(model.session(recent, limit * 3), version)
+                    candidates += _scored(model.popular(limit * 3), version)
+        except Exception:  # a broken model or cache must not break the page
+            logger.exception("for-you recommendations failed; serving the fallback")
+            candidates = []
+    items = _apply_rules(
+        candidates,
+        slot=Slot.FOR_YOU,
+        limit=limit,
+        exclude=set(exclude_product_ids),
+        customer_id=customer_id,
+    )
+    return RecommendationSet(items, variant)
+
+
+def for_you(
+    *,
+    customer_id: int | None,
+    session_id: str = "",
+    limit: int = 12,
+    exclude_product_ids: tuple[int, ...] | list[int] = (),
+) -> list[Recommendation]:
+    """Personal list for a customer (None: anonymous shopper, served from the session)."""
+    return for_you_set(
+        customer_id=customer_id,
+        session_id=session_id,
+        limit=limit,
+        exclude_product_ids=exclude_product_ids,
+    ).items
+
+
+def _product_category(product_id: int) -> int | None:
+    from catalog import facade as catalog
+
+    info = catalog.products_get([product_id]).get(product_id)
+    return info.category_id if info else None
+
+
+def similar_products(
+    *, product_id: int, limit: int = 8, customer_id: int | None = None
+) -> list[Recommendation]:
+    """Products bought by the same customers (content-similar for new products); fallback:
+    popular in the same category."""
+    limit = _limit(limit)
+    candidates: list[Recommendation] = []
+    try:
+        loaded = _model()
+        if loaded is not None:
+            model, version = loaded
+            candidates = _scored(model.similar(product_id, limit * 3), version)
+    except Exception:
+        logger.exception("similar products failed for %s", product_id)
+    return _apply_rules(
+        candidates,
+        slot=Slot.SIMILAR,
+        limit=limit,
+        exclude={product_id},
+        customer_id=customer_id,
+        category_id=None if candidates else _product_category(product_id),
+    )
+
+
+def bought_together(
+    *, product_id: int, limit: int = 4, customer_id: int | None = None
+) -> list[Recommendation]:
+    """Products often in the same basket (shrunk lift); fallback: similar, then popular in
+    the category."""
+    limit = _limit(limit)
+    candidates: list[Recommendation] = []
+    try:
+        loaded = _model()
+        if loaded is not None:
+            model, version = loaded
+            candidates = _scored(model.bought_together([product_id], limit * 3), version)
+            candidates += _scored(model.similar(product_id, limit * 2), version)
+    except Exception:
+        logger.exception("bought-together failed for %s", product_id)
+    return _apply_rules(
+        candidates,
+        slot=Slot.BOUGHT_TOGETHER,
+        limit=limit,
+        exclude={product_id},
+        customer_id=customer_id,
+        category_id=None if candidates else _product_category(product_id),
+    )
+
+
+def cart_recommendations(
+    *, product_ids: list[int] | tuple[int, ...], limit: int = 6, customer_id: int | None = None
+) -> list[Recommendation]:
+    """Add-ons for a cart: bought together with its items, then the session list; never an
+    item already in the cart."""
+    limit = _limit(limit)
+    ids = [int(p) for p in product_ids]
+    candidates: list[Recommendation] = []
+    try:
+        loaded = _model()
+        if loaded is not None and ids:
+            model, version = loaded
+            candidates = _scored(model.bought_together(ids, limit * 3), version)
+            candidates += _scored(model.session(ids, limit * 3), version)
+    except Exception:
+        logger.exception("cart recommendations failed")
+    return _apply_rules(
+        candidates, slot=Slot.CART, limit=limit, exclude=set(ids), customer_id=customer_id
+    )
+
+
+def train(*, force: bool = False) -> dict[str, Any]:
+    """Fit all sources on the store's sales, register/activate, precompute "for you" lists.
+    ``{"skipped": reason}`` on an empty store."""
+    from recommendations.services import recommender_train
+
+    return recommender_train(force=force)

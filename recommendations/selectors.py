@@ -1,0 +1,251 @@
+"""Reads: precomputed lists, merchandising rules, shopper context, feedback reports.
+
+A few reads touch other apps' tables directly (session events, open cart, recent order
+lines, popular products) because their facades have no such query yet; each is one
+indexed query on the request path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import F
+from django.utils import timezone
+
+from recommendations.models import MerchandisingRule, RecommendationList, Slot
+
+CACHE_VERSION_KEY = "recommendations:cache-version"
+CACHE_SECONDS = 300
+
+
+def _cache_version() -> int:
+    version = cache.get(CACHE_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.set(CACHE_VERSION_KEY, version, None)
+    return int(version)
+
+
+def cache_bump() -> None:
+    """Invalidate cached lists and rules (after training or a rule change)."""
+    try:
+        cache.incr(CACHE_VERSION_KEY)
+    except ValueError:
+        cache.set(CACHE_VERSION_KEY, 2, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    product_id: int
+    kind: str
+    slot: str
+    position: int
+
+
+def rules_active() -> list[Rule]:
+    key = f"recommendations:rules:{_cache_version()}"
+    rules = cache.get(key)
+    if rules is None:
+        rules = [
+            Rule(r.product_id, r.kind, r.slot, r.position)
+            for r in MerchandisingRule.objects.filter(is_active=True).order_by("position", "pk")
+        ]
+        cache.set(key, rules, CACHE_SECONDS)
+    return rules
+
+
+def recommendation_list_get(
+    *, customer_id: int, slot: str = Slot.FOR_YOU
+) -> tuple[list[dict[str, Any]], str] | None:
+    """The precomputed list (items best first, model version) or None."""
+    key = f"recommendations:list:{_cache_version()}:{slot}:{customer_id}"
+    hit = cache.get(key)
+    if hit is None:
+        row = (
+            RecommendationList.objects.filter(customer_id=customer_id, slot=slot)
+            .values_list("items", "model_version")
+            .first()
+        )
+        hit = (list(row[0]), row[1]) if row else ()
+        cache.set(key, hit, CACHE_SECONDS)
+    return hit or None
+
+
+def session_product_ids(*, session_id: str, limit: int = 10) -> list[int]:
+    """Products the session viewed or added most recently (newest first, no repeats)."""
+    from customers.models import Event
+
+    if not session_id:
+        return []
+    rows = (
+        Event.objects.filter(
+            session_id=session_id,
+            type__in=[Event.Type.VIEW, Event.Type.ADD_TO_CART],
+            product_id__isnull=False,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("product_id", flat=True)[: limit * 3]
+    )
+    out: list[int] = []
+    for pid in rows:
+        if pid not in out:
+            out.append(pid)
+    return out[:limit]
+
+
+def cart_product_ids(*, customer_id: int | None, session_id: str) -> list[int]:
+    """Products in the shopper's open cart."""
+    from orders.models import Cart, CartLine
+
+    carts = Cart.objects.filter(status=Cart.Status.OPEN)
+    if customer_id:
+        carts = carts.filter(customer_id=customer_id)
+    elif session_id:
+        carts = carts.filter(session_id=session_id, customer__isnull=True)
+    else:
+        return []
+    return list(
+        CartLine.objects.filter(cart__in=carts).values_list("product_id", flat=True).distinct()
+    )
+
+
+def recent_durables(*, customer_id: int, days: int = 180) -> set[int]:
+    """Non-consumable products the customer bought recently (a second sofa is unlikely)."""
+    from orders.models import Order, OrderLine
+
+    since = timezone.now() - timedelta(days=days)
+    return set(
+        OrderLine.objects.filter(
+            order__customer_id=customer_id,
+            order__placed_at__gte=since,
+            product__is_consumable=False,
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .values_list("product_id", flat=True)
+    )
+
+
+def popular_product_ids(*, category_id: int | None = None, limit: int = 40) -> list[int]:
+    """Active, in-stock products by the catalogue's popularity signal (the fallback list)."""
+    from catalog.models import Product
+
+    qs = Product.objects.filter(is_active=True, stock__on_hand__gt=F("stock__reserved"))
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
+    return list(qs.order_by("-popularity", "pk").values_list("pk", flat=True)[:limit])
+
+
+# -- merchant reports ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FeedbackRow:
+    slot: str
+    variant: str
+    source: str
+    impressions: int
+    clicks: int
+    ctr: float
+    revenue: float
+
+
+def feedback_report(*, since: datetime | None = None) -> list[FeedbackRow]:
+    """Impressions, clicks, CTR and attributed revenue by slot, variant and source.
+
+    An impression counts every item shown; revenue is the value of order lines for a clicked
+    product bought later in the same session (store currency)."""
+    from customers.models import Event
+    from orders.models import OrderLine
+
+    since = since or timezone.now() - timedelta(days=30)
+    shown: dict[tuple[str, str, str], int] = defaultdict(int)
+    for meta in Event.objects.filter(
+        type=Event.Type.REC_IMPRESSION, created_at__gte=since
+    ).values_list("metadata", flat=True):
+        for source in meta.get("sources", []):
+            shown[(meta.get("slot", ""), meta.get("variant", ""), source)] += 1
+    clicks: dict[tuple[str, str, str], int] = defaultdict(int)
+    clicked: dict[tuple[str, int], tuple[str, str, str]] = {}
+    for session, pid, meta in Event.objects.filter(
+        type=Event.Type.REC_CLICK, created_at__gte=since
+    ).values_list("session_id", "product_id", "metadata"):
+        key = (meta.get("slot", ""), meta.get("variant", ""), meta.get("source", ""))
+        clicks[key] += 1
+        if pid is not None:
+            clicked[(session, pid)] = key
+    revenue: dict[tuple[str, str, str], float] = defaultdict(float)
+    if clicked:
+        purchases = Event.objects.filter(
+            type=Event.Type.PURCHASE,
+            created_at__gte=since,
+            session_id__in={s for s, _ in clicked},
+            order_id__isnull=False,
+        ).values_list("session_id", "order_id")
+        order_session = {o: s for s, o in purchases}
+        lines = OrderLine.objects.filter(order_id__in=list(order_session)).values_list(
+            "order_id", "product_id", "unit_price", "quantity"
+        )
+        for order_id, pid, price, qty in lines:
+            key = clicked.get((order_session[order_id], pid))
+            if key:
+                revenue[key] += float(price * qty)
+    keys = sorted(set(shown) | set(clicks))
+    return [
+        FeedbackRow(
+            slot=k[0],
+            variant=k[1],
+            source=k[2],
+            impressions=shown.get(k, 0),
+            clicks=clicks.get(k, 0),
+            ctr=clicks.get(k, 0) / shown[k] if shown.get(k) else 0.0,
+            revenue=round(revenue.get(k, 0.0), 2),
+        )
+        for k in keys
+    ]
+
+
+def feedback_by_variant(*, since: datetime | None = None) -> list[dict[str, Any]]:
+    """CTR and revenue per A/B variant (all slots and sources summed)."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for row in feedback_report(since=since):
+        t = totals[row.variant]
+        t[0] += row.impressions
+        t[1] += row.clicks
+        t[2] += row.revenue
+    return [
+        {
+            "variant": v,
+            "impressions": int(t[0]),
+            "clicks": int(t[1]),
+            "ctr": t[1] / t[0] if t[0] else 0.0,
+            "revenue": round(t[2], 2),
+        }
+        for v, t in sorted(totals.items())
+    ]
+
+
+def coverage() -> dict[str, float]:
+    """Share of active products appearing in at least one precomputed list."""
+    from catalog.models import Product
+
+    shown: set[int] = set()
+    lists = RecommendationList.objects.values_list("items", flat=True)
+    for items in lists:
+        shown.update(int(i["product_id"]) for i in items[:10])
+    active = Product.objects.filter(is_active=True).count()
+    return {
+        "lists": float(RecommendationList.objects.count()),
+        "products_shown": float(len(shown)),
+        "coverage": len(shown) / active if active else 0.0,
+    }
+
+
+def sources_count() -> dict[str, int]:
+    """How many precomputed list items each source produced."""
+    counts: dict[str, int] = defaultdict(int)
+    for items in RecommendationList.objects.values_list("items", flat=True):
+        for item in items[:10]:
+            counts[item.get("source", "")] += 1
+    return dict(counts)
