@@ -124,7 +124,7 @@ def _calendar(dates: np.ndarray, start: np.datetime64, span: float, with_dow: bo
 
 
 def seasonal_index(
-    panel: pd.DataFrame, elasticity: float = -1.5, min_products: int = 3
+    panel: pd.DataFrame, elasticity: float | pd.Series = -1.5, min_products: int = 20
 ) -> dict[str, pd.Series]:
     """Log seasonal index per group (column `group`) and date: a Poisson regression of the
     group's daily units on weekday, yearly Fourier terms and trend, offset by what each
@@ -140,7 +140,11 @@ def seasonal_index(
     g = d.groupby("product_id")
     d["_ref"] = g["price"].transform("median")
     d["_rate"] = g["quantity"].transform("mean")
-    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** elasticity
+    if isinstance(elasticity, pd.Series):
+        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
+    else:
+        e = np.full(len(d), float(elasticity))
+    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** e
     out: dict[str, pd.Series] = {}
     for grp, gd in d.groupby("group"):
         if gd["product_id"].nunique() < min_products:
@@ -274,6 +278,7 @@ class ElasticityEstimator:
         detect_promos: bool = True,
         product_trend: bool = False,
         chunk_size: int = 1000,
+        backfit_passes: int = 1,
     ) -> None:
         self.seasonality = seasonality
         self.min_obs = min_obs
@@ -288,6 +293,7 @@ class ElasticityEstimator:
         self.detect_promos = detect_promos
         self.product_trend = product_trend
         self.chunk_size = chunk_size
+        self.backfit_passes = backfit_passes
 
     def fit(
         self, history: pd.DataFrame, products: pd.DataFrame | None = None
@@ -309,27 +315,38 @@ class ElasticityEstimator:
 
         hist = self._flags(hist)
         hist["group"] = category.reindex(hist["product_id"]).fillna("").to_numpy()
-        hist["offset"] = self._offsets(hist) if self.seasonality == "category" else 0.0
-        used = hist[hist["usable_day"]].reset_index(drop=True)
-
         est, self._recent = self._describe(hist, ids)
         est["category"] = category.reindex(est["product_id"]).fillna("").to_numpy()
-
         eligible = (
             (est["n_obs"] >= self.min_obs)
             & (est["price_cv"] >= self.min_price_cv)
             & (est["units"] > 0)
         )
+        rows = eligible.to_numpy().nonzero()[0]
         fit_ids = est.loc[eligible, "product_id"].to_numpy()
-        b, se = self._fit_products(used, fit_ids)
-        est["own_elasticity"] = np.nan
-        est["own_se"] = np.nan
-        ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
-        est.loc[eligible.to_numpy().nonzero()[0][ok], "own_elasticity"] = np.clip(
-            b[ok], *self.bounds
-        )
-        est.loc[eligible.to_numpy().nonzero()[0][ok], "own_se"] = se[ok]
-        self.priors_, self.global_prior_ = self._priors(est)
+        # backfitting: the category's calendar effect is estimated with everyone's price effect
+        # taken out, first with a common guess, then with each product's own estimate
+        current: pd.Series | None = None
+        passes = 1 + (self.backfit_passes if self.seasonality == "category" else 0)
+        for _ in range(passes):
+            if self.seasonality == "category":
+                hist["offset"] = self._offsets(hist, current)
+            else:
+                hist["offset"] = 0.0
+            used = hist[hist["usable_day"]].reset_index(drop=True)
+            b, se = self._fit_products(used, fit_ids)
+            est["own_elasticity"] = np.nan
+            est["own_se"] = np.nan
+            ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
+            est.loc[rows[ok], "own_elasticity"] = np.clip(b[ok], *self.bounds)
+            est.loc[rows[ok], "own_se"] = se[ok]
+            self.priors_, self.global_prior_ = self._priors(est)
+            # own (unshrunk) estimates: shrinkage bias would feed back into the calendar
+            post = self._posterior(est)[0]
+            own = est["own_elasticity"].to_numpy(float)
+            current = pd.Series(
+                np.where(np.isfinite(own), own, post), index=est["product_id"].to_numpy()
+            )
         self.estimates_ = self._shrink(est)
         return self
 
@@ -426,14 +443,15 @@ class ElasticityEstimator:
         hist["usable_day"] = usable
         return hist
 
-    def _offsets(self, hist: pd.DataFrame) -> np.ndarray:
+    def _offsets(self, hist: pd.DataFrame, elasticity: pd.Series | None) -> np.ndarray:
         """Per-row log seasonal index of the row's category (all products for a category with
         too few products)."""
         panel = hist[["product_id", "group", "date", "price", "quantity"]].copy()
         panel["usable"] = hist["usable_day"].to_numpy() & (hist["promo"].to_numpy() < 0.5)
-        by_group = seasonal_index(panel, self.default_elasticity)
+        e: float | pd.Series = self.default_elasticity if elasticity is None else elasticity
+        by_group = seasonal_index(panel, e)
         panel["group"] = "__all__"
-        overall = seasonal_index(panel, self.default_elasticity).get("__all__")
+        overall = seasonal_index(panel, e).get("__all__")
         off = np.zeros(len(hist))
         dates = hist["date"].to_numpy().astype("datetime64[D]")
         codes, uniq = pd.factorize(hist["group"].to_numpy())
@@ -462,7 +480,10 @@ class ElasticityEstimator:
                 )
         return priors, glob
 
-    def _shrink(self, est: pd.DataFrame) -> pd.DataFrame:
+    def _posterior(
+        self, est: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Posterior mean and sd per product, prior mean and source, has-own-estimate mask."""
         prior_mean = np.empty(len(est))
         prior_sd = np.empty(len(est))
         prior_src = np.empty(len(est), dtype=object)
@@ -484,6 +505,10 @@ class ElasticityEstimator:
             + prior_mean / prior_sd**2
         ) / prec
         post_sd = 1.0 / np.sqrt(prec)
+        return post, post_sd, prior_mean, prior_src, has
+
+    def _shrink(self, est: pd.DataFrame) -> pd.DataFrame:
+        post, post_sd, prior_mean, prior_src, has = self._posterior(est)
         out = est.copy()
         out["elasticity"] = post
         out["elasticity_sd"] = post_sd

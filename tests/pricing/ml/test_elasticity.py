@@ -1,0 +1,165 @@
+"""Elasticity estimation on small seeded panels with a planted truth."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pricing.ml.elasticity import (
+    ElasticityEstimator,
+    implausible_zero_runs,
+    infer_promo,
+    poisson_irls,
+)
+
+
+def panel(
+    elasticities: dict[str, float],
+    *,
+    days: int = 365,
+    base: float = 8.0,
+    seed: int = 0,
+    flat: tuple[str, ...] = (),
+    stockouts: dict[str, tuple[int, int]] | None = None,
+) -> pd.DataFrame:
+    """Daily sales with random permanent price moves, weekly seasonality and Poisson noise."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2025-01-01", periods=days, freq="D")
+    week = np.array([0.9, 0.9, 0.95, 1.0, 1.05, 1.2, 1.0])[dates.dayofweek]
+    rows = []
+    for pid, e in elasticities.items():
+        steps = np.where(rng.random(days) < 1 / 20, np.exp(rng.normal(0, 0.12, days)), 1.0)
+        price = np.round(20 * np.cumprod(steps), 2) if pid not in flat else np.full(days, 20.0)
+        qty = rng.poisson(base * (price / 20) ** e * week)
+        if stockouts and pid in stockouts:
+            a, b = stockouts[pid]
+            qty[a:b] = 0
+        rows.append(
+            pd.DataFrame({"product_id": pid, "date": dates, "price": price, "quantity": qty})
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_recovers_planted_elasticities_within_their_intervals():
+    truth = {f"p{i}": e for i, e in enumerate(np.linspace(-3.5, -1.2, 12))}
+    est = ElasticityEstimator().fit(panel(truth)).estimates_.set_index("product_id")
+    est = est.loc[list(truth)]
+    t = pd.Series(truth)
+    err = np.abs(est["elasticity"] - t) / np.abs(t)
+    assert err.median() < 0.1
+    inside = (est["elasticity_lo"] <= t) & (t <= est["elasticity_hi"])
+    assert inside.mean() >= 0.8
+    assert not est["pooled"].any()
+
+
+def test_product_without_price_variation_gets_the_category_estimate():
+    truth = {f"a{i}": -2.0 for i in range(6)} | {"flat": -2.0}
+    hist = panel(truth, flat=("flat",))
+    cats = pd.DataFrame({"product_id": list(truth), "category": "A"})
+    est = ElasticityEstimator().fit(hist, cats)
+    row = est.estimates_.set_index("product_id").loc["flat"]
+    assert bool(row["pooled"])
+    assert row["elasticity"] == pytest.approx(est.priors_["A"].mean)
+    assert row["elasticity_lo"] < row["elasticity"] < row["elasticity_hi"]
+    assert -2.6 < row["elasticity"] < -1.4
+
+
+def test_unknown_and_historyless_products_are_pooled_not_a_crash():
+    hist = panel({"x": -2.0, "y": -2.5}, flat=("y",))
+    est = ElasticityEstimator().fit(hist, pd.DataFrame({"product_id": ["x", "y", "new"]}))
+    out = est.predict(["x", "y", "new", "never-seen"]).set_index("product_id")
+    assert out["elasticity"].notna().all()
+    assert out.loc[["y", "new", "never-seen"], "pooled"].all()
+
+
+def test_stockout_days_do_not_bias_the_estimate():
+    truth = {f"s{i}": -2.0 for i in range(8)}
+    # a month at zero sales right after each product's price rise would fake strong elasticity
+    hist = panel(truth, base=6.0, stockouts=dict.fromkeys(truth, (200, 240)), seed=3)
+    flagged = hist.assign(stockout=0)
+    flagged.loc[flagged["date"].between("2025-07-20", "2025-08-28"), "stockout"] = 1
+    for frame in (hist, flagged):  # detected from the zero run, or flagged
+        est = ElasticityEstimator().fit(frame).estimates_
+        assert est["n_stockout_days"].min() >= 35
+        assert abs(est["elasticity"].median() + 2.0) < 0.3
+
+
+def test_zero_run_detector_only_flags_implausible_runs():
+    q = np.array([5, 6, 4, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 6, 5], dtype=float)
+    mask = implausible_zero_runs(q)
+    assert not mask[3]  # one zero day happens
+    assert mask[5:13].all()
+    slow = np.array([0, 0, 1, 0, 0, 0, 1, 0], dtype=float)  # a slow seller is not out of stock
+    assert not implausible_zero_runs(slow).any()
+
+
+def test_promo_inference_marks_temporary_cuts_not_permanent_drops():
+    price = np.r_[np.full(30, 10.0), np.full(7, 8.0), np.full(30, 10.0), np.full(40, 9.0)]
+    promo = infer_promo(pd.Series(price), pd.Series(["p"] * price.size))
+    assert promo[30:37].all()
+    assert not promo[:30].any() and not promo[37:].any()
+
+
+def test_batched_irls_matches_statsmodels_glm():
+    rng = np.random.default_rng(1)
+    n = 120
+    x = np.column_stack([np.ones(n), rng.normal(0, 0.2, n), rng.random(n) < 0.2])
+    off = rng.normal(0, 0.1, n)
+    y = rng.poisson(np.exp(1.0 - 2.0 * x[:, 1] + 0.3 * x[:, 2] + off)).astype(float)
+    beta, cov, ok = poisson_irls(y[None], x[None], off[None], np.ones((1, n), dtype=bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = sm.GLM(y, x, family=sm.families.Poisson(), offset=off).fit(scale="X2")
+    assert ok[0]
+    np.testing.assert_allclose(beta[0], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov[0])), ref.bse, rtol=1e-4)
+
+
+def test_same_input_same_output():
+    hist = panel({"a": -2.0, "b": -1.5})
+    a = ElasticityEstimator().fit(hist).estimates_
+    b = ElasticityEstimator().fit(hist.sample(frac=1.0, random_state=0)).estimates_
+    pd.testing.assert_series_equal(
+        a.set_index("product_id")["elasticity"].sort_index(),
+        b.set_index("product_id")["elasticity"].sort_index(),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    days=st.integers(1, 90),
+    flat_price=st.decimals(min_value="0.01", max_value="999", places=2).map(float),
+    quantities=st.lists(st.integers(0, 50), min_size=1, max_size=90),
+    others=st.integers(0, 4),
+    seed=st.integers(0, 10_000),
+)
+def test_any_history_with_a_flat_price_product_gives_a_pooled_estimate(
+    days, flat_price, quantities, others, seed
+):
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2025-03-01", periods=days, freq="D")
+    q = np.resize(np.array(quantities), days)
+    frames = [
+        pd.DataFrame({"product_id": "flat", "date": dates, "price": flat_price, "quantity": q})
+    ]
+    for k in range(others):
+        price = np.round(rng.uniform(1, 50) * np.exp(rng.normal(0, 0.2, days)), 2)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "product_id": f"o{k}",
+                    "date": dates,
+                    "price": price,
+                    "quantity": rng.poisson(3, days),
+                }
+            )
+        )
+    est = ElasticityEstimator().fit(pd.concat(frames)).estimates_.set_index("product_id")
+    row = est.loc["flat"]
+    assert bool(row["pooled"])
+    assert np.isfinite(row["elasticity"]) and row["elasticity_lo"] <= row["elasticity_hi"]
+    assert np.isfinite(est["elasticity"]).all()
