@@ -1,0 +1,136 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from mlops import dashboard
+from orders.models import Order
+from tests.factories import CategoryFactory, CustomerFactory, ProductFactory, UserFactory
+from tests.mlops.factories import events_create, order_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(n_orders: int, *, seed_offset: int = 0) -> None:
+    now = timezone.now()
+    cats = [CategoryFactory() for _ in range(3)]
+    products = [ProductFactory(category=cats[i % 3], price=Decimal(10 + i)) for i in range(6)]
+    customer = CustomerFactory()
+    for i in range(n_orders):
+        order_create(
+            customer=customer,
+            products=[(products[i % 6], 1 + i % 2), (products[(i + 1) % 6], 1)],
+            placed_at=now - timedelta(days=i % 20, hours=1),
+        )
+        events_create(
+            session_id=f"s{seed_offset}-{i}",
+            types=["view", "add_to_cart", "checkout_start", "purchase"][: 1 + i % 4],
+            at=now - timedelta(days=i % 20, hours=2),
+        )
+
+
+@pytest.fixture
+def admin_client(client):  # type: ignore[no-untyped-def]
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def test_dashboard_totals_match_paid_orders_in_period() -> None:
+    now = timezone.now()
+    product = ProductFactory(price=Decimal("25.00"))
+    order_create(customer=None, products=[(product, 2)], placed_at=now - timedelta(days=1))
+    order_create(customer=None, products=[(product, 1)], placed_at=now - timedelta(days=2))
+    # outside the 7-day period, cancelled and on-hold orders are not revenue
+    order_create(customer=None, products=[(product, 4)], placed_at=now - timedelta(days=10))
+    order_create(
+        customer=None, products=[(product, 9)], placed_at=now, status=Order.Status.CANCELLED
+    )
+    order_create(customer=None, products=[(product, 9)], placed_at=now, status=Order.Status.ON_HOLD)
+
+    data = dashboard.dashboard_get(period_key="7")
+
+    assert data.revenue == Decimal("75.00")
+    assert data.orders == 2
+    assert data.aov == Decimal("37.50")
+    assert sum(row[1] for row in data.tables["sales"].rows) == Decimal("75.00")
+    assert data.tables["products"].rows[0][2] == 3  # units
+    assert data.revenue_change == -0.25  # previous 7 days: 100.00
+
+
+def test_funnel_counts_sessions_per_step() -> None:
+    now = timezone.now()
+    events_create(session_id="a", types=["view", "view", "add_to_cart"], at=now)
+    events_create(session_id="b", types=["view", "add_to_cart", "checkout_start", "purchase"], at=now)
+    events_create(session_id="c", types=["view"], at=now)
+
+    rows = dashboard.dashboard_get(period_key="7", with_panels=False).tables["funnel"].rows
+
+    assert [r[1] for r in rows] == [3, 2, 1, 1]
+    assert rows[1][2] == "66.7%"
+
+
+def test_dashboard_query_count_does_not_grow_with_the_store(
+    django_assert_num_queries,
+) -> None:  # type: ignore[no-untyped-def]
+    _store(5)
+    with CaptureQueriesContext(connection) as small:
+        dashboard.dashboard_get(period_key="30")
+    _store(60, seed_offset=1)
+    with CaptureQueriesContext(connection) as big:
+        dashboard.dashboard_get(period_key="30")
+    assert len(small.captured_queries) == len(big.captured_queries)
+    with django_assert_num_queries(5):
+        dashboard.dashboard_get(period_key="30", with_panels=False)
+
+
+def test_dashboard_page_query_count_is_constant(admin_client) -> None:  # type: ignore[no-untyped-def]
+    _store(5)
+    with CaptureQueriesContext(connection) as small:
+        assert admin_client.get("/admin/mlops/modelversion/dashboard/").status_code == 200
+    _store(50, seed_offset=1)
+    with CaptureQueriesContext(connection) as big:
+        response = admin_client.get("/admin/mlops/modelversion/dashboard/?period=90")
+    assert response.status_code == 200
+    assert len(small.captured_queries) == len(big.captured_queries)
+
+
+def test_dashboard_page_shows_kpis_tables_and_unavailable_panels(admin_client) -> None:  # type: ignore[no-untyped-def]
+    _store(4)
+    html = admin_client.get("/admin/mlops/modelversion/dashboard/?period=30").content.decode()
+    assert 'data-testid="kpi-revenue"' in html
+    assert 'data-testid="table-funnel"' in html and "Table view" in html
+    assert "Fraud review queue" in html
+    assert "Not available." in html or "From store data" in html
+
+
+def test_every_chart_exports_csv(admin_client) -> None:  # type: ignore[no-untyped-def]
+    _store(4)
+    for table in ("sales", "funnel", "products", "categories"):
+        response = admin_client.get(f"/admin/mlops/modelversion/dashboard/export/{table}.csv?period=7")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        header = response.content.decode().splitlines()[0]
+        assert header.split(",")[0] in {"date", "step", "sku", "category"}
+    assert admin_client.get("/admin/mlops/modelversion/dashboard/export/nope.csv").status_code == 404
+
+
+def test_dashboard_needs_staff(client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(UserFactory(is_staff=False))
+    response = client.get("/admin/mlops/modelversion/dashboard/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_admin_home_links_to_dashboard(admin_client) -> None:  # type: ignore[no-untyped-def]
+    html = admin_client.get("/admin/").content.decode()
+    assert "/admin/mlops/modelversion/dashboard/" in html
+    assert 'data-testid="home-revenue"' in html
+
+
+def test_plotly_js_comes_from_the_installed_wheel(admin_client) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client.get("/admin/mlops/modelversion/plotly.js")
+    assert response.status_code == 200
+    assert b"plotly" in response.content[:2000].lower()
