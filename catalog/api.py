@@ -1,13 +1,35 @@
+"""Public catalog API: products, categories, search, autocomplete, reviews."""
+
+import logging
+from decimal import Decimal
+from typing import Any
+
 import django_filters
-from django.db.models import F, QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, QuerySet
+from django.db.models.signals import post_save
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import selectors
-from catalog.models import Category, Product
+from catalog import search, selectors
+from catalog.models import Category, Product, Review
+from customers.services import customer_for_user, event_record, review_create
+
+logger = logging.getLogger(__name__)
+
+# Stock changes go through queryset updates (no signals), so cached detail is also bounded
+# by a short TTL; checkout and price changes invalidate explicitly.
+PRODUCT_DETAIL_TTL = 15
+
+
+class ProductPagination(PageNumberPagination):
+    page_size = 24
+    page_size_query_param = "page_size"
+    max_page_size = 60
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -16,12 +38,24 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     brand = serializers.CharField(source="brand.name", default=None)
     available = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
         fields = [
-            "id", "sku", "name", "slug", "price", "list_price", "category", "category_id",
-            "brand", "available", "image_url", "is_consumable",
+            "id",
+            "sku",
+            "name",
+            "slug",
+            "price",
+            "list_price",
+            "category",
+            "category_id",
+            "brand",
+            "available",
+            "image_url",
+            "url",
+            "is_consumable",
         ]
 
     def get_available(self, product: Product) -> int:
@@ -31,10 +65,58 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     def get_image_url(self, product: Product) -> str:
         return f"/images/products/{product.pk}.svg"
 
+    def get_url(self, product: Product) -> str:
+        return f"/p/{product.pk}/{product.slug}/"
+
+
+def reference_price_for(product_id: int, price: Decimal) -> Decimal | None:
+    """The EU-Omnibus prior price when pricing can prove one above today's price, else None.
+
+    Only a price the shop really charged in the 30 days before the reduction may be shown as
+    "was"; without the pricing app (or with no proof) the page shows no strike-through price.
+    """
+    try:
+        from pricing import facade as pricing
+
+        row = pricing.reference_price(product_id=product_id)
+    except (ImportError, AttributeError):
+        return None
+    except Exception:  # pricing failing must not break the product page
+        logger.exception("reference price unavailable for product %s", product_id)
+        return None
+    reference = getattr(row, "reference_price", None)
+    if not getattr(row, "show_was", False) or not isinstance(reference, Decimal):
+        return None
+    return reference if reference > price else None
+
 
 class ProductDetailOutputSerializer(ProductOutputSerializer):
+    reference_price = serializers.SerializerMethodField(
+        help_text="EU-Omnibus lowest price of the 30 days before a reduction; null if none"
+    )
+    rating = serializers.SerializerMethodField()
+    review_count = serializers.SerializerMethodField()
+
     class Meta(ProductOutputSerializer.Meta):
-        fields = [*ProductOutputSerializer.Meta.fields, "description", "attributes"]
+        fields = [
+            *ProductOutputSerializer.Meta.fields,
+            "description",
+            "attributes",
+            "reference_price",
+            "rating",
+            "review_count",
+        ]
+
+    def get_reference_price(self, product: Product) -> str | None:
+        ref = reference_price_for(product.pk, product.price)
+        return f"{ref:.2f}" if ref is not None else None
+
+    def get_rating(self, product: Product) -> float | None:
+        avg = getattr(product, "rating_avg", None)
+        return round(float(avg), 1) if avg is not None else None
+
+    def get_review_count(self, product: Product) -> int:
+        return int(getattr(product, "review_count", 0) or 0)
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -43,14 +125,19 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
     in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    ids = django_filters.BaseInFilter(field_name="id", lookup_expr="in", label="ids (1,2,3)")
     ordering = django_filters.OrderingFilter(
-        fields=(("price", "price"), ("name", "name"), ("popularity", "popularity"),
-                ("created_at", "newest"))
+        fields=(
+            ("price", "price"),
+            ("name", "name"),
+            ("popularity", "popularity"),
+            ("created_at", "newest"),
+        )
     )
 
     class Meta:
         model = Product
-        fields = ["category", "brand", "min_price", "max_price", "in_stock"]
+        fields = ["category", "brand", "min_price", "max_price", "in_stock", "ids"]
 
     def filter_category(self, qs: QuerySet[Product], name: str, value: int) -> QuerySet[Product]:
         return qs.filter(category_id__in=selectors.category_descendant_ids(category_id=int(value)))
@@ -61,20 +148,57 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class ProductListApi(generics.ListAPIView):
-    """Active products with filters (category incl. sub-categories, brand, price, stock)."""
+    """Active products with filters (category incl. sub-categories, brand, price, stock, ids),
+    sorting (`ordering=price|-price|name|-popularity|newest|-newest`) and page pagination."""
 
     serializer_class = ProductOutputSerializer
     filterset_class = ProductFilter
+    pagination_class = ProductPagination
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list_active()
 
 
+def product_detail_cache_key(product_id: int) -> str:
+    return f"api:product-detail:v1:{product_id}"
+
+
+def product_detail_invalidate(product_ids: Any) -> None:
+    cache.delete_many([product_detail_cache_key(int(pk)) for pk in product_ids])
+
+
+def product_detail_data(product_id: int) -> dict[str, Any]:
+    """The product detail payload, cached briefly (the hottest read of the store)."""
+    key = product_detail_cache_key(product_id)
+    data = cache.get(key)
+    if data is None:
+        product = (
+            selectors.product_list_active()
+            .annotate(rating_avg=Avg("reviews__rating"), review_count=Count("reviews"))
+            .get(pk=product_id)
+        )
+        data = dict(ProductDetailOutputSerializer(product).data)
+        cache.set(key, data, PRODUCT_DETAIL_TTL)
+    return data
+
+
+def _on_product_saved(sender: type, instance: Product, **kwargs: Any) -> None:
+    product_detail_invalidate([instance.pk])
+
+
+post_save.connect(_on_product_saved, sender=Product, dispatch_uid="catalog-api-detail-cache")
+
+
 class ProductDetailApi(APIView):
-    @extend_schema(responses=ProductDetailOutputSerializer)
+    @extend_schema(
+        responses={
+            200: ProductDetailOutputSerializer,
+            404: OpenApiResponse(description="No such product"),
+        },
+        summary="One active product with stock, rating and reference price",
+    )
     def get(self, request: Request, product_id: int) -> Response:
-        product = selectors.product_get_active(product_id=product_id)
-        return Response(ProductDetailOutputSerializer(product).data)
+        return Response(product_detail_data(product_id))
 
 
 class CategoryOutputSerializer(serializers.ModelSerializer):
@@ -84,8 +208,155 @@ class CategoryOutputSerializer(serializers.ModelSerializer):
 
 
 class CategoryListApi(generics.ListAPIView):
+    """The whole category tree as a flat list (parent_id links the levels)."""
+
     serializer_class = CategoryOutputSerializer
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Category]:
         return selectors.category_list()
+
+
+class ProductSearchApi(APIView):
+    throttle_scope = "search"
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=200)
+        page = serializers.IntegerField(min_value=1, default=1)
+        page_size = serializers.IntegerField(min_value=1, max_value=60, default=24)
+
+    class OutputSerializer(serializers.Serializer):
+        query = serializers.CharField()
+        corrected = serializers.CharField(help_text="The query as the catalog spells it, or ''")
+        count = serializers.IntegerField()
+        page = serializers.IntegerField()
+        results = ProductOutputSerializer(many=True)
+
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, 400: OpenApiResponse(description="Missing q")},
+        summary="Typo-tolerant ranked product search",
+    )
+    def get(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = search.product_search(
+            query=values["q"],
+            limit=values["page_size"],
+            offset=(values["page"] - 1) * values["page_size"],
+        )
+        products = selectors.product_list_active().in_bulk(result.product_ids)
+        ordered = [products[pk] for pk in result.product_ids if pk in products]
+        if values["page"] == 1:
+            event_record(
+                type="search",
+                session_id=request.session.session_key or "",
+                customer_id=None,
+                query=values["q"],
+                metadata={"results": result.total},
+            )
+        return Response(
+            self.OutputSerializer(
+                {
+                    "query": values["q"],
+                    "corrected": result.corrected,
+                    "count": result.total,
+                    "page": values["page"],
+                    "results": ordered,
+                }
+            ).data
+        )
+
+
+class ProductAutocompleteApi(APIView):
+    throttle_scope = "search"
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=100)
+        limit = serializers.IntegerField(min_value=1, max_value=12, default=8)
+
+    class OutputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=["product", "category"])
+        label = serializers.CharField()
+        product_id = serializers.IntegerField(allow_null=True)
+        category_id = serializers.IntegerField(allow_null=True)
+        url = serializers.SerializerMethodField()
+
+        def get_url(self, suggestion: search.Suggestion) -> str:
+            if suggestion.kind == "category":
+                return f"/c/{suggestion.category_id}/"
+            return f"/p/{suggestion.product_id}/"
+
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer(many=True)},
+        summary="Suggestions while the shopper types",
+    )
+    def get(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        suggestions = search.autocomplete(
+            prefix=data.validated_data["q"], limit=data.validated_data["limit"]
+        )
+        return Response(self.OutputSerializer(suggestions, many=True).data)
+
+
+class ReviewOutputSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "rating", "title", "body", "author", "created_at"]
+
+    def get_author(self, review: Review) -> str:
+        # First name only, never the e-mail: reviews are public.
+        user = review.customer.user if review.customer and review.customer.user else None
+        return (user.first_name or "Verified buyer") if user else "Former customer"
+
+
+class ProductReviewListApi(generics.ListAPIView):
+    """Published reviews of a product, newest first; logged-in shoppers may add one."""
+
+    serializer_class = ReviewOutputSerializer
+    pagination_class = ProductPagination
+
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        body = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
+
+    def get_queryset(self) -> QuerySet[Review]:
+        if getattr(self, "swagger_fake_view", False):
+            return Review.objects.none()
+        return (
+            Review.objects.filter(product_id=self.kwargs["product_id"], is_published=True)
+            .select_related("customer__user")
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: ReviewOutputSerializer,
+            400: OpenApiResponse(description="Invalid rating or text"),
+            401: OpenApiResponse(description="Not logged in"),
+            404: OpenApiResponse(description="No such product"),
+        },
+        summary="Write a review (logged-in shoppers)",
+    )
+    def post(self, request: Request, product_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_for_user(user=request.user)
+        assert customer is not None  # IsAuthenticated
+        review = review_create(
+            product_id=product_id, customer_id=customer.pk, **data.validated_data
+        )
+        product_detail_invalidate([product_id])
+        return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -2,17 +2,128 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
+from django.db.models import Prefetch
 
 from customers.models import Event
 
 
-def events_frame(*, since: datetime | None = None, types: Sequence[str] | None = None) -> pd.DataFrame:
+def events_frame(
+    *, since: datetime | None = None, types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Events as a DataFrame for training (ids only: no personal data)."""
     qs = Event.objects.all()
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if types:
         qs = qs.filter(type__in=list(types))
-    columns = ["type", "session_id", "customer_id", "product_id", "order_id", "query", "metadata", "created_at"]
+    columns = [
+        "type",
+        "session_id",
+        "customer_id",
+        "product_id",
+        "order_id",
+        "query",
+        "metadata",
+        "created_at",
+    ]
     rows = qs.order_by("created_at", "pk").values_list(*columns)
     return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def customer_data_export(*, customer_id: int) -> dict[str, object]:
+    """Everything the shop holds about a person, as JSON-ready data (GDPR art. 15/20)."""
+    from catalog.models import Review
+    from customers.models import Address, Customer
+    from orders.models import Order, OrderLine
+
+    customer = Customer.objects.select_related("user").get(pk=customer_id)
+    user = customer.user
+    orders = Order.objects.filter(customer_id=customer_id).prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
+    )
+    return {
+        "account": {
+            "email": user.email if user else None,
+            "first_name": user.first_name if user else None,
+            "joined": user.date_joined.isoformat() if user else None,
+            "customer_id": str(customer.public_id),
+            "marketing_consent": customer.marketing_consent,
+        },
+        "addresses": list(
+            Address.objects.filter(customer_id=customer_id).values(
+                "full_name", "line1", "line2", "city", "postal_code", "country"
+            )
+        ),
+        "orders": [
+            {
+                "number": order.number,
+                "status": order.status,
+                "placed_at": order.placed_at.isoformat(),
+                "email": order.email,
+                "total": str(order.total),
+                "currency": order.currency,
+                "shipping_address": order.shipping_address,
+                "lines": [
+                    {
+                        "sku": line.sku,
+                        "name": line.name,
+                        "quantity": line.quantity,
+                        "unit_price": str(line.unit_price),
+                    }
+                    for line in order.lines.all()
+                ],
+            }
+            for order in orders
+        ],
+        "reviews": [
+            {
+                "product_id": r["product_id"],
+                "rating": r["rating"],
+                "title": r["title"],
+                "body": r["body"],
+                "created_at": r["created_at"].isoformat(),
+            }
+            for r in Review.objects.filter(customer_id=customer_id).values(
+                "product_id", "rating", "title", "body", "created_at"
+            )
+        ],
+        "events": [
+            {
+                "type": e["type"],
+                "product_id": e["product_id"],
+                "query": e["query"],
+                "at": e["created_at"].isoformat(),
+            }
+            for e in Event.objects.filter(customer_id=customer_id)
+            .order_by("-created_at")
+            .values("type", "product_id", "query", "created_at")[:5000]
+        ],
+    }
+
+
+def rebuy_list_for_customer(*, customer_id: int, limit: int = 12) -> list[dict[str, object]]:
+    """Products this customer bought before, consumables first, most recent first."""
+    from django.db.models import Count, Max, Sum
+
+    from orders.models import Order, OrderLine
+
+    rows = (
+        OrderLine.objects.filter(order__customer_id=customer_id, product__is_active=True)
+        .exclude(order__status=Order.Status.CANCELLED)
+        .values("product_id", "product__name", "product__price", "product__is_consumable")
+        .annotate(
+            last=Max("order__placed_at"), times=Count("order", distinct=True), units=Sum("quantity")
+        )
+        .order_by("-product__is_consumable", "-last")[:limit]
+    )
+    return [
+        {
+            "product_id": r["product_id"],
+            "name": r["product__name"],
+            "price": r["product__price"],
+            "is_consumable": r["product__is_consumable"],
+            "last_bought": r["last"],
+            "times": r["times"],
+        }
+        for r in rows
+    ]

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from customers import api
+
+urlpatterns = [
+    path("account/", api.AccountDetailApi.as_view(), name="account-detail"),
+    path("account/register/", api.AccountRegisterApi.as_view(), name="account-register"),
+    path("account/login/", api.AccountLoginApi.as_view(), name="account-login"),
+    path("account/logout/", api.AccountLogoutApi.as_view(), name="account-logout"),
+    path("account/export/", api.AccountExportApi.as_view(), name="account-export"),
+    path("account/erase/", api.AccountEraseApi.as_view(), name="account-erase"),
+    path("account/rebuy/", api.AccountRebuyListApi.as_view(), name="account-rebuy"),
+]

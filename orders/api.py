@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -7,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api import product_detail_invalidate
 from customers.services import customer_for_user
 from orders import selectors, services
 from orders.models import Cart, Order, OrderLine
@@ -29,8 +31,9 @@ def cart_for_request(request: Request, *, create: bool = True) -> Cart:
     if token and customer is None:
         cart = Cart.objects.filter(token=token, status=Cart.Status.OPEN).first()
         if cart is None or cart.customer_id is not None:
-            raise ServiceError("unknown or closed cart token", field="cart", status=404,
-                               code="not_found")
+            raise ServiceError(
+                "unknown or closed cart token", field="cart", status=404, code="not_found"
+            )
         return cart
     return services.cart_get_or_create(
         customer_id=customer.pk if customer else None, session_id=session_id_for(request)
@@ -64,7 +67,31 @@ class CartOutputSerializer(serializers.Serializer):
         return sum(line.quantity for line in cart.lines.all())
 
     def get_subtotal(self, cart: Cart) -> str:
-        return f"{sum(line.product.price * line.quantity for line in cart.lines.all()):.2f}"
+        return f"{_subtotal(cart):.2f}"
+
+    shipping = serializers.SerializerMethodField(help_text="Shipping fee at this subtotal")
+    total = serializers.SerializerMethodField()
+    free_shipping_from = serializers.SerializerMethodField()
+
+    def get_shipping(self, cart: Cart) -> str:
+        return f"{_shipping(cart):.2f}"
+
+    def get_total(self, cart: Cart) -> str:
+        return f"{_subtotal(cart) + _shipping(cart):.2f}"
+
+    def get_free_shipping_from(self, cart: Cart) -> str:
+        return f"{services.FREE_SHIPPING_FROM:.2f}"
+
+
+def _subtotal(cart: Cart) -> Decimal:
+    return sum((line.product.price * line.quantity for line in cart.lines.all()), Decimal("0"))
+
+
+def _shipping(cart: Cart) -> Decimal:
+    subtotal = _subtotal(cart)
+    if not subtotal or subtotal >= services.FREE_SHIPPING_FROM:
+        return Decimal("0.00")
+    return services.SHIPPING_FEE
 
 
 def _cart_response(cart: Cart, status_code: int = 200) -> Response:
@@ -84,8 +111,11 @@ class CartLineAddApi(APIView):
         product_id = serializers.IntegerField(min_value=1)
         quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
 
-    @extend_schema(request=InputSerializer, responses={201: CartOutputSerializer},
-                   summary="Add a product to the cart")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CartOutputSerializer},
+        summary="Add a product to the cart",
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -98,8 +128,11 @@ class CartLineUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField(min_value=0, max_value=99)
 
-    @extend_schema(request=InputSerializer, responses=CartOutputSerializer,
-                   summary="Change a line's quantity (0 removes it)")
+    @extend_schema(
+        request=InputSerializer,
+        responses=CartOutputSerializer,
+        summary="Change a line's quantity (0 removes it)",
+    )
     def patch(self, request: Request, product_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,7 +162,7 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
         fields = ["product_id", "sku", "name", "unit_price", "quantity", "line_total"]
 
 
-SHOPPER_OUTCOME = {
+SHOPPER_OUTCOME: dict[str, str] = {
     Order.Status.PAID: "confirmed",
     Order.Status.FULFILLED: "confirmed",
     Order.Status.ON_HOLD: "under_review",
@@ -147,8 +180,18 @@ class OrderOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["number", "status", "outcome", "currency", "subtotal", "shipping", "total",
-                  "placed_at", "lines", "shipping_address"]
+        fields = [
+            "number",
+            "status",
+            "outcome",
+            "currency",
+            "subtotal",
+            "shipping",
+            "total",
+            "placed_at",
+            "lines",
+            "shipping_address",
+        ]
 
     def get_outcome(self, order: Order) -> str:
         return SHOPPER_OUTCOME.get(order.status, order.status)
@@ -161,18 +204,31 @@ class CheckoutApi(APIView):
         email = serializers.EmailField()
         shipping_address = AddressSerializer()
         billing_address = AddressSerializer(required=False)
-        card_number = serializers.CharField(max_length=23, help_text="Simulated gateway; "
-                                            "4242 4242 4242 4242 succeeds, 4000000000000002 is declined")
+        card_number = serializers.CharField(
+            max_length=23,
+            help_text="Simulated gateway; "
+            "4242 4242 4242 4242 succeeds, 4000000000000002 is declined",
+        )
         card_expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", default="12/30")
         card_cvc = serializers.RegexField(r"^\d{3,4}$", default="123")
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     @extend_schema(
         request=InputSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     required=True, description="Same key returns the same order")],
-        responses={201: OrderOutputSerializer, 400: OpenApiResponse(description="Invalid input"),
-                   409: OpenApiResponse(description="Sold out or cart already checked out")},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Same key returns the same order",
+            )
+        ],
+        responses={
+            201: OrderOutputSerializer,
+            400: OpenApiResponse(description="Invalid input"),
+            409: OpenApiResponse(description="Sold out or cart already checked out"),
+        },
         summary="Place an order from the current cart",
     )
     def post(self, request: Request) -> Response:
@@ -182,8 +238,10 @@ class CheckoutApi(APIView):
         key = request.headers.get("Idempotency-Key", "")
         customer = customer_for_user(user=request.user)
         previous = selectors.order_for_idempotency_key(
-            key=key, customer_id=customer.pk if customer else None,
-            session_id=session_id_for(request), cart_token=request.headers.get(CART_TOKEN_HEADER),
+            key=key,
+            customer_id=customer.pk if customer else None,
+            session_id=session_id_for(request),
+            cart_token=request.headers.get(CART_TOKEN_HEADER),
         )
         if previous is not None:  # a retried request: same answer, no second order
             order = Order.objects.prefetch_related("lines").get(pk=previous.pk)
@@ -195,7 +253,9 @@ class CheckoutApi(APIView):
             email=values["email"],
             shipping_address=values["shipping_address"],
             billing_address=values.get("billing_address"),
-            card=services.CardInput(values["card_number"], values["card_expiry"], values["card_cvc"]),
+            card=services.CardInput(
+                values["card_number"], values["card_expiry"], values["card_cvc"]
+            ),
             context=services.PaymentContext(
                 ip_address=request.META.get("REMOTE_ADDR"),
                 ip_country=request.headers.get("X-Country", "")[:2].upper(),
@@ -204,6 +264,8 @@ class CheckoutApi(APIView):
             ),
         )
         order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+        # Stock changed: the cached product pages must not keep saying "in stock".
+        product_detail_invalidate(line.product_id for line in order.lines.all())
         if order.customer_id is None:
             # Guests may look at their order later in this session only.
             request.session.setdefault("guest_orders", [])
@@ -233,7 +295,39 @@ class OrderDetailApi(APIView):
         if customer is not None:
             order = selectors.order_get_for_customer(customer_id=customer.pk, number=number)
         elif number in request.session.get("guest_orders", []):
-            order = Order.objects.prefetch_related("lines").get(number=number, customer__isnull=True)
+            order = Order.objects.prefetch_related("lines").get(
+                number=number, customer__isnull=True
+            )
         else:
             raise Order.DoesNotExist
         return Response(OrderOutputSerializer(order).data)
+
+
+class CartMergeApi(APIView):
+    """For token clients: move an anonymous cart (by its token) into the logged-in
+    customer's cart. Session clients get this automatically when they log in."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        cart_token = serializers.UUIDField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CartOutputSerializer, 404: OpenApiResponse(description="Unknown token")},
+        summary="Merge an anonymous cart into mine",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_for_user(user=request.user)
+        assert customer is not None
+        anonymous = Cart.objects.filter(
+            token=data.validated_data["cart_token"], customer__isnull=True, status=Cart.Status.OPEN
+        ).first()
+        if anonymous is None:
+            raise ServiceError(
+                "unknown or closed cart token", field="cart_token", status=404, code="not_found"
+            )
+        cart = services.cart_merge(session_id=anonymous.session_id, customer_id=customer.pk)
+        return _cart_response(cart)

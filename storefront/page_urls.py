@@ -4,5 +4,17 @@ from storefront import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/<int:category_id>/", views.category, name="category"),
+    path("c/<int:category_id>/<slug:slug>/", views.category, name="category-slug"),
+    path("search/", views.search_page, name="search"),
+    path("p/<int:product_id>/", views.product, name="product"),
+    path("p/<int:product_id>/<slug:slug>/", views.product, name="product-slug"),
+    path("cart/", views.cart, name="cart"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("order/<str:number>/", views.order_detail, name="order"),
+    path("account/", views.account, name="account"),
+    path("account/login/", views.login_page, name="login"),
+    path("account/register/", views.register_page, name="register"),
+    path("help/", views.help_page, name="help"),
     path("images/products/<int:product_id>.svg", views.product_image, name="product-image"),
 ]

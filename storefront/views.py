@@ -1,13 +1,50 @@
+"""Shopper pages: server-rendered listing and detail (fast, indexable); carts, checkout,
+account actions and widgets are small scripts calling the same public REST API."""
+
 import colorsys
 import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import ensure_csrf_cookie
 
-from catalog.models import Product
+from catalog import search
+from catalog.api import product_detail_data
+from catalog.models import Category, Product, Review
+from customers.models import Customer, Event
+from customers.selectors import rebuy_list_for_customer
+from customers.services import event_record
+from orders.api import SHOPPER_OUTCOME
+from orders.models import Cart, CartLine, Order
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZES = (12, 24, 48)
+SORTS = {
+    "popular": ("-popularity", "pk"),
+    "price": ("price", "pk"),
+    "-price": ("-price", "pk"),
+    "newest": ("-created_at", "-pk"),
+    "name": ("name", "pk"),
+}
+SORT_LABELS = {
+    "popular": "Most popular",
+    "price": "Price: low to high",
+    "-price": "Price: high to low",
+    "newest": "Newest",
+    "name": "Name",
+}
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -16,13 +53,438 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    products = (
-        Product.objects.filter(is_active=True)
-        .select_related("stock", "category")
-        .order_by("-popularity", "pk")[:12]
+# --- shared context -----------------------------------------------------------------------------
+
+
+def _customer(request: HttpRequest) -> Customer | None:
+    if not request.user.is_authenticated:
+        return None
+    return Customer.objects.filter(user=request.user).first()
+
+
+def _cart_count(request: HttpRequest, customer: Customer | None) -> int:
+    qs = CartLine.objects.filter(cart__status=Cart.Status.OPEN)
+    if customer is not None:
+        qs = qs.filter(cart__customer=customer)
+    elif request.session.session_key:
+        qs = qs.filter(cart__session_id=request.session.session_key, cart__customer__isnull=True)
+    else:
+        return 0
+    return int(qs.aggregate(n=Sum("quantity"))["n"] or 0)
+
+
+def _nav_categories() -> list[dict[str, Any]]:
+    """Top-level categories with their children (cached: the menu is on every page)."""
+    menu = cache.get("pages:nav:v1")
+    if menu is None:
+        rows = list(Category.objects.values("pk", "name", "slug", "parent_id"))
+        menu = [
+            {**top, "children": [c for c in rows if c["parent_id"] == top["pk"]]}
+            for top in rows
+            if top["parent_id"] is None
+        ]
+        cache.set("pages:nav:v1", menu, 300)
+    return menu
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    customer = context.pop("_customer", None) or _customer(request)
+    base = {
+        "store_name": settings.STORE_NAME,
+        "currency": settings.STORE_CURRENCY,
+        "nav_categories": _nav_categories(),
+        "cart_count": _cart_count(request, customer),
+        "customer": customer,
+    }
+    return render(request, template, {**base, **context}, status=status)
+
+
+def _session_id(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""
+
+
+def _product_cards(ids: Iterable[int]) -> list[Product]:
+    """Active products by id, in the given order, ready for cards (one query)."""
+    ids = list(ids)
+    found = (
+        Product.objects.filter(pk__in=ids, is_active=True)
+        .select_related("stock", "category", "brand")
+        .in_bulk()
     )
-    return render(request, "storefront/home.html", {"products": products, "store_name": settings.STORE_NAME})
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _popular_ids(limit: int, *, exclude: Iterable[int] = ()) -> list[int]:
+    return list(
+        Product.objects.filter(is_active=True, stock__on_hand__gt=F("stock__reserved"))
+        .exclude(pk__in=list(exclude))
+        .order_by("-popularity", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _trending_ids(limit: int) -> list[int]:
+    """Most viewed/added/bought in the last 7 days; popular products when the store is quiet."""
+    key = f"pages:trending:v1:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        since = timezone.now() - timedelta(days=7)
+        ids = list(
+            Event.objects.filter(
+                created_at__gte=since,
+                product__isnull=False,
+                product__is_active=True,
+                type__in=[Event.Type.VIEW, Event.Type.ADD_TO_CART],
+            )
+            .values("product_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "product_id")
+            .values_list("product_id", flat=True)[:limit]
+        )
+        if len(ids) < limit:
+            ids += _popular_ids(limit - len(ids), exclude=ids)
+        cache.set(key, ids, 300)
+    return ids
+
+
+def _call_recommender(names: Iterable[str], **kwargs: Any) -> list[int] | None:
+    """Product ids from the recommendations facade, or None before it lands or when it fails."""
+    try:
+        from recommendations import facade as recs  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    for name in names:
+        fn: Callable[..., Any] | None = getattr(recs, name, None)
+        if fn is None:
+            continue
+        try:
+            items = fn(**kwargs)
+        except Exception:
+            logger.exception("recommendations.%s failed; serving popular items", name)
+            return None
+        return [int(getattr(item, "product_id", item)) for item in items]
+    return None
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@ensure_csrf_cookie
+def home(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    trending = _product_cards(_trending_ids(8))
+    picks_ids = None
+    if customer is not None:
+        picks_ids = _call_recommender(
+            ["for_you", "recommend_for_customer", "for_customer"], customer_id=customer.pk, limit=8
+        )
+    picks_source = "model" if picks_ids else "popular"
+    if not picks_ids:
+        picks_ids = _popular_ids(8, exclude=[p.pk for p in trending][:4])
+    return _render(
+        request,
+        "storefront/home.html",
+        {
+            "_customer": customer,
+            "trending": trending,
+            "picks": _product_cards(picks_ids),
+            "picks_source": picks_source,
+        },
+    )
+
+
+def _category_tree() -> tuple[dict[int, dict[str, Any]], dict[int | None, list[int]]]:
+    rows = {c["pk"]: c for c in Category.objects.values("pk", "name", "slug", "parent_id")}
+    children: dict[int | None, list[int]] = {}
+    for pk, row in rows.items():
+        children.setdefault(row["parent_id"], []).append(pk)
+    return rows, children
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _decimal_or_none(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@ensure_csrf_cookie
+def category(request: HttpRequest, category_id: int, slug: str = "") -> HttpResponse:
+    """Category listing with brand/price/stock facets, sorting and pagination.
+
+    A constant number of queries whatever the page size: the tree, facets, count and one page.
+    """
+    rows, children = _category_tree()
+    if category_id not in rows:
+        raise Http404("no such category")
+    current = rows[category_id]
+    ids, frontier = [category_id], [category_id]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, [])]
+        ids.extend(frontier)
+    crumbs, parent = [], current["parent_id"]
+    while parent is not None:
+        crumbs.insert(0, rows[parent])
+        parent = rows[parent]["parent_id"]
+
+    base = Product.objects.filter(is_active=True, category_id__in=ids)
+    brand_ids = [b for b in (_int_or_none(v) for v in request.GET.getlist("brand")) if b]
+    min_price = _decimal_or_none(request.GET.get("min_price"))
+    max_price = _decimal_or_none(request.GET.get("max_price"))
+    in_stock = request.GET.get("in_stock") == "1"
+    sort = request.GET.get("sort", "popular")
+    sort = sort if sort in SORTS else "popular"
+    page_size = _int_or_none(request.GET.get("page_size")) or 24
+    page_size = page_size if page_size in PAGE_SIZES else 24
+
+    filtered = base
+    if min_price is not None:
+        filtered = filtered.filter(price__gte=min_price)
+    if max_price is not None:
+        filtered = filtered.filter(price__lte=max_price)
+    if in_stock:
+        filtered = filtered.filter(stock__on_hand__gt=F("stock__reserved"))
+    # Brand counts ignore the brand filter itself, so the shopper can widen the choice.
+    brand_facet = list(
+        filtered.filter(brand__isnull=False)
+        .values("brand_id", "brand__name")
+        .annotate(n=Count("pk"))
+        .order_by("brand__name")
+    )
+    if brand_ids:
+        filtered = filtered.filter(brand_id__in=brand_ids)
+    stats = base.aggregate(
+        low=Min("price"),
+        high=Max("price"),
+        in_stock=Count("pk", filter=Q(stock__on_hand__gt=F("stock__reserved"))),
+    )
+    products: QuerySet[Product] = filtered.select_related("stock", "brand", "category").order_by(
+        *SORTS[sort]
+    )
+    paginator = Paginator(products, page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _render(
+        request,
+        "storefront/category.html",
+        {
+            "category": current,
+            "crumbs": crumbs,
+            "subcategories": [rows[c] for c in children.get(category_id, [])],
+            "page": page,
+            "paginator": paginator,
+            "brand_facet": brand_facet,
+            "selected_brands": brand_ids,
+            "min_price": request.GET.get("min_price", ""),
+            "max_price": request.GET.get("max_price", ""),
+            "in_stock": in_stock,
+            "sort": sort,
+            "sorts": SORT_LABELS,
+            "page_size": page_size,
+            "page_sizes": PAGE_SIZES,
+            "stats": stats,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+@ensure_csrf_cookie
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    page_number = max(_int_or_none(request.GET.get("page")) or 1, 1)
+    per_page = 24
+    result = search.product_search(query=query, limit=per_page, offset=(page_number - 1) * per_page)
+    products = _product_cards(result.product_ids)
+    if query and page_number == 1:
+        event_record(
+            type="search",
+            session_id=_session_id(request),
+            customer_id=None,
+            query=query,
+            metadata={"results": result.total},
+        )
+    pages = (result.total + per_page - 1) // per_page
+    return _render(
+        request,
+        "storefront/search.html",
+        {
+            "query": query,
+            "result": result,
+            "products": products,
+            "page_number": page_number,
+            "has_next": page_number < pages,
+            "pages": pages,
+        },
+    )
+
+
+@ensure_csrf_cookie
+def product(request: HttpRequest, product_id: int, slug: str = "") -> HttpResponse:
+    try:
+        data = product_detail_data(product_id)
+    except Product.DoesNotExist:
+        raise Http404("no such product") from None
+    customer = _customer(request)
+    query = request.GET.get("q", "")[:200]
+    # A product view reached from a search is the click signal search ranking learns from.
+    event_record(
+        type="view",
+        session_id=_session_id(request),
+        customer_id=customer.pk if customer else None,
+        product_id=product_id,
+        query=query,
+    )
+    reviews = list(
+        Review.objects.filter(product_id=product_id, is_published=True)
+        .select_related("customer__user")
+        .order_by("-created_at", "-pk")[:6]
+    )
+    rows, _ = _category_tree()
+    crumbs, cat = [], data["category_id"]
+    while cat is not None and cat in rows:
+        crumbs.insert(0, rows[cat])
+        cat = rows[cat]["parent_id"]
+    return _render(
+        request,
+        "storefront/product.html",
+        {
+            "_customer": customer,
+            "p": data,
+            "reviews": reviews,
+            "crumbs": crumbs,
+            "search_query": query,
+            "stars": range(1, 6),
+        },
+    )
+
+
+@ensure_csrf_cookie
+def cart(request: HttpRequest) -> HttpResponse:
+    return _render(request, "storefront/cart.html", {})
+
+
+@ensure_csrf_cookie
+def checkout(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    address = customer.addresses.order_by("-is_default", "-pk").first() if customer else None
+    email = request.user.email if request.user.is_authenticated else ""
+    return _render(
+        request,
+        "storefront/checkout.html",
+        {"_customer": customer, "address": address, "email": email},
+    )
+
+
+OUTCOME_COPY = {
+    "confirmed": (
+        "Thank you, your order is confirmed",
+        "We have taken payment and will e-mail you when your parcel is on its way.",
+    ),
+    "under_review": (
+        "Your order is being reviewed",
+        "We check some orders by hand to keep payments safe. Nothing to do for now: "
+        "we normally finish within 24 hours and will e-mail you either way. "
+        "Your card has only been authorised, not charged.",
+    ),
+    "declined": (
+        "We could not accept this order",
+        "The payment was declined, so nothing has been charged and the items went back on "
+        "the shelf. Please try another card, or contact your bank. If you think this is a "
+        "mistake, our help team can look into it.",
+    ),
+    "refunded": ("This order was refunded", "The money is on its way back to your card."),
+    "processing": ("We are processing your order", "Refresh this page in a moment."),
+}
+
+
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    customer = _customer(request)
+    qs = Order.objects.prefetch_related("lines")
+    if customer is not None:
+        order = qs.filter(customer=customer, number=number).first()
+    elif number in request.session.get("guest_orders", []):
+        order = qs.filter(number=number, customer__isnull=True).first()
+    else:
+        order = None
+    if order is None:  # someone else's order looks exactly like a missing one
+        raise Http404("no such order")
+    outcome = SHOPPER_OUTCOME.get(order.status, "processing")
+    title, next_steps = OUTCOME_COPY.get(outcome, OUTCOME_COPY["processing"])
+    return _render(
+        request,
+        "storefront/order.html",
+        {
+            "_customer": customer,
+            "order": order,
+            "outcome": outcome,
+            "outcome_title": title,
+            "next_steps": next_steps,
+        },
+    )
+
+
+@ensure_csrf_cookie
+def account(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    if customer is None:
+        return redirect(f"{settings.LOGIN_URL}?next=/account/")
+    orders = list(
+        Order.objects.filter(customer=customer)
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-pk")[:20]
+    )
+    for order in orders:
+        order.outcome = SHOPPER_OUTCOME.get(order.status, "processing")  # type: ignore[attr-defined]
+    return _render(
+        request,
+        "storefront/account.html",
+        {
+            "_customer": customer,
+            "orders": orders,
+            "rebuy": rebuy_list_for_customer(customer_id=customer.pk, limit=8),
+        },
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "/account/")
+    return target if target.startswith("/") and not target.startswith("//") else "/account/"
+
+
+@ensure_csrf_cookie
+def login_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(_safe_next(request))
+    return _render(request, "storefront/login.html", {"next": _safe_next(request)})
+
+
+@ensure_csrf_cookie
+def register_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(_safe_next(request))
+    return _render(request, "storefront/register.html", {"next": _safe_next(request)})
+
+
+@ensure_csrf_cookie
+def help_page(request: HttpRequest) -> HttpResponse:
+    email = request.user.email if request.user.is_authenticated else ""
+    return _render(request, "storefront/help.html", {"email": email})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "storefront/404.html", {}, status=404)
 
 
 @cache_control(max_age=86400, public=True)
@@ -36,9 +498,10 @@ def product_image(request: HttpRequest, product_id: int) -> HttpResponse:
     initials = "".join(w[0] for w in words[:2]).upper() or "?"
     seed = int(hashlib.md5(product.name.encode()).hexdigest()[:6], 16)
     cx, cy = 120 + seed % 160, 90 + (seed >> 8) % 120
-    svg = f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" role="img" aria-label="{product.name}">
+    label = product.name.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    svg = f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" role="img" aria-label="{label}">
 <rect width="400" height="400" fill="rgb({r},{g},{b})"/>
 <circle cx="{cx}" cy="{cy}" r="150" fill="rgb({r2},{g2},{b2})" opacity="0.18"/>
 <text x="200" y="230" font-family="Georgia, serif" font-size="120" text-anchor="middle" fill="rgb({r2},{g2},{b2})">{initials}</text>
-</svg>"""
+</svg>"""  # noqa: E501
     return HttpResponse(svg, content_type="image/svg+xml")

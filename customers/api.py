@@ -1,0 +1,185 @@
+"""Account API: register, log in/out (session and token), profile, data export, erasure."""
+
+import json
+from typing import Any
+
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers import selectors, services
+from customers.models import Customer
+from storefront.api_errors import ServiceError
+
+
+class AccountOutputSerializer(serializers.Serializer):
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    customer_id = serializers.UUIDField(source="public_id")
+    marketing_consent = serializers.BooleanField()
+    is_staff = serializers.BooleanField(source="user.is_staff")
+
+
+class SessionOutputSerializer(serializers.Serializer):
+    account = AccountOutputSerializer()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
+    cart_items = serializers.IntegerField(help_text="Items in the cart after merging")
+
+
+def _login_and_merge(request: Request, user: Any) -> dict[str, Any]:
+    """Log the user in on this session, move the anonymous cart into theirs, issue a token."""
+    from orders.services import cart_merge
+
+    old_session = request.session.session_key or ""
+    login(request._request, user)  # rotates the session key (no session fixation)
+    customer = services.customer_for_user(user=user)
+    assert customer is not None
+    cart = cart_merge(session_id=old_session, customer_id=customer.pk) if old_session else None
+    if cart is not None and request.session.session_key:
+        # Later anonymous lookups by the new session key find the same cart.
+        type(cart).objects.filter(pk=cart.pk).update(session_id=request.session.session_key)
+    token, _ = Token.objects.get_or_create(user=user)
+    items = sum(line.quantity for line in cart.lines.all()) if cart is not None else 0
+    return {"account": customer, "token": token.key, "cart_items": items}
+
+
+class AccountRegisterApi(APIView):
+    throttle_scope = "login"
+    authentication_classes: list[Any] = []  # a fresh account needs no CSRF token yet
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(min_length=8, max_length=128, write_only=True)
+        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        marketing_consent = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: SessionOutputSerializer, 400: OpenApiResponse(description="Invalid")},
+        summary="Create a shopper account and log in",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_register(**data.validated_data)
+        body = _login_and_merge(request, customer.user)
+        return Response(SessionOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class AccountLoginApi(APIView):
+    throttle_scope = "login"
+    authentication_classes: list[Any] = []
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(max_length=128, write_only=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: SessionOutputSerializer,
+            400: OpenApiResponse(description="Wrong e-mail or password"),
+            429: OpenApiResponse(description="Too many attempts"),
+        },
+        summary="Log in (session cookie and API token); merges the anonymous cart",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["email"].strip().lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise ServiceError("e-mail or password is wrong", field="password")
+        return Response(SessionOutputSerializer(_login_and_merge(request, user)).data)
+
+
+class AccountLogoutApi(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="End the session")
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=AccountOutputSerializer, summary="The logged-in account")
+    def get(self, request: Request) -> Response:
+        customer = services.customer_for_user(user=request.user)
+        return Response(AccountOutputSerializer(customer).data)
+
+
+class AccountExportApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="JSON file with all personal data")},
+        summary="Download everything the shop holds about me (JSON)",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        customer = services.customer_for_user(user=request.user)
+        assert customer is not None
+        payload = selectors.customer_data_export(customer_id=customer.pk)
+        payload["exported_at"] = timezone.now().isoformat()
+        response = HttpResponse(
+            json.dumps(payload, indent=2, default=str), content_type="application/json"
+        )
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response
+
+
+class AccountEraseApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField(max_length=128, write_only=True)
+        confirm = serializers.BooleanField()
+
+        def validate_confirm(self, value: bool) -> bool:
+            if not value:
+                raise serializers.ValidationError("tick the box to confirm the deletion")
+            return value
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Wrong password/unconfirmed")},
+        summary="Delete my account (orders are kept anonymised for the shop's books)",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not request.user.check_password(data.validated_data["password"]):
+            raise ServiceError("password is wrong", field="password")
+        customer = services.customer_for_user(user=request.user)
+        assert isinstance(customer, Customer)
+        logout(request._request)
+        services.customer_erase(customer=customer)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountRebuyListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        name = serializers.CharField()
+        price = serializers.DecimalField(max_digits=12, decimal_places=2)
+        is_consumable = serializers.BooleanField()
+        last_bought = serializers.DateTimeField()
+        times = serializers.IntegerField()
+
+    @extend_schema(responses=OutputSerializer(many=True), summary="Things I buy again")
+    def get(self, request: Request) -> Response:
+        customer = services.customer_for_user(user=request.user)
+        assert customer is not None
+        rows = selectors.rebuy_list_for_customer(customer_id=customer.pk)
+        return Response(self.OutputSerializer(rows, many=True).data)

@@ -1,0 +1,441 @@
+/* Northwind Goods storefront: small progressive enhancements on top of server-rendered pages.
+ * Every interactive part talks to the public REST API (/api/v1/), the same one integrators use.
+ * No build step, no framework. */
+(function () {
+  "use strict";
+
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+  const currency = document.body.dataset.currency || "£";
+
+  function money(value) {
+    const n = Number(value);
+    return currency + n.toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function escapeHtml(text) {
+    return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  function csrfToken() {
+    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  async function api(method, url, body, headers = {}) {
+    const opts = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+    if (method !== "GET") opts.headers["X-CSRFToken"] = csrfToken();
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch(url, opts);
+    let data = null;
+    const text = await res.text();
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text.slice(0, 200) }; }
+    return { ok: res.ok, status: res.status, data };
+  }
+
+  /** The first human-readable message of a DRF error body ({detail} or {field: [msg]}). */
+  function errorMessage(data, fallback = "Something went wrong. Please try again.") {
+    if (!data) return fallback;
+    if (typeof data.detail === "string") return data.detail;
+    for (const [field, value] of Object.entries(data)) {
+      if (field === "code") continue;
+      const msg = Array.isArray(value) ? value[0] : typeof value === "object" ? errorMessage(value, "") : value;
+      if (msg) return (field === "non_field_errors" ? "" : field.replace(/_/g, " ") + ": ") + msg;
+    }
+    return fallback;
+  }
+
+  let toastTimer;
+  function toast(message, kind = "ok") {
+    const el = $("[data-toast]");
+    if (!el) return;
+    el.textContent = message;
+    el.className = "toast toast-" + kind;
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, 3500);
+  }
+
+  function setCartCount(n) {
+    $$("[data-cart-count]").forEach((el) => {
+      el.textContent = n;
+      el.setAttribute("aria-label", n + " items in cart");
+    });
+  }
+
+  function showError(form, message) {
+    const el = $(".form-error", form) || $("[data-form-error]", form);
+    if (!el) return toast(message, "error");
+    el.textContent = message;
+    el.hidden = !message;
+  }
+
+  /* ---- cart buttons ------------------------------------------------------------------------ */
+  async function addToCart(productId, quantity = 1) {
+    const res = await api("POST", "/api/v1/cart/lines/", { product_id: Number(productId), quantity: Number(quantity) });
+    if (res.ok) {
+      setCartCount(res.data.item_count);
+      toast("Added to your cart");
+    }
+    return res;
+  }
+
+  document.addEventListener("click", async (event) => {
+    const btn = event.target.closest("[data-add-to-cart]");
+    if (!btn) return;
+    event.preventDefault();
+    btn.disabled = true;
+    const res = await addToCart(btn.dataset.addToCart, 1);
+    btn.disabled = false;
+    if (!res.ok) toast(errorMessage(res.data), "error");
+  });
+
+  const buyForm = $("[data-buy-form]");
+  if (buyForm) {
+    buyForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const qty = Number(buyForm.quantity.value || 1);
+      const button = $("button", buyForm);
+      button.disabled = true;
+      const res = await addToCart(buyForm.dataset.product, qty);
+      button.disabled = false;
+      const err = $("[data-buy-error]");
+      if (res.ok) {
+        err.hidden = true;
+        button.textContent = "Added ✓ Add more";
+      } else {
+        err.textContent = errorMessage(res.data);
+        err.hidden = false;
+      }
+    });
+  }
+
+  /* ---- filters: submit on change ---------------------------------------------------------- */
+  $$("form[data-autosubmit]").forEach((form) => {
+    form.addEventListener("change", (event) => {
+      if (event.target.matches("select, input[type=checkbox]")) form.submit();
+    });
+  });
+
+  /* ---- autocomplete ---------------------------------------------------------------------- */
+  const searchInput = $("[data-autocomplete]");
+  if (searchInput) {
+    const list = $("#search-suggestions");
+    let timer, active = -1, lastQuery = "";
+    const close = () => { list.hidden = true; searchInput.setAttribute("aria-expanded", "false"); active = -1; };
+    const highlight = (i) => {
+      const items = $$("[role=option]", list);
+      items.forEach((el, j) => el.setAttribute("aria-selected", j === i ? "true" : "false"));
+      active = i;
+      if (items[i]) searchInput.setAttribute("aria-activedescendant", items[i].id);
+    };
+    searchInput.addEventListener("input", () => {
+      clearTimeout(timer);
+      const q = searchInput.value.trim();
+      if (q.length < 2) return close();
+      timer = setTimeout(async () => {
+        lastQuery = q;
+        const res = await api("GET", "/api/v1/search/autocomplete/?q=" + encodeURIComponent(q));
+        if (!res.ok || q !== lastQuery) return;
+        if (!res.data.length) return close();
+        list.innerHTML = res.data.map((s, i) =>
+          `<li role="option" id="sugg-${i}" aria-selected="false"><a href="${s.url}${s.kind === "product" ? "?q=" + encodeURIComponent(q) : ""}">` +
+          `${s.kind === "category" ? '<span class="sugg-kind">Category</span>' : `<img src="/images/products/${s.product_id}.svg" alt="" width="28" height="28">`}` +
+          `${escapeHtml(s.label)}</a></li>`).join("");
+        list.hidden = false;
+        searchInput.setAttribute("aria-expanded", "true");
+      }, 120);
+    });
+    searchInput.addEventListener("keydown", (event) => {
+      const items = $$("[role=option]", list);
+      if (list.hidden || !items.length) return;
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); $("a", items[active]).click(); }
+      else if (event.key === "Escape") close();
+    });
+    document.addEventListener("click", (event) => { if (!event.target.closest(".search")) close(); });
+  }
+
+  /* ---- product widgets (recommendations with a popular fallback) ------------------------- */
+  function cardHtml(p, slot) {
+    const available = Number(p.available || 0);
+    const stock = available <= 0 ? ["out", "Sold out"] : available <= 5 ? ["low", `Only ${available} left`] : ["in", "In stock"];
+    return `<article class="card"><a class="card-link" href="${p.url || "/p/" + p.id + "/"}" data-rec-slot="${slot}">` +
+      `<div class="card-img"><img src="${p.image_url}" alt="${escapeHtml(p.name)}" width="400" height="400" loading="lazy"></div>` +
+      `<h3 class="card-title">${escapeHtml(p.name)}</h3></a>` +
+      `<div class="card-foot"><span class="price">${money(p.price)}</span><span class="stock stock-${stock[0]}">${stock[1]}</span>` +
+      (available > 0 ? `<button type="button" class="btn btn-small" data-add-to-cart="${p.id}" aria-label="Add ${escapeHtml(p.name)} to cart">Add</button>` : "") +
+      `</div></article>`;
+  }
+
+  function idsFrom(data) {
+    const items = Array.isArray(data) ? data : (data && (data.results || data.items || data.products || data.recommendations)) || [];
+    return items.map((it) => (typeof it === "number" ? it : it.product_id ?? it.id ?? (it.product && it.product.id))).filter(Boolean);
+  }
+
+  async function productsByIds(ids) {
+    if (!ids.length) return [];
+    const res = await api("GET", "/api/v1/products/?page_size=60&ids=" + ids.join(","));
+    if (!res.ok) return [];
+    const byId = new Map(res.data.results.map((p) => [p.id, p]));
+    return ids.map((id) => byId.get(Number(id))).filter(Boolean);
+  }
+
+  async function popular(limit, exclude = []) {
+    const res = await api("GET", `/api/v1/products/?ordering=-popularity&in_stock=true&page_size=${limit + exclude.length}`);
+    if (!res.ok) return [];
+    return res.data.results.filter((p) => !exclude.includes(p.id)).slice(0, limit);
+  }
+
+  async function loadWidget(el, urls, exclude, limit = 4) {
+    let products = [];
+    for (const url of urls) {
+      try {
+        const res = await api("GET", url);
+        if (res.ok) products = (await productsByIds(idsFrom(res.data))).filter((p) => !exclude.includes(p.id));
+      } catch (e) { products = []; }
+      if (products.length) break;
+    }
+    let source = "recommendations";
+    if (!products.length) { products = await popular(limit, exclude); source = "popular"; }
+    el.dataset.source = source;
+    el.innerHTML = products.length
+      ? products.slice(0, limit).map((p) => cardHtml(p, el.dataset.widget)).join("")
+      : '<p class="muted">Nothing to suggest yet.</p>';
+  }
+
+  $$("[data-widget=similar], [data-widget=bought-together]").forEach((el) => {
+    const id = Number(el.dataset.product);
+    const kind = el.dataset.widget;
+    loadWidget(el, [`/api/v1/recommendations/${kind}/${id}/`], [id]);
+  });
+
+  /* ---- cart page -------------------------------------------------------------------------- */
+  function renderSummary(cart) {
+    $$("[data-subtotal]").forEach((el) => (el.textContent = money(cart.subtotal)));
+    $$("[data-shipping]").forEach((el) => (el.textContent = Number(cart.shipping) ? money(cart.shipping) : "Free"));
+    $$("[data-total]").forEach((el) => (el.textContent = money(cart.total)));
+    const hint = $("[data-free-hint]");
+    if (hint) {
+      const missing = Number(cart.free_shipping_from) - Number(cart.subtotal);
+      hint.textContent = missing > 0 ? `Add ${money(missing)} more for free delivery.` : "Your delivery is free.";
+    }
+  }
+
+  async function renderCart() {
+    const root = $("[data-cart-lines]");
+    const res = await api("GET", "/api/v1/cart/");
+    if (!res.ok) { root.innerHTML = '<p class="form-error">We could not load your cart. Please refresh.</p>'; return null; }
+    const cart = res.data;
+    setCartCount(cart.item_count);
+    const summary = $("[data-cart-summary]");
+    if (!cart.lines.length) {
+      root.innerHTML = '<div class="empty"><p>Your cart is empty.</p><p><a class="btn btn-primary" href="/">Start shopping</a></p></div>';
+      summary.hidden = true;
+      return cart;
+    }
+    root.innerHTML = '<ul class="cart-lines">' + cart.lines.map((l) =>
+      `<li class="cart-line" data-line="${l.product_id}">` +
+      `<img src="/images/products/${l.product_id}.svg" alt="" width="80" height="80">` +
+      `<div class="cart-line-info"><a href="/p/${l.product_id}/">${escapeHtml(l.name)}</a><span class="muted">${money(l.unit_price)} each</span>` +
+      (l.available < l.quantity ? `<span class="stock stock-out">${l.available ? "Only " + l.available + " left" : "Sold out"}</span>` : "") + `</div>` +
+      `<label class="qty"><span class="visually-hidden">Quantity of ${escapeHtml(l.name)}</span>` +
+      `<input type="number" min="0" max="99" value="${l.quantity}" data-qty="${l.product_id}" inputmode="numeric"></label>` +
+      `<span class="price">${money(l.line_total)}</span>` +
+      `<button type="button" class="link-btn" data-remove="${l.product_id}" aria-label="Remove ${escapeHtml(l.name)}">Remove</button></li>`
+    ).join("") + "</ul>";
+    summary.hidden = false;
+    renderSummary(cart);
+    return cart;
+  }
+
+  const cartPage = $("[data-cart-page]");
+  if (cartPage) {
+    renderCart().then((cart) => {
+      const ids = cart ? cart.lines.map((l) => l.product_id) : [];
+      const el = $("[data-widget=cart]");
+      const urls = ids.length ? [`/api/v1/recommendations/bought-together/${ids[0]}/`, `/api/v1/recommendations/similar/${ids[0]}/`] : [];
+      loadWidget(el, urls, ids, 4);
+    });
+    cartPage.addEventListener("change", async (event) => {
+      const input = event.target.closest("[data-qty]");
+      if (!input) return;
+      const res = await api("PATCH", `/api/v1/cart/lines/${input.dataset.qty}/`, { quantity: Number(input.value) });
+      if (!res.ok) toast(errorMessage(res.data), "error");
+      renderCart();
+    });
+    cartPage.addEventListener("click", async (event) => {
+      const btn = event.target.closest("[data-remove]");
+      if (!btn) return;
+      await api("DELETE", `/api/v1/cart/lines/${btn.dataset.remove}/`);
+      toast("Removed from your cart");
+      renderCart();
+    });
+  }
+
+  /* ---- checkout --------------------------------------------------------------------------- */
+  const checkoutForm = $("[data-checkout-form]");
+  if (checkoutForm) {
+    let cartToken = null;
+    api("GET", "/api/v1/cart/").then((res) => {
+      const box = $("[data-checkout-lines]");
+      if (!res.ok) return;
+      cartToken = res.data.token;
+      if (!res.data.lines.length) {
+        box.innerHTML = '<p>Your cart is empty. <a href="/">Keep shopping</a>.</p>';
+        $("button[type=submit]", checkoutForm).disabled = true;
+        return;
+      }
+      box.innerHTML = '<ul class="mini-lines">' + res.data.lines.map((l) =>
+        `<li><span>${l.quantity} × ${escapeHtml(l.name)}</span><span>${money(l.line_total)}</span></li>`).join("") + "</ul>";
+      renderSummary(res.data);
+    });
+    checkoutForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!checkoutForm.reportValidity()) return;
+      const f = checkoutForm.elements;
+      // One key per cart: a double click or a retry after a timeout never makes two orders.
+      const storeKey = "checkout-key-" + (cartToken || "cart");
+      let key = sessionStorage.getItem(storeKey);
+      if (!key) { key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()); sessionStorage.setItem(storeKey, key); }
+      const body = {
+        email: f.email.value,
+        shipping_address: { full_name: f.full_name.value, line1: f.line1.value, line2: f.line2.value, city: f.city.value, postal_code: f.postal_code.value, country: f.country.value },
+        card_number: f.card_number.value.replace(/\s+/g, ""),
+        card_expiry: f.card_expiry.value || "12/30",
+        card_cvc: f.card_cvc.value || "123",
+        device_id: localStorage.getItem("device-id") || (() => { const d = String(Math.random()).slice(2, 14); localStorage.setItem("device-id", d); return d; })(),
+      };
+      const button = $("button[type=submit]", checkoutForm);
+      button.disabled = true;
+      button.textContent = "Placing your order…";
+      const res = await api("POST", "/api/v1/checkout/", body, { "Idempotency-Key": key });
+      if (res.status === 201) {
+        sessionStorage.removeItem(storeKey);
+        window.location.assign("/order/" + encodeURIComponent(res.data.number) + "/");
+        return;
+      }
+      button.disabled = false;
+      button.textContent = "Place order";
+      if (res.status === 409) sessionStorage.removeItem(storeKey);
+      showError(checkoutForm, errorMessage(res.data));
+    });
+  }
+
+  /* ---- account: login, register, logout, erase, review ------------------------------------ */
+  $$("[data-auth-form]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const kind = form.dataset.authForm;
+      const body = { email: form.email.value, password: form.password.value };
+      if (kind === "register") {
+        body.first_name = form.first_name.value;
+        body.marketing_consent = form.marketing_consent.checked;
+      }
+      const res = await api("POST", `/api/v1/account/${kind}/`, body);
+      if (res.ok) window.location.assign(form.dataset.next || "/account/");
+      else showError(form, errorMessage(res.data, "Please check your details."));
+    });
+  });
+
+  $$("[data-logout]").forEach((btn) => btn.addEventListener("click", async () => {
+    await api("POST", "/api/v1/account/logout/");
+    window.location.assign("/");
+  }));
+
+  const eraseForm = $("[data-erase-form]");
+  if (eraseForm) {
+    eraseForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!window.confirm("Delete your account for good?")) return;
+      const res = await api("POST", "/api/v1/account/erase/", { password: eraseForm.password.value, confirm: eraseForm.confirm.checked });
+      if (res.status === 204) window.location.assign("/?account=deleted");
+      else showError(eraseForm, errorMessage(res.data));
+    });
+  }
+
+  const reviewForm = $("[data-review-form]");
+  if (reviewForm) {
+    reviewForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const rating = Number((reviewForm.querySelector("input[name=rating]:checked") || {}).value || 5);
+      const res = await api("POST", `/api/v1/products/${reviewForm.dataset.product}/reviews/`, { rating, title: reviewForm.title.value, body: reviewForm.body.value });
+      if (res.ok) { toast("Thanks for your review"); setTimeout(() => window.location.reload(), 600); }
+      else showError(reviewForm, errorMessage(res.data));
+    });
+  }
+
+  /* ---- help: suggested answers while typing, tickets via the support API ------------------ */
+  const FAQ = [
+    { q: "Where is my order?", a: "Most orders are dispatched within one working day. Your order page shows its status.", words: ["where", "order", "arrive", "delivery", "track", "late", "shipping", "parcel"] },
+    { q: "How do I return an item?", a: "You have 30 days to return unused items. Write to us with the order number and we send a free label.", words: ["return", "refund", "send back", "exchange", "wrong size", "broken", "damaged"] },
+    { q: "Why is my order under review?", a: "Some payments are checked by hand; this takes under 24 hours and your card is not charged until we confirm.", words: ["review", "hold", "held", "pending", "declined", "payment", "card"] },
+    { q: "How do I delete my account?", a: "Go to Account → Your data. You can download your data or delete your account there.", words: ["delete", "account", "data", "privacy", "gdpr", "erase"] },
+  ];
+
+  function localSuggestions(text) {
+    const t = text.toLowerCase();
+    return FAQ.map((f) => ({ title: f.q, body: f.a, score: f.words.filter((w) => t.includes(w)).length }))
+      .filter((f) => f.score > 0).sort((a, b) => b.score - a.score).slice(0, 3);
+  }
+
+  const helpForm = $("[data-help-form]");
+  if (helpForm) {
+    const panel = $("[data-help-suggestions]");
+    let timer;
+    const show = (items) => {
+      if (!items.length) { panel.hidden = true; return; }
+      $("ul", panel).innerHTML = items.map((s) => `<li><strong>${escapeHtml(s.title)}</strong><p>${escapeHtml(s.body)}</p></li>`).join("");
+      panel.hidden = false;
+    };
+    $("[data-help-message]").addEventListener("input", (event) => {
+      clearTimeout(timer);
+      const text = event.target.value.trim();
+      if (text.length < 8) return show([]);
+      timer = setTimeout(async () => {
+        let items = [];
+        try {
+          const res = await api("POST", "/api/v1/support/suggest/", { text, subject: helpForm.subject.value });
+          if (res.ok) {
+            const list = Array.isArray(res.data) ? res.data : res.data.suggestions || res.data.answers || res.data.results || [];
+            items = list.map((s) => ({ title: s.title || s.question || s.intent || "Suggested answer", body: s.body || s.answer || s.text || "" })).filter((s) => s.body);
+          }
+        } catch (e) { items = []; }
+        show(items.length ? items : localSuggestions(text));
+      }, 300);
+    });
+
+    async function loadTickets() {
+      const box = $("[data-tickets]");
+      if (document.body.dataset.loggedIn !== "1") return;
+      const res = await api("GET", "/api/v1/support/tickets/");
+      if (!res.ok) { box.innerHTML = '<p class="muted">No earlier requests.</p>'; return; }
+      const list = Array.isArray(res.data) ? res.data : res.data.results || [];
+      box.innerHTML = list.length
+        ? '<ul class="tickets">' + list.map((t) => `<li><strong>${escapeHtml(t.subject || "Request " + (t.number || t.id))}</strong> <span class="status status-${escapeHtml(t.status)}">${escapeHtml(String(t.status || "open").replace(/_/g, " "))}</span></li>`).join("") + "</ul>"
+        : '<p class="muted">No earlier requests.</p>';
+    }
+    loadTickets();
+
+    helpForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!helpForm.reportValidity()) return;
+      const body = { email: helpForm.email.value, subject: helpForm.subject.value, body: helpForm.message.value, message: helpForm.message.value, order_number: helpForm.order_number.value };
+      const res = await api("POST", "/api/v1/support/tickets/", body);
+      if (res.ok) {
+        const ref = res.data && (res.data.number || res.data.reference || res.data.id);
+        const status = res.data && res.data.status ? ` Status: ${String(res.data.status).replace(/_/g, " ")}.` : "";
+        helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status"><h2>Thanks, we have your message</h2><p>Reference ${escapeHtml(ref || "")}.${escapeHtml(status)} We usually reply within one working day.</p></div>`;
+        loadTickets();
+      } else if (res.status === 404) {
+        showError(helpForm, "Our help desk is not available right now. Please try again later.");
+      } else {
+        showError(helpForm, errorMessage(res.data));
+      }
+    });
+  }
+})();
