@@ -18,6 +18,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import contextlib
+
 from bench._server import ROOT, drop_database, fresh_database, gunicorn, manage, prod_env  # noqa: E402
 
 DB = "mlstore_bench_load"
@@ -138,10 +140,8 @@ print(' '.join(str(c.token) for c in carts))
     barrier = threading.Barrier(min(attempts, 200))
 
     def attempt(token: str) -> int:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
         try:
             return requests.post(
                 f"{base}/api/v1/checkout/",
@@ -203,7 +203,7 @@ def main() -> None:
         knee = next(
             (
                 r[0]
-                for prev, r in zip(rows, rows[1:])
+                for prev, r in zip(rows, rows[1:], strict=False)
                 if r[3] > 2 * prev[3] and r[1] < 1.1 * prev[1]
             ),
             rows[-1][0],
