@@ -4,8 +4,9 @@ Demand at price p is `base_daily_units * (p / current_price) ** elasticity` per 
 guardrail is an interval of allowed prices; they are intersected in priority order
 (`GUARDRAIL_PRIORITY`), in whole cents, so the proposal satisfies all of them whenever they can
 all be met. When two guardrails contradict each other (say a new cost pushes the minimum margin
-above what the maximum change allows) the lower-priority one is dropped and named in
-`conflicts`: such a proposal must never be auto-approved. The model only picks a price inside
+above what the maximum change allows) the price goes as close to the lower-priority one as
+the higher-priority ones allow, and it is named in `conflicts`: such a proposal is never
+auto-approved. The model only picks a price inside
 the final interval, so a guardrail always wins over the model.
 
 Objectives (per horizon of `horizon_days`, units capped by `stock` when given):
@@ -103,7 +104,9 @@ def feasible_interval(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[li
     for name, (glo, ghi) in guardrail_intervals(df).items():
         nlo, nhi = np.maximum(lo, glo), np.minimum(hi, ghi)
         ok = nlo <= nhi + 1e-9
-        lo, hi = np.where(ok, nlo, lo), np.where(ok, nhi, hi)
+        # a rule that cannot be met still pulls the price as close to it as the others allow
+        pin = np.where(ghi < lo, lo, np.where(glo > hi, hi, np.clip(ghi, lo, hi)))
+        lo, hi = np.where(ok, nlo, pin), np.where(ok, nhi, pin)
         for i in np.flatnonzero(~ok):
             conflicts[i].append(name)
     return lo, hi, conflicts
@@ -139,6 +142,10 @@ class PriceOptimizer:
         self.min_change_pct = min_change_pct
 
     def propose(self, df: pd.DataFrame) -> pd.DataFrame:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._propose(df)
+
+    def _propose(self, df: pd.DataFrame) -> pd.DataFrame:
         """df: product_id, elasticity, base_daily_units (units/day at current_price),
         current_price, cost, guardrail columns (see `guardrail_intervals`), optional objective,
         stock, horizon_days, elasticity_lo / elasticity_hi (copied to the explanation).
@@ -258,7 +265,9 @@ class PriceOptimizer:
 def _bound_names(df: pd.DataFrame, price: np.ndarray) -> list[list[str]]:
     """Guardrails whose limit the chosen price sits on (the explanation's "what held it")."""
     names: list[list[str]] = [[] for _ in range(len(df))]
-    for name, (glo, ghi) in guardrail_intervals(df).items():
+    with np.errstate(invalid="ignore"):
+        intervals = guardrail_intervals(df)
+    for name, (glo, ghi) in intervals.items():
         if name == "max_changes_per_week":
             at = np.isfinite(ghi) & (glo > 0) & (np.abs(price - ghi) < 0.005)
         else:
