@@ -1,8 +1,22 @@
-"""Fraud scoring as checkout sees it. Placeholder until the fraud model lands: rules-free
-approve, clearly marked as a fallback."""
+"""Fraud scoring as other apps see it (checkout hook, training entry point, order risk).
 
+`order_assess` is called by `orders.services.order_place` inside the checkout transaction,
+after the order and payment rows exist. It stores a `RiskAssessment` in that same
+transaction and returns a `RiskDecision`. Without an active model (or if the model fails)
+the merchant's rules alone decide and the decision says `source="rules_only"`; if even the
+rules cannot be evaluated, the order is approved with `source="fallback"` so checkout never
+breaks because of fraud scoring.
+"""
+
+from __future__ import annotations
+
+import logging
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -16,5 +30,56 @@ class RiskDecision:
     model_version: str | None = None
 
 
+def _reason_text(reason: dict[str, Any]) -> str:
+    return f"{reason['feature']}={reason['value']}"
+
+
 def order_assess(*, order_id: int) -> RiskDecision:
-    return RiskDecision(action="approve", score=0.0, level="normal", source="fallback")
+    """Score the order, apply merchant rules and risk thresholds, store the assessment.
+
+    `score` is the calibrated fraud probability (0 when no model); `reasons` the features
+    that pushed the score up most (LightGBM contributions); `rules` the rules that fired.
+    """
+    from fraud import services
+
+    try:
+        with transaction.atomic():  # savepoint: a failure here leaves the order intact
+            a = services.order_risk_assess(order_id=order_id)
+    except Exception:
+        logger.exception("fraud scoring failed for order %s; approving as fallback", order_id)
+        return RiskDecision(action="approve", score=0.0, level="normal", source="fallback")
+    return RiskDecision(
+        action=a.action,  # type: ignore[arg-type]
+        score=a.score if a.score is not None else 0.0,
+        level=a.level,  # type: ignore[arg-type]
+        reasons=[_reason_text(r) for r in a.reasons],
+        rules=list(a.rules_triggered),
+        source=a.source,  # type: ignore[arg-type]
+        model_version=a.model_version or None,
+    )
+
+
+def order_risk(*, order_id: int) -> RiskDecision | None:
+    """The stored decision for an order, or None if it was never assessed."""
+    from fraud import selectors
+
+    a = selectors.assessment_for_order(order_id=order_id)
+    if a is None:
+        return None
+    return RiskDecision(
+        action=a.action,  # type: ignore[arg-type]
+        score=a.score if a.score is not None else 0.0,
+        level=a.level,  # type: ignore[arg-type]
+        reasons=[_reason_text(r) for r in a.reasons],
+        rules=list(a.rules_triggered),
+        source=a.source,  # type: ignore[arg-type]
+        model_version=a.model_version or None,
+    )
+
+
+def train(*, force: bool = False) -> dict[str, object]:
+    """Fit and register the checkout fraud model; `{"skipped": reason}` on a store without
+    enough labelled orders (fewer than 100 labelled or 10 frauds)."""
+    from fraud import services
+
+    return services.fraud_model_train(force=force)

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from fraud import api
+
+urlpatterns = [
+    path("orders/<int:order_id>/", api.OrderRiskDetailApi.as_view(), name="fraud-order-risk"),
+    path("reviews/", api.ReviewQueueListApi.as_view(), name="fraud-review-queue"),
+    path(
+        "reviews/<int:order_id>/decision/",
+        api.ReviewDecideApi.as_view(),
+        name="fraud-review-decide",
+    ),
+    path("rules/validate/", api.RuleValidateApi.as_view(), name="fraud-rule-validate"),
+    path("rules/fields/", api.RuleFieldListApi.as_view(), name="fraud-rule-fields"),
+    path("monitoring/", api.MonitoringSummaryApi.as_view(), name="fraud-monitoring"),
+]

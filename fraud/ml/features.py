@@ -52,10 +52,11 @@ def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values, sort=False)[0].astype(np.int64)
 
 
-def transaction_features(tx: pd.DataFrame, *, delay_days: float = 7.0) -> pd.DataFrame:
+def transaction_features(tx: pd.DataFrame, *, delay_days: float | np.ndarray = 7.0) -> pd.DataFrame:
     """Return one row of features per transaction, same index and order as `tx`.
 
     `timestamp` must be datetime-like (naive or aware; only differences matter).
+    `delay_days` may be one number or one per row (see `pipeline.history_features`).
     """
     ts = pd.to_datetime(tx["timestamp"])
     secs = (
@@ -68,7 +69,7 @@ def transaction_features(tx: pd.DataFrame, *, delay_days: float = 7.0) -> pd.Dat
         label = np.full(len(tx), np.nan)
     known = ~np.isnan(label)
     fraud = np.where(known, label, 0.0)
-    delay = delay_days * DAY
+    delay = np.asarray(delay_days, dtype=np.float64) * DAY
 
     out: dict[str, np.ndarray] = {"amount": amount}
     hour = ts.dt.hour.to_numpy()

@@ -20,14 +20,38 @@ from fraud.ml.windows import DAY
 REQUIRED = ["transaction_id", "timestamp", "customer_id", "terminal_id", "amount"]
 
 
+def effective_delays(
+    train_times: pd.Series, score_times: pd.Series, *, delay_days: float, random_state: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row label delay (days) for train and score rows.
+
+    A scored row `t` can only see labels up to the end of TRAIN, so its label windows end at
+    `max(delay, t - train_end)` days back. Training rows get delays drawn from that same
+    distribution (seeded), so the model learns from features as stale as the ones it will
+    be scored on, instead of from always-fresh labels it never has when scoring.
+    """
+    tr = pd.to_datetime(train_times)
+    sc = pd.to_datetime(score_times)
+    if sc.empty or tr.empty:
+        return np.full(len(tr), delay_days), np.full(len(sc), delay_days)
+    lag = (sc - tr.max()).dt.total_seconds().to_numpy() / DAY
+    score_delay = np.maximum(lag, delay_days)
+    rng = np.random.default_rng(random_state)
+    train_delay = rng.choice(score_delay, size=len(tr), replace=True)
+    return train_delay, score_delay
+
+
 def history_features(
-    train: pd.DataFrame, score: pd.DataFrame, *, delay_days: float
+    train: pd.DataFrame, score: pd.DataFrame, *, delay_days: float, random_state: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Features for train rows (labels known) and score rows (labels hidden), one pass."""
     both = pd.concat(
         [train[[*REQUIRED, "label"]], score[REQUIRED].assign(label=np.nan)], ignore_index=True
     )
-    feats = transaction_features(both, delay_days=delay_days)
+    d_train, d_score = effective_delays(
+        train["timestamp"], score["timestamp"], delay_days=delay_days, random_state=random_state
+    )
+    feats = transaction_features(both, delay_days=np.concatenate([d_train, d_score]))
     n = len(train)
     return feats.iloc[:n].set_axis(train.index), feats.iloc[n:].set_axis(score.index)
 
@@ -76,7 +100,9 @@ class TransactionFraudModel:
         return self
 
     def fit_predict(self, train: pd.DataFrame, score: pd.DataFrame) -> np.ndarray:
-        f_train, f_score = history_features(train, score, delay_days=self.delay_days)
+        f_train, f_score = history_features(
+            train, score, delay_days=self.delay_days, random_state=self.random_state
+        )
         keep = warm_rows(train["timestamp"], self.warmup_days)
         y = train["label"].to_numpy(dtype=np.float64)
         self.fit_features(f_train[keep], y[keep], train["timestamp"][keep])

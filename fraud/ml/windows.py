@@ -11,6 +11,14 @@ import numpy as np
 
 DAY = 86_400.0
 _KEY_STRIDE = np.int64(1) << np.int64(36)  # seconds range per key; ~2,000 years
+EVER = float(1 << 34)  # a window reaching back further than any data (~540 years)
+Offset = float | np.ndarray  # seconds; an array gives each row its own offset
+
+
+def _offset(value: Offset) -> np.ndarray | np.int64:
+    # capped so a window never reaches into the previous key's range of the composite index
+    capped = np.minimum(np.asarray(value, dtype=np.float64), EVER)
+    return np.floor(capped).astype(np.int64)
 
 
 class EntityWindows:
@@ -40,18 +48,18 @@ class EntityWindows:
         np.cumsum(v[self.order], axis=0, out=out[1:])
         return out
 
-    def bounds(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, lo: Offset, hi: Offset) -> tuple[np.ndarray, np.ndarray]:
         """Index range [start, end) in sorted order of rows inside each row's window."""
-        end = np.searchsorted(self.comp_sorted, self.comp - np.int64(hi), side="right")
-        start = np.searchsorted(self.comp_sorted, self.comp - np.int64(lo), side="right")
+        end = np.searchsorted(self.comp_sorted, self.comp - _offset(hi), side="right")
+        start = np.searchsorted(self.comp_sorted, self.comp - _offset(lo), side="right")
         return start, np.maximum(end, start)
 
-    def sums(self, values: np.ndarray, lo: float, hi: float = 0.0) -> np.ndarray:
+    def sums(self, values: np.ndarray, lo: Offset, hi: Offset = 0.0) -> np.ndarray:
         cs = self._cumsum(values)
         start, end = self.bounds(lo, hi)
         return cs[end] - cs[start]
 
-    def last_time_where(self, flag: np.ndarray, hi: float = 0.0) -> np.ndarray:
+    def last_time_where(self, flag: np.ndarray, hi: Offset = 0.0) -> np.ndarray:
         """Seconds since the latest flagged row of the same key at least `hi` seconds old.
 
         NaN when the key has no such row.
@@ -63,7 +71,7 @@ class EntityWindows:
         key_start = np.r_[0, np.flatnonzero(np.diff(self.keys_sorted)) + 1] if self.n else idx
         first_of_key = np.repeat(key_start, np.diff(np.r_[key_start, self.n])) if self.n else idx
         idx = np.where(idx >= first_of_key, idx, -1)
-        end = np.searchsorted(self.comp_sorted, self.comp - np.int64(hi), side="right")
+        end = np.searchsorted(self.comp_sorted, self.comp - _offset(hi), side="right")
         pos = end - 1
         last = np.where(pos >= 0, idx[np.clip(pos, 0, None)], -1)
         same = (last >= 0) & (self.keys_sorted[np.clip(last, 0, None)] == self.comp // _KEY_STRIDE)

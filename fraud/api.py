@@ -1,0 +1,141 @@
+"""Staff API: order risk, review queue and verdicts, rule validation, monitoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fraud import selectors, services
+from fraud.rules import RuleSyntaxError, rule_compile
+from storefront.api_errors import ServiceError
+
+
+class AssessmentOutputSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    order_number = serializers.CharField(source="order.number")
+    order_status = serializers.CharField(source="order.status")
+    score = serializers.FloatField(allow_null=True, help_text="Calibrated fraud probability")
+    level = serializers.CharField()
+    action = serializers.CharField()
+    source = serializers.CharField(help_text="model, or rules_only when no model was active")
+    model_version = serializers.CharField()
+    rules_triggered = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.DictField())
+    review_outcome = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OrderRiskDetailApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Risk assessment of an order (staff)",
+        responses={200: AssessmentOutputSerializer},
+    )
+    def get(self, request: Request, order_id: int) -> Response:
+        assessment = selectors.assessment_for_order(order_id=order_id)
+        if assessment is None:
+            raise ServiceError("this order has no risk assessment", status=404, code="not_found")
+        return Response(AssessmentOutputSerializer(assessment).data)
+
+
+class ReviewQueueListApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Orders held for fraud review, riskiest first (staff)",
+        responses={200: AssessmentOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        queue = selectors.review_queue()[:200]
+        return Response(AssessmentOutputSerializer(queue, many=True).data)
+
+
+class ReviewDecideApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(
+            choices=["approve", "cancel"], help_text="approve = genuine; cancel = fraud"
+        )
+        note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(
+        summary="Approve or cancel an order under review (staff); the verdict becomes a label",
+        request=InputSerializer,
+        responses={200: AssessmentOutputSerializer},
+    )
+    def post(self, request: Request, order_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.review_decide(
+            order_id=order_id,
+            decision=data.validated_data["decision"],
+            user_id=request.user.pk,
+            note=data.validated_data.get("note", ""),
+        )
+        assessment.refresh_from_db()
+        return Response(AssessmentOutputSerializer(assessment).data)
+
+
+class RuleValidateApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        expression = serializers.CharField(max_length=1000, trim_whitespace=False)
+
+        def validate_expression(self, value: str) -> str:
+            try:
+                rule_compile(value, known_names=selectors.RULE_FIELDS)
+            except RuleSyntaxError as exc:
+                raise serializers.ValidationError(str(exc)) from None
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        expression = serializers.CharField()
+        fields = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        summary="Check a rule expression (staff); 400 with the reason when it is malformed",
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        compiled = rule_compile(
+            data.validated_data["expression"], known_names=selectors.RULE_FIELDS
+        )
+        body: dict[str, Any] = {"expression": compiled.text, "fields": sorted(compiled.names)}
+        return Response(self.OutputSerializer(body).data)
+
+
+class RuleFieldListApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Fields a rule may use (staff)",
+        responses={200: serializers.ListField(child=serializers.CharField())},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.RULE_FIELDS)
+
+
+class MonitoringSummaryApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class OutputSerializer(serializers.Serializer):
+        total = serializers.IntegerField()
+        weeks = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        summary="Weekly score distribution, decisions and review precision (staff)",
+        responses={200: OutputSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(selectors.monitoring_summary()).data)

@@ -1,0 +1,185 @@
+"""Point-in-time features of store orders at checkout (online scoring and training alike).
+
+One function, `checkout_features(frame)`, computes the features of every row from the rows
+at or before it, sharing its customer, card, device or IP. Training calls it on the whole
+order history; checkout calls it on just the rows that share an entity with the order being
+placed (plus that order), and takes the last row: the two agree by construction.
+
+Input columns (one row per order with a payment attempt):
+  order_id, placed_at (datetime), customer_key (str; guests keyed by card), card, device, ip
+  (str, "" unknown), amount (float), n_items (int), account_created_at (datetime or NaT),
+  ship_key (hash of the shipping address, never the address), ship_country, bill_country,
+  ip_country, bin_country (ISO-2, "" unknown), declined (0/1 issuer decline),
+  fraud_known_at (datetime the order was known to be fraud: chargeback or reviewer; NaT
+  otherwise). Labels count only from the time they arrived, never earlier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fraud.ml.windows import _KEY_STRIDE, DAY, EVER, EntityWindows
+
+HOUR = 3600.0
+SMALL_AMOUNT = 10.0  # card testers probe with tiny baskets
+
+CHECKOUT_FEATURES: list[str] = [
+    "amount",
+    "n_items",
+    "hour",
+    "cust_n_1h",
+    "cust_n_1d",
+    "cust_n_7d",
+    "cust_n_30d",
+    "cust_amount_1d",
+    "cust_amount_7d",
+    "cust_amount_30d",
+    "cust_amount_ratio_30d",
+    "card_n_1h",
+    "card_n_1d",
+    "card_declined_1d",
+    "card_small_n_1d",
+    "card_accounts",
+    "device_accounts",
+    "ip_accounts",
+    "ip_n_1h",
+    "device_n_1d",
+    "account_age_days",
+    "is_guest",
+    "new_ship_address",
+    "ship_bill_mismatch",
+    "ip_bill_mismatch",
+    "bin_bill_mismatch",
+    "cust_fraud_known",
+    "card_fraud_known",
+    "device_fraud_known",
+    "ip_fraud_known",
+]
+
+INPUT_COLUMNS = [
+    "order_id",
+    "placed_at",
+    "customer_key",
+    "card",
+    "device",
+    "ip",
+    "amount",
+    "n_items",
+    "account_created_at",
+    "ship_key",
+    "ship_country",
+    "bill_country",
+    "ip_country",
+    "bin_country",
+    "declined",
+    "fraud_known_at",
+]
+
+
+def _keys(values: pd.Series, *, blank_is_unique: bool = True) -> np.ndarray:
+    v = values.fillna("").astype(str).to_numpy(dtype=object)
+    if blank_is_unique:
+        blank = v == ""
+        # unknown device/IP: never "shared" with another row
+        v = np.where(blank, np.char.add("\x00row", np.arange(v.size).astype(str)), v)
+    return pd.factorize(v)[0].astype(np.int64)
+
+
+def _seconds(col: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    return (pd.to_datetime(col) - origin).dt.total_seconds().to_numpy(dtype=np.float64)
+
+
+def _first_of_pair(a: np.ndarray, b: np.ndarray, secs: np.ndarray) -> np.ndarray:
+    """1.0 on the first row (in time) of each (a, b) pair, else 0.0."""
+    pair = pd.factorize(a * (b.max() + 1 if b.size else 1) + b)[0]
+    order = np.lexsort((secs, pair))
+    first = np.ones(pair.size)
+    same = pair[order][1:] == pair[order][:-1]
+    first[order[1:][same]] = 0.0
+    return first
+
+
+def _known_counts(keys: np.ndarray, query_secs: np.ndarray, event_secs: np.ndarray) -> np.ndarray:
+    """For each row, how many rows with the same key had a label event at or before it."""
+    has = ~np.isnan(event_secs)
+    if not has.any():
+        return np.zeros(keys.size)
+    origin = min(np.nanmin(event_secs), query_secs.min())
+    ev = np.sort(keys[has] * _KEY_STRIDE + np.floor(event_secs[has] - origin).astype(np.int64))
+    q = keys * _KEY_STRIDE + np.floor(query_secs - origin).astype(np.int64)
+    return (
+        np.searchsorted(ev, q, side="right") - np.searchsorted(ev, keys * _KEY_STRIDE, side="left")
+    ).astype(np.float64)
+
+
+def checkout_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """Features of every row of `frame` (same index), see the module docstring."""
+    if frame.empty:
+        return pd.DataFrame(columns=CHECKOUT_FEATURES, index=frame.index, dtype=np.float64)
+    placed = pd.to_datetime(frame["placed_at"])
+    origin = placed.min() - pd.Timedelta(days=1)
+    secs = _seconds(placed, origin)
+    amount = frame["amount"].to_numpy(dtype=np.float64)
+    ones = np.ones(len(frame))
+    out: dict[str, np.ndarray] = {
+        "amount": amount,
+        "n_items": frame["n_items"].to_numpy(dtype=np.float64),
+        "hour": placed.dt.hour.to_numpy(dtype=np.float64),
+    }
+
+    cust_k = _keys(frame["customer_key"], blank_is_unique=True)
+    cust = EntityWindows(cust_k, secs)
+    for name, width in (("1h", HOUR), ("1d", DAY), ("7d", 7 * DAY), ("30d", 30 * DAY)):
+        s = cust.sums(np.column_stack([ones, amount]), lo=width)
+        out[f"cust_n_{name}"] = s[:, 0]
+        if name != "1h":
+            out[f"cust_amount_{name}"] = s[:, 1]
+    n_prev = out["cust_n_30d"] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_prev = (out["cust_amount_30d"] - amount) / n_prev
+        out["cust_amount_ratio_30d"] = np.where(n_prev > 0, amount / mean_prev, np.nan)
+
+    card_k = _keys(frame["card"])
+    card = EntityWindows(card_k, secs)
+    declined = frame["declined"].to_numpy(dtype=np.float64)
+    small = (amount <= SMALL_AMOUNT).astype(np.float64)
+    out["card_n_1h"] = card.sums(ones, lo=HOUR)
+    s = card.sums(np.column_stack([ones, declined, small]), lo=DAY)
+    out["card_n_1d"], out["card_declined_1d"], out["card_small_n_1d"] = s[:, 0], s[:, 1], s[:, 2]
+
+    dev_k = _keys(frame["device"])
+    ip_k = _keys(frame["ip"])
+    for name, keys in (("card", card_k), ("device", dev_k), ("ip", ip_k)):
+        first = _first_of_pair(keys, cust_k, secs)
+        out[f"{name}_accounts"] = EntityWindows(keys, secs).sums(first, lo=EVER)
+    out["ip_n_1h"] = EntityWindows(ip_k, secs).sums(ones, lo=HOUR)
+    out["device_n_1d"] = EntityWindows(dev_k, secs).sums(ones, lo=DAY)
+    for col in ("device", "ip"):
+        blank = frame[col].fillna("").astype(str).to_numpy() == ""
+        for feat in (f"{col}_accounts", f"{col}_n_1h", f"{col}_n_1d"):
+            if feat in out:
+                out[feat] = np.where(blank, np.nan, out[feat])
+
+    created = pd.to_datetime(frame["account_created_at"])
+    age = (placed - created).dt.total_seconds().to_numpy(dtype=np.float64) / DAY
+    out["account_age_days"] = np.clip(age, 0, None)
+    out["is_guest"] = np.isnan(age).astype(np.float64)
+    ship_k = _keys(frame["ship_key"], blank_is_unique=True)
+    out["new_ship_address"] = _first_of_pair(cust_k, ship_k, secs)
+
+    def mismatch(a: str, b: str) -> np.ndarray:
+        x = frame[a].fillna("").astype(str).to_numpy()
+        y = frame[b].fillna("").astype(str).to_numpy()
+        return np.where((x == "") | (y == ""), np.nan, (x != y).astype(np.float64))
+
+    out["ship_bill_mismatch"] = mismatch("ship_country", "bill_country")
+    out["ip_bill_mismatch"] = mismatch("ip_country", "bill_country")
+    out["bin_bill_mismatch"] = mismatch("bin_country", "bill_country")
+
+    known = pd.to_datetime(frame["fraud_known_at"])
+    ev = _seconds(known, origin)
+    for name, keys in (("cust", cust_k), ("card", card_k), ("device", dev_k), ("ip", ip_k)):
+        out[f"{name}_fraud_known"] = _known_counts(keys, secs, ev)
+
+    return pd.DataFrame(out, index=frame.index)[CHECKOUT_FEATURES]

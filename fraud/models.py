@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class RiskSettings(models.Model):
+    """The merchant's risk thresholds (one row). Scores are calibrated fraud probabilities."""
+
+    elevated_threshold = models.FloatField(
+        default=0.30,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Score from which an order is 'elevated' risk and held for review.",
+    )
+    highest_threshold = models.FloatField(
+        default=0.85,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Score from which an order is 'highest' risk.",
+    )
+    decline_highest = models.BooleanField(
+        default=True, help_text="Decline highest-risk orders (otherwise hold them for review)."
+    )
+    review_elevated = models.BooleanField(
+        default=True, help_text="Hold elevated-risk orders for review (otherwise approve them)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "risk settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(elevated_threshold__lte=models.F("highest_threshold")),
+                name="fraud_thresholds_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"elevated >= {self.elevated_threshold:.2f}, highest >= {self.highest_threshold:.2f}"
+
+    def clean(self) -> None:
+        if self.elevated_threshold > self.highest_threshold:
+            raise ValidationError(
+                {"elevated_threshold": "must not be above the highest-risk threshold"}
+            )
+
+
+class RiskRule(models.Model):
+    """A merchant rule, e.g. `amount > 1000 and ip_country != billing_country` -> review.
+
+    Allow rules are checked first, then block, then review (like Stripe Radar); within an
+    action, by `position`. The expression is parsed by `fraud.rules`, never evaluated as code.
+    """
+
+    class Action(models.TextChoices):
+        ALLOW = "allow"
+        BLOCK = "block"
+        REVIEW = "review"
+
+    name = models.CharField(max_length=80)
+    expression = models.TextField(
+        help_text="A condition over checkout fields, e.g. amount > 1000 and "
+        "ip_country != billing_country. Fields: see the list below the form."
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.name}"
+
+    def clean(self) -> None:
+        from fraud.rules import RuleSyntaxError, rule_compile
+        from fraud.selectors import RULE_FIELDS
+
+        try:
+            rule_compile(self.expression, known_names=RULE_FIELDS)
+        except RuleSyntaxError as exc:
+            raise ValidationError({"expression": str(exc)}) from None
+
+
+class RiskAssessment(models.Model):
+    """The decision taken at checkout, stored in the same transaction as the order."""
+
+    class Level(models.TextChoices):
+        NORMAL = "normal"
+        ELEVATED = "elevated"
+        HIGHEST = "highest"
+
+    class Action(models.TextChoices):
+        APPROVE = "approve"
+        REVIEW = "review"
+        DECLINE = "decline"
+
+    class Source(models.TextChoices):
+        MODEL = "model"
+        RULES_ONLY = "rules_only", "rules only (no model)"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "not reviewed"
+        GENUINE = "genuine", "approved by reviewer"
+        FRAUD = "fraud", "cancelled as fraud by reviewer"
+
+    order = models.OneToOneField(
+        "orders.Order", related_name="risk_assessment", on_delete=models.CASCADE
+    )
+    score = models.FloatField(
+        null=True, blank=True, help_text="Fraud probability; empty without a model."
+    )
+    level = models.CharField(max_length=8, choices=Level.choices)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    model_version = models.CharField(max_length=40, blank=True)
+    rules_triggered = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    features = models.JSONField(default=dict, blank=True)
+    latency_ms = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    review_outcome = models.CharField(
+        max_length=8, choices=Outcome.choices, default=Outcome.PENDING, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "review_outcome", "score"]),
+            models.Index(fields=["review_outcome", "reviewed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id}: {self.action} ({self.level})"
+
+
+class ReviewQueueItem(RiskAssessment):
+    """Admin view of the orders waiting for a reviewer."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "order awaiting review"
+        verbose_name_plural = "review queue"

@@ -1,0 +1,294 @@
+"""Writes: the checkout risk decision, reviewer verdicts, rules/settings, model training."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from fraud import selectors
+from fraud.ml.checkout import CHECKOUT_FEATURES, checkout_features
+from fraud.ml.model import FraudClassifier
+from fraud.models import RiskAssessment, RiskRule, RiskSettings
+from fraud.rules import rule_compile
+from mlops import facade as mlops
+from mlops.metrics.fraud import average_precision, roc_auc
+from storefront.api_errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+CAPABILITY = "fraud"
+LABEL_DELAY_DAYS = 30  # an order younger than this may still get a chargeback: not a negative
+MIN_FRAUD_LABELS = 10
+MIN_LABELLED_ROWS = 100
+
+Action = Literal["approve", "review", "decline"]
+Level = Literal["normal", "elevated", "highest"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    score: float | None
+    level: Level
+    rules: list[str] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    source: Literal["model", "rules_only"] = "rules_only"
+    model_version: str | None = None
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+def _level(score: float | None, settings: RiskSettings) -> Level:
+    if score is None:
+        return "normal"
+    if score >= settings.highest_threshold:
+        return "highest"
+    if score >= settings.elevated_threshold:
+        return "elevated"
+    return "normal"
+
+
+def risk_decide(
+    *,
+    values: dict[str, Any],
+    score: float | None,
+    rules: list[tuple[RiskRule, Any]],
+    settings: RiskSettings,
+) -> tuple[Action, Level, list[str]]:
+    """Allow rules, then block, then review, then the risk level's default action.
+
+    Returns (action, level, names of the rules that fired). The first allow rule that fires
+    approves the order whatever else would fire; otherwise any block declines, any review
+    holds. Without a score (no model) the level is 'normal' and only rules can stop an order.
+    """
+    level = _level(score, settings)
+    fired: dict[str, list[str]] = {"allow": [], "block": [], "review": []}
+    env = {**values, "score": score}
+    for rule, compiled in rules:
+        if compiled.matches(env):
+            fired[rule.action].append(rule.name)
+    if fired["allow"]:
+        return "approve", level, fired["allow"][:1]
+    if fired["block"]:
+        return "decline", level, fired["block"]
+    if fired["review"]:
+        return "review", level, fired["review"]
+    if level == "highest":
+        return ("decline" if settings.decline_highest else "review"), level, []
+    if level == "elevated" and settings.review_elevated:
+        return "review", level, []
+    return "approve", level, []
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    return value
+
+
+def order_risk_evaluate(*, order_id: int) -> Decision:
+    """Features, model score (if a model is active) and merchant rules for one order."""
+    ctx = selectors.checkout_context(order_id=order_id)
+    feats = checkout_features(ctx.frame).iloc[[-1]]
+    values: dict[str, Any] = {k: _jsonable(v) for k, v in feats.iloc[0].items()}
+    values.update(ctx.raw)
+    score: float | None = None
+    reasons: list[dict[str, Any]] = []
+    model_version: str | None = None
+    loaded = mlops.model_active_get(capability=CAPABILITY)
+    if loaded is not None:
+        try:
+            clf: FraudClassifier = loaded.artifact
+            score = float(clf.predict_proba(feats)[0])
+            reasons = [
+                {
+                    "feature": r.feature,
+                    "value": _jsonable(r.value),
+                    "contribution": round(r.contribution, 3),
+                }
+                for r in clf.reasons(feats, top_k=3)[0]
+            ]
+            model_version = f"{CAPABILITY}-v{loaded.version}"
+        except Exception:  # a broken artifact must not stop checkout: rules still decide
+            logger.exception("fraud model failed on order %s; deciding on rules only", order_id)
+            score, reasons, model_version = None, [], None
+    action, level, fired = risk_decide(
+        values=values,
+        score=score,
+        rules=selectors.rules_active(),
+        settings=selectors.risk_settings_get(),
+    )
+    return Decision(
+        action=action,
+        score=score,
+        level=level,
+        rules=fired,
+        reasons=reasons,
+        source="model" if score is not None else "rules_only",
+        model_version=model_version,
+        features={k: values[k] for k in CHECKOUT_FEATURES},
+    )
+
+
+@transaction.atomic
+def order_risk_assess(*, order_id: int) -> RiskAssessment:
+    """Decide and store the assessment; runs inside checkout's transaction (atomic with it)."""
+    started = time.perf_counter()
+    decision = order_risk_evaluate(order_id=order_id)
+    return RiskAssessment.objects.create(
+        order_id=order_id,
+        score=decision.score,
+        level=decision.level,
+        action=decision.action,
+        source=decision.source,
+        model_version=decision.model_version or "",
+        rules_triggered=decision.rules,
+        reasons=decision.reasons,
+        features=decision.features,
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+# --- review queue -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_decide(
+    *, order_id: int, decision: Literal["approve", "cancel"], user_id: int | None, note: str = ""
+) -> RiskAssessment:
+    """A reviewer's verdict: approve (genuine) or cancel (fraud). Becomes a training label."""
+    from orders import facade as orders
+
+    assessment = RiskAssessment.objects.select_for_update().filter(order_id=order_id).first()
+    if assessment is None:
+        raise ServiceError("this order has no risk assessment", field="order_id", status=404)
+    if assessment.review_outcome:
+        raise ServiceError(
+            f"already reviewed ({assessment.get_review_outcome_display()})", field="decision"
+        )
+    if decision == "approve":
+        orders.order_approve(order_id, note or "approved after fraud review")
+        assessment.review_outcome = RiskAssessment.Outcome.GENUINE
+    else:
+        orders.order_cancel(order_id, note or "cancelled as fraud after review")
+        assessment.review_outcome = RiskAssessment.Outcome.FRAUD
+    assessment.reviewed_at = timezone.now()
+    assessment.reviewed_by_id = user_id
+    assessment.save(update_fields=["review_outcome", "reviewed_at", "reviewed_by"])
+    return assessment
+
+
+# --- merchant configuration -------------------------------------------------------------------
+
+
+def rules_cache_clear() -> None:
+    cache.delete(selectors.RULES_CACHE_KEY)
+    cache.delete(selectors.SETTINGS_CACHE_KEY)
+
+
+@transaction.atomic
+def risk_rule_create(
+    *, name: str, expression: str, action: str, position: int = 100, is_active: bool = True
+) -> RiskRule:
+    rule_compile(expression, known_names=selectors.RULE_FIELDS)  # RuleSyntaxError on bad text
+    if action not in RiskRule.Action.values:
+        raise ServiceError(
+            f"action must be one of {', '.join(RiskRule.Action.values)}", field="action"
+        )
+    rule = RiskRule.objects.create(
+        name=name,
+        expression=expression.strip(),
+        action=action,
+        position=position,
+        is_active=is_active,
+    )
+    transaction.on_commit(rules_cache_clear)
+    return rule
+
+
+@transaction.atomic
+def risk_settings_update(**changes: Any) -> RiskSettings:
+    current = RiskSettings.objects.select_for_update().order_by("pk").first() or RiskSettings()
+    for key, value in changes.items():
+        setattr(current, key, value)
+    current.full_clean()
+    current.save()
+    transaction.on_commit(rules_cache_clear)
+    return current
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def labelled_rows(
+    frame: pd.DataFrame, *, now: datetime, delay_days: int = LABEL_DELAY_DAYS
+) -> np.ndarray:
+    """Rows whose label can be trusted: fraud (chargeback/reviewer), reviewer-approved, or old
+    enough that a chargeback would have arrived by now."""
+    old = frame["placed_at"] <= pd.Timestamp(now) - pd.Timedelta(days=delay_days)
+    return (frame["label_fraud"].eq(1) | frame["reviewed_genuine"] | old).to_numpy()
+
+
+def fraud_model_train(*, force: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """Fit the checkout model on the store's own orders and register it.
+
+    Labels: chargebacks and reviewers' fraud verdicts are positives; reviewer approvals and
+    orders older than LABEL_DELAY_DAYS without a chargeback are negatives; younger orders
+    only feed the features. The most recent 20% of labelled orders (by time) are held back
+    to measure AP and ROC AUC; the registered model is then refitted on all labelled orders.
+    """
+    now = now or timezone.now()
+    frame = selectors.training_frame(until=now)
+    if frame.empty:
+        return {"skipped": "no orders yet"}
+    feats = checkout_features(frame)
+    mask = labelled_rows(frame, now=now)
+    X, y = feats[mask], frame.loc[mask, "label_fraud"].to_numpy()
+    times = frame.loc[mask, "placed_at"].to_numpy()
+    if len(y) < MIN_LABELLED_ROWS or y.sum() < MIN_FRAUD_LABELS:
+        return {"skipped": f"too few labels ({len(y)} orders, {int(y.sum())} fraud)"}
+    cut = int(len(y) * 0.8)
+    metrics: dict[str, Any] = {"train_rows": int(len(y)), "fraud_labels": int(y.sum())}
+    if 0 < y[cut:].sum() < len(y) - cut and y[:cut].sum() > 0:
+        held = FraudClassifier(random_state=0).fit(X.iloc[:cut], y[:cut], times=times[:cut])
+        p = held.predict_proba(X.iloc[cut:])
+        metrics.update(
+            average_precision=average_precision(y[cut:], p),
+            roc_auc=roc_auc(y[cut:], p),
+            holdout_rows=int(len(y) - cut),
+            holdout_fraud=int(y[cut:].sum()),
+        )
+    else:
+        metrics.update(average_precision=0.0, roc_auc=0.5, holdout_rows=0)
+    clf = FraudClassifier(random_state=0).fit(X, y, times=times)
+    fingerprint = hashlib.sha256(
+        pd.util.hash_pandas_object(frame[["order_id", "label_fraud"]], index=False)
+        .to_numpy()
+        .tobytes()
+    ).hexdigest()
+    info = mlops.model_version_register_and_activate(
+        capability=CAPABILITY,
+        artifact=clf,
+        params={
+            "features": CHECKOUT_FEATURES,
+            "label_delay_days": LABEL_DELAY_DAYS,
+            "n_trees": clf.n_trees_,
+        },
+        metrics=metrics,
+        primary_metric="average_precision",
+        higher_is_better=True,
+        train_window=(frame["placed_at"].min().to_pydatetime(), now),
+        data_fingerprint=fingerprint,
+        force=force,
+    )
+    return {**metrics, "version": info.label, "activated": info.activated, "reason": info.reason}
