@@ -25,14 +25,19 @@ class Histogram:
     edges: list[float]
     labels: list[str]
 
-    def as_dict(self) -> dict[str, list[float] | list[str]]:
-        return {"counts": self.counts, "edges": self.edges, "labels": self.labels}
+    def as_dict(self) -> dict[str, list]:  # type: ignore[type-arg]
+        # JSON has no infinity: open outer edges are stored as null
+        edges = [e if np.isfinite(e) else None for e in self.edges]
+        return {"counts": self.counts, "edges": edges, "labels": self.labels}
 
     @classmethod
     def from_dict(cls, data: dict) -> Histogram:  # type: ignore[type-arg]
         return cls(
             counts=[float(c) for c in data.get("counts", [])],
-            edges=[float(e) for e in data.get("edges", [])],
+            edges=[
+                float(e) if e is not None else (-np.inf if i == 0 else np.inf)
+                for i, e in enumerate(data.get("edges", []))
+            ],
             labels=[str(lbl) for lbl in data.get("labels", [])],
         )
 

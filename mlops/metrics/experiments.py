@@ -89,7 +89,8 @@ def sample_size_per_arm(
     if not 0 < p1 < 1 or p1 == p2:
         return 0
     h = abs(2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1)))
-    n = ((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2
+    # Var(2 asin sqrt(p_hat)) = 1/n per arm, so the difference has variance 2/n
+    n = 2 * ((norm.ppf(1 - alpha / 2) + norm.ppf(power)) / h) ** 2
     return int(math.ceil(n))
 
 

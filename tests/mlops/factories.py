@@ -50,7 +50,11 @@ def order_create(
 
 
 def events_create(
-    *, session_id: str, types: list[str], at: datetime, customer: Customer | None = None,
+    *,
+    session_id: str,
+    types: list[str],
+    at: datetime,
+    customer: Customer | None = None,
     product: Product | None = None,
 ) -> None:
     Event.objects.bulk_create(

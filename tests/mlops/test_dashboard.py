@@ -64,7 +64,9 @@ def test_dashboard_totals_match_paid_orders_in_period() -> None:
 def test_funnel_counts_sessions_per_step() -> None:
     now = timezone.now()
     events_create(session_id="a", types=["view", "view", "add_to_cart"], at=now)
-    events_create(session_id="b", types=["view", "add_to_cart", "checkout_start", "purchase"], at=now)
+    events_create(
+        session_id="b", types=["view", "add_to_cart", "checkout_start", "purchase"], at=now
+    )
     events_create(session_id="c", types=["view"], at=now)
 
     rows = dashboard.dashboard_get(period_key="7", with_panels=False).tables["funnel"].rows
@@ -110,12 +112,16 @@ def test_dashboard_page_shows_kpis_tables_and_unavailable_panels(admin_client) -
 def test_every_chart_exports_csv(admin_client) -> None:  # type: ignore[no-untyped-def]
     _store(4)
     for table in ("sales", "funnel", "products", "categories"):
-        response = admin_client.get(f"/admin/mlops/modelversion/dashboard/export/{table}.csv?period=7")
+        response = admin_client.get(
+            f"/admin/mlops/modelversion/dashboard/export/{table}.csv?period=7"
+        )
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
         header = response.content.decode().splitlines()[0]
         assert header.split(",")[0] in {"date", "step", "sku", "category"}
-    assert admin_client.get("/admin/mlops/modelversion/dashboard/export/nope.csv").status_code == 404
+    assert (
+        admin_client.get("/admin/mlops/modelversion/dashboard/export/nope.csv").status_code == 404
+    )
 
 
 def test_dashboard_needs_staff(client) -> None:  # type: ignore[no-untyped-def]
