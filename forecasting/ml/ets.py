@@ -39,6 +39,21 @@ def ets_forecast(
     seas = np.zeros((m, n_grid, n))
     sse = np.zeros((n_grid, n))
     seen = np.zeros(n)
+    # classical start: level = mean of the first season, seasonal = deviations from it
+    obs_any = ~np.isnan(y)
+    t0 = np.where(obs_any.any(axis=1), np.argmax(obs_any, axis=1), t_len)
+    cols = t0[:, None] + np.arange(m)[None, :]
+    ok = cols[:, -1] <= np.minimum(origins, t_len - 1)
+    block = np.full((n, m), np.nan)
+    block[ok] = y[np.arange(n)[ok, None], cols[ok]]
+    ok &= ~np.isnan(block).any(axis=1)
+    n_before = np.cumsum(obs_any, axis=1)[np.arange(n), np.clip(origins, 0, t_len - 1)]
+    ok &= n_before >= 2 * m  # one noisy week is no seasonal estimate
+    if ok.any() and m > 1:
+        first_mean = block[ok].mean(axis=1)
+        level[:, ok] = first_mean[None, :]
+        for k in range(m):
+            seas[(t0[ok] + k) % m, :, np.flatnonzero(ok)] = (block[ok, k] - first_mean)[:, None]
     stop = int(origins.max()) + 1 if n else 0
     for t in range(min(stop, t_len)):
         obs = y[:, t]

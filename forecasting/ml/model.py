@@ -10,6 +10,7 @@ better in the same backtest.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,11 +28,17 @@ METHODS = ("global", "seasonal_naive", "ets", "recent_mean", "short", "zero")
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """Forecasts for some series: ``mean`` is ``(n_series, horizon)`` units per period."""
+    """Forecasts for some series, arrays ``(n_series, horizon)`` in units per period.
+
+    ``mean`` is the point forecast (the median for the global model, which is what MASE
+    and WAPE reward); ``expected`` is expected demand (the mean, what stock planning
+    needs: for skewed, intermittent sales it is above the median).
+    """
 
     series_ids: np.ndarray
     dates: np.ndarray  # (n_series, horizon) datetime64
     mean: np.ndarray
+    expected: np.ndarray
     lower: dict[float, np.ndarray] = field(default_factory=dict)
     upper: dict[float, np.ndarray] = field(default_factory=dict)
     method: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
@@ -51,6 +58,7 @@ class ForecastResult:
                 "forecast": self.mean.reshape(-1),
             }
         )
+        out["expected"] = self.expected.reshape(-1)
         for level in self.levels:
             pct = round(level * 100)
             out[f"lo{pct}"] = self.lower[level].reshape(-1)
@@ -65,6 +73,7 @@ class ForecastResult:
             series_ids=np.concatenate([p.series_ids for p in parts]),
             dates=np.concatenate([p.dates for p in parts]),
             mean=np.concatenate([p.mean for p in parts]),
+            expected=np.concatenate([p.expected for p in parts]),
             lower={lv: np.concatenate([p.lower[lv] for p in parts]) for lv in levels},
             upper={lv: np.concatenate([p.upper[lv] for p in parts]) for lv in levels},
             method=np.concatenate([p.method for p in parts]),
@@ -255,6 +264,8 @@ class DemandForecaster:
             ok = np.sort(rng.choice(ok, self.max_calibration_series, replace=False))
         self.level_edges_ = np.array([])
         self.conformal_: dict[tuple[int, int], dict[float, tuple[float, float]]] = {}
+        self.offset_: dict[tuple[int, int], float] = {}
+        self.offset_pooled_ = 0.0
         self.conformal_pooled_: dict[float, tuple[float, float]] = dict.fromkeys(
             self.levels, (-1.0, 1.0)
         )
@@ -285,7 +296,17 @@ class DemandForecaster:
             sel = (lb == key[0]) & (hb == key[1])
             if sel.sum() >= 100:
                 self.conformal_[key] = {lv: self._q(resid[sel], (1 - lv) / 2) for lv in self.levels}
+                self.offset_[key] = self._offset(resid[sel])
+        if len(resid) >= 10:
+            self.offset_pooled_ = self._offset(resid)
         self.calibration_points_ = int(len(resid))
+
+    @staticmethod
+    def _offset(resid: np.ndarray) -> float:
+        """Mean scaled error of the median forecast (winsorised at 0.5 %), i.e. how far
+        expected demand sits above the median."""
+        lo, hi = np.quantile(resid, [0.005, 0.995])
+        return float(np.mean(np.clip(resid, lo, hi)))
 
     @staticmethod
     def _q(resid: np.ndarray, a: float) -> tuple[float, float]:
@@ -322,7 +343,10 @@ class DemandForecaster:
         method[zero] = "zero"
         mean[zero] = 0.0
         scale = fb.scale(np.arange(n), origin)
-        lower, upper = self._intervals(mean, scale)
+        lower, upper, offset = self._intervals(mean, scale)
+        expected = mean.copy()
+        glob = method == "global"
+        expected[glob] = np.clip(mean[glob] + offset[glob] * scale[glob, None], 0.0, None)
         for lv in self.levels:
             lower[lv][zero] = 0.0
             upper[lv][zero] = 0.0
@@ -331,7 +355,7 @@ class DemandForecaster:
             if n
             else np.zeros((0, n_h), dtype="datetime64[ns]")
         )
-        return ForecastResult(panel.series_ids, dates, mean, lower, upper, method)
+        return ForecastResult(panel.series_ids, dates, mean, expected, lower, upper, method)
 
     def _select(
         self,
@@ -375,7 +399,8 @@ class DemandForecaster:
             "ets": ets_forecast(y_sub, bt[idx], n_h, m),
             "recent_mean": recent_mean_from(y_sub, bt[idx], n_h, short_w),
         }
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             maes = {
                 k: np.nanmean(np.abs(actual - np.nan_to_num(v)), axis=1)
                 for k, v in backtests.items()
@@ -401,10 +426,13 @@ class DemandForecaster:
 
     def _intervals(
         self, mean: np.ndarray, scale: np.ndarray
-    ) -> tuple[dict[float, np.ndarray], dict[float, np.ndarray]]:
+    ) -> tuple[dict[float, np.ndarray], dict[float, np.ndarray], np.ndarray]:
         n, n_h = mean.shape
         lb = np.searchsorted(self.level_edges_, np.log(scale))
         hb = self._h_bin(np.arange(1, n_h + 1))
+        offset = np.full((n, n_h), self.offset_pooled_)
+        for (a, b), value in self.offset_.items():
+            offset[(lb == a)[:, None] & (hb == b)[None, :]] = value
         lower: dict[float, np.ndarray] = {}
         upper: dict[float, np.ndarray] = {}
         for lv in self.levels:
@@ -419,7 +447,7 @@ class DemandForecaster:
             s = scale[:, None]
             lower[lv] = np.clip(np.minimum(mean + qlo * s, mean), 0.0, None)
             upper[lv] = np.maximum(mean + qhi * s, mean)
-        return lower, upper
+        return lower, upper, offset
 
 
 def _take_fb(fb: FeatureBuilder, mask: np.ndarray) -> FeatureBuilder:

@@ -16,6 +16,7 @@ from forecasting.ml.panel import Panel
 class SyntheticData:
     panel: Panel  # observed sales (stockout days censored), price, promo, stockout flags
     demand: np.ndarray  # true demand, same shape as panel.y
+    expected: np.ndarray  # expected demand (the Poisson-gamma mean), same shape
     holidays: pd.DatetimeIndex
 
 
@@ -42,6 +43,7 @@ def make_synthetic(
     start: str = "2023-01-02",
     seed: int = 0,
     stockout_rate: float = 1 / 90,
+    noise_shape: float = 3.0,
 ) -> SyntheticData:
     """Daily panel of ``n_series`` products over ``n_days`` days (plus 56 days of planned
     prices and promotions past the end, as a merchant would know them)."""
@@ -96,7 +98,7 @@ def make_synthetic(
     price = np.round(price, 2)
     price_effect = (price / base_price) ** elasticity
     mu = level * weekly[:, dow] * yearly * trend * hol[None, :] * price_effect
-    lam = rng.gamma(3.0, mu / 3.0)
+    lam = rng.gamma(noise_shape, mu / noise_shape)
     demand = rng.poisson(lam).astype(float)
     stockout = np.zeros((n, total), dtype=bool)
     for i in range(n):
@@ -113,6 +115,7 @@ def make_synthetic(
     before = np.arange(total)[None, :] < starts[:, None]
     sales[before] = np.nan
     demand[before] = np.nan
+    mu = np.where(before, np.nan, mu)
     panel = Panel(
         series_ids=np.array([f"S{i:05d}" for i in range(n)]),
         dates=dates[:n_days],
@@ -122,7 +125,9 @@ def make_synthetic(
         promo=promo,
         stockout=stockout[:, :n_days],
     )
-    return SyntheticData(panel=panel, demand=demand[:, :n_days], holidays=holidays)
+    return SyntheticData(
+        panel=panel, demand=demand[:, :n_days], expected=mu[:, :n_days], holidays=holidays
+    )
 
 
 def to_weekly(panel: Panel, demand: np.ndarray | None = None) -> tuple[Panel, np.ndarray | None]:

@@ -1,0 +1,168 @@
+"""Merchant views: reorder list by stockout risk (CSV export), a forecast chart per product
+(history, forecast, intervals, stockouts) and backtest accuracy over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from forecasting import charts, facade, selectors
+from forecasting.api import reorder_csv_response
+from forecasting.models import ForecastAccuracy, ReorderSuggestion
+
+
+@admin.register(ReorderSuggestion)
+class ReorderSuggestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "product",
+        "on_hand",
+        "lead_time_days",
+        "reorder_point",
+        "order_quantity",
+        "risk",
+        "projected_stockout_date",
+        "chart",
+    ]
+    list_select_related = ["product"]
+    ordering = ["-stockout_risk", "projected_stockout_date"]
+    search_fields = ["product__sku", "product__name"]
+    list_filter = ["lead_time_days"]
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="stockout risk", ordering="stockout_risk")
+    def risk(self, obj: ReorderSuggestion) -> str:
+        return f"{obj.stockout_risk:.0%}"
+
+    @admin.display(description="forecast")
+    def chart(self, obj: ReorderSuggestion) -> str:
+        url = reverse("admin:forecasting_chart", args=[obj.product_id])
+        return format_html('<a href="{}">chart</a>', url)
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[ReorderSuggestion]
+    ) -> HttpResponse:
+        ids = set(queryset.values_list("product_id", flat=True))
+        return reorder_csv_response(
+            [r for r in facade.reorder_suggestions() if r.product_id in ids]
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("chart/<int:product_id>/", wrap(self.chart_view), name="forecasting_chart"),
+            path("accuracy/", wrap(self.accuracy_view), name="forecasting_accuracy"),
+            path("export/", wrap(self.export_view), name="forecasting_reorder_export"),
+            *super().get_urls(),
+        ]
+
+    def chart_view(self, request: HttpRequest, product_id: int) -> HttpResponse:
+        from catalog import facade as catalog
+
+        product = catalog.product_get(product_id)
+        fc = facade.product_forecast(product_id=product_id, history_days=180)
+        note = (
+            f"model {fc.model_version}, method {fc.method}"
+            if fc.source == "model"
+            else "No stored forecast yet: flat recent average shown (fallback)."
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Demand forecast: {product.name}",
+            "heading": f"{product.sku} {product.name}",
+            "note": note,
+            "spec": charts.product_chart(fc),
+            "table": {
+                "columns": ["date", "forecast", "80 % low", "80 % high", "95 % low", "95 % high"],
+                "rows": [
+                    [
+                        p.date,
+                        f"{p.forecast:.1f}",
+                        f"{p.lo80:.1f}",
+                        f"{p.hi80:.1f}",
+                        f"{p.lo95:.1f}",
+                        f"{p.hi95:.1f}",
+                    ]
+                    for p in fc.forecast
+                ],
+            },
+        }
+        return TemplateResponse(request, "admin/forecasting/chart.html", context)
+
+    def accuracy_view(self, request: HttpRequest) -> HttpResponse:
+        rows = list(selectors.accuracy_list())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Forecast accuracy (backtests)",
+            "heading": "Backtest MASE and WAPE per training run (last 28 days held out)",
+            "spec": charts.accuracy_chart(rows),
+            "table": {
+                "columns": [
+                    "trained",
+                    "cutoff",
+                    "products",
+                    "MASE",
+                    "seasonal naive MASE",
+                    "WAPE",
+                    "80 % coverage",
+                    "95 % coverage",
+                    "version",
+                ],
+                "rows": [
+                    [
+                        r.computed_at.date(),
+                        r.cutoff,
+                        r.n_series,
+                        _f(r.mase),
+                        _f(r.baseline_mase),
+                        _f(r.wape),
+                        _f(r.coverage80),
+                        _f(r.coverage95),
+                        r.model_version,
+                    ]
+                    for r in rows
+                ],
+            },
+        }
+        return TemplateResponse(request, "admin/forecasting/chart.html", context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        return reorder_csv_response(facade.reorder_suggestions())
+
+
+def _f(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+@admin.register(ForecastAccuracy)
+class ForecastAccuracyAdmin(admin.ModelAdmin):
+    list_display = [
+        "computed_at",
+        "cutoff",
+        "n_series",
+        "mase",
+        "baseline_mase",
+        "wape",
+        "coverage80",
+        "coverage95",
+        "model_version",
+    ]
+    ordering = ["-computed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
