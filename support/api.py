@@ -1,0 +1,249 @@
+"""Support API: the help form (create, list own tickets, ask for a person), answer suggestions
+while typing, and staff endpoints (import, reply, correct triage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from support import selectors, services
+from support.ml.triage import INTENTS
+from support.models import Ticket
+from support.validation import MAX_BODY_CHARS, clean_body
+
+
+def _customer_id(request: Request) -> int | None:
+    user = request.user
+    if not user or not user.is_authenticated:
+        return None
+    customer = getattr(user, "customer", None)
+    return customer.pk if customer else None
+
+
+def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+    )
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    author = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TicketOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    intent = serializers.CharField()
+    intent_confidence = serializers.FloatField(allow_null=True)
+    sentiment = serializers.CharField()
+    language = serializers.CharField()
+    priority = serializers.CharField(source="get_priority_display")
+    queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
+    auto_replied = serializers.BooleanField()
+    wants_human = serializers.BooleanField()
+    order_number = serializers.CharField(source="order.number", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    messages = MessageOutputSerializer(many=True, source="messages.all")
+
+
+class TicketCreateApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "tickets"
+
+    class InputSerializer(serializers.Serializer):
+        subject = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        order_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+        def validate_body(self, value: str) -> str:
+            try:
+                return clean_body(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict["body"]) from exc
+
+    @extend_schema(
+        summary="Open a support ticket (help form); triaged and possibly answered at once",
+        description=(
+            f"Body: 1-{MAX_BODY_CHARS} characters of text. Signed-in customers are linked "
+            "automatically; guests must give an e-mail. An automatic answer is sent only when "
+            "the model is confident; `POST tickets/{id}/human/` always reaches a person."
+        ),
+        request=InputSerializer,
+        responses={201: TicketOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        customer_id = _customer_id(request)
+        email = v.get("email") or (request.user.email if request.user.is_authenticated else "")
+        if customer_id is None and not email:
+            raise serializers.ValidationError({"email": ["Give an e-mail so we can answer you."]})
+        try:
+            ticket = services.ticket_create(
+                body=v["body"],
+                subject=v.get("subject") or None,
+                customer_id=customer_id,
+                email=email,
+                order_number=v.get("order_number") or None,
+                channel=Ticket.Channel.WEB if customer_id else Ticket.Channel.API,
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(TicketOutputSerializer(ticket).data, status=201)
+
+
+class TicketListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="My tickets, newest first", responses={200: TicketOutputSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        customer_id = _customer_id(request)
+        if customer_id is None:
+            return Response([])
+        tickets = selectors.ticket_list_for_customer(customer_id=customer_id)[:100]
+        return Response(TicketOutputSerializer(tickets, many=True).data)
+
+
+class TicketHumanRequestApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Ask for a person: an agent takes over (always allowed)",
+        request=None,
+        responses={200: TicketOutputSerializer},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        customer_id = _customer_id(request)
+        if customer_id is None:
+            raise Ticket.DoesNotExist
+        ticket = services.ticket_human_request(ticket_id=ticket_id, customer_id=customer_id)
+        return Response(TicketOutputSerializer(ticket).data)
+
+
+class AnswerSuggestApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "search"
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(min_length=3, max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        title = serializers.CharField()
+        body = serializers.CharField()
+        article_id = serializers.IntegerField(allow_null=True)
+        score = serializers.FloatField()
+
+    @extend_schema(
+        summary="Help articles matching what the customer is typing",
+        parameters=[OpenApiParameter("q", str, description="the text typed so far (3-500 chars)")],
+        responses={200: OutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        hits = services.answer_suggestions(text=data.validated_data["q"], k=3)
+        hits = [h for h in hits if h["article_id"]]  # customers see articles, not past replies
+        return Response(self.OutputSerializer(hits, many=True).data)
+
+
+class TicketImportApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        format = serializers.ChoiceField(choices=["csv", "json"], required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        created = serializers.IntegerField()
+        skipped = serializers.IntegerField()
+
+    @extend_schema(
+        summary="Import e-mail-like tickets from CSV or JSON (staff; all rows or none)",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        fmt = data.validated_data.get("format") or (
+            "json" if upload.name.lower().endswith(".json") else "csv"
+        )
+        if upload.size > 5 * 1024 * 1024:
+            raise serializers.ValidationError({"file": ["File larger than 5 MB."]})
+        try:
+            result = services.tickets_import(content=upload.read(), fmt=fmt)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(self.OutputSerializer(result).data, status=201)
+
+
+class TicketReplySendApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        use_suggestion = serializers.BooleanField(default=False)
+        solve = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        summary="Send a reply (or the suggested reply in one click) (staff)",
+        request=InputSerializer,
+        responses={201: MessageOutputSerializer},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v: dict[str, Any] = data.validated_data
+        if not v["use_suggestion"] and not v.get("body"):
+            raise serializers.ValidationError({"body": ["Write a reply or use the suggestion."]})
+        try:
+            message = services.ticket_reply_send(
+                ticket_id=ticket_id,
+                agent_id=request.user.pk,
+                body=None if v["use_suggestion"] else v["body"],
+                solve=v["solve"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(MessageOutputSerializer(message).data, status=201)
+
+
+class TicketTriageCorrectApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        intent = serializers.ChoiceField(choices=list(INTENTS), required=False)
+        queue = serializers.SlugField(required=False)
+
+    @extend_schema(
+        summary="Correct a ticket's intent or queue (staff; used for retraining)",
+        request=InputSerializer,
+        responses={200: TicketOutputSerializer},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            ticket = services.ticket_triage_correct(
+                ticket_id=ticket_id,
+                agent_id=request.user.pk,
+                intent=data.validated_data.get("intent"),
+                queue_slug=data.validated_data.get("queue"),
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(TicketOutputSerializer(ticket).data)

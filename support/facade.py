@@ -1,0 +1,76 @@
+"""Support triage as other apps see it: triage a text, suggest answers, train.
+
+Without an active model, triage falls back to the best-matching help article's intent, with
+no automatic reply (`source="fallback"`); answer suggestions only need the help articles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class TriageInfo:
+    intent: str
+    intent_confidence: float
+    sentiment: str
+    urgency: float
+    language: str
+    priority: str
+    queue: str
+    escalate: bool
+    auto_reply_ok: bool
+    source: Literal["model", "fallback"]
+    model_version: str | None
+
+
+@dataclass(frozen=True)
+class AnswerSuggestion:
+    title: str
+    body: str
+    article_id: int | None
+    score: float
+    source: Literal["model", "fallback"] = "fallback"
+    model_version: str | None = None
+
+
+def ticket_triage(*, text: str) -> TriageInfo:
+    """Triage a message without storing anything (text is PII-redacted first)."""
+    from support.services import ticket_text_triage
+
+    out = ticket_text_triage(text=text)
+    t = out.triage
+    return TriageInfo(
+        intent=t.intent,
+        intent_confidence=t.intent_confidence,
+        sentiment=t.sentiment,
+        urgency=t.urgency,
+        language=t.language,
+        priority=t.priority,
+        queue=t.queue,
+        escalate=t.escalate,
+        auto_reply_ok=t.auto_reply_ok,
+        source="model" if out.source == "model" else "fallback",
+        model_version=out.model_version or None,
+    )
+
+
+def answers_suggest(*, text: str, limit: int = 3) -> list[AnswerSuggestion]:
+    """Help articles or past replies matching the text, best first (TF-IDF retrieval)."""
+    from support.services import answer_suggestions
+
+    return [
+        AnswerSuggestion(
+            title=s["title"], body=s["body"], article_id=s["article_id"], score=s["score"]
+        )
+        for s in answer_suggestions(text=text, k=limit)
+    ]
+
+
+def train(*, force: bool = False) -> dict[str, object]:
+    """Fit and register the triage model on seed texts plus agent-confirmed tickets; works on
+    an empty store (built-in template data)."""
+    from support.services import support_model_train
+
+    return support_model_train(force=force)

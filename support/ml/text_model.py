@@ -1,0 +1,148 @@
+"""Text classifiers for support triage: intent and sentiment.
+
+`TextClassifier` is a soft-voting ensemble of linear models over TF-IDF word (1-2) and
+character (1-5, word-bounded) n-grams: a LinearSVC (its margins turned into probabilities by a
+softmax with a fixed temperature) and a multinomial LogisticRegression. Optionally, sentence
+embeddings (`support.ml.minilm.MiniLMEncoder`) feed a third LogisticRegression; the encoder is
+not pickled with the model and is reloaded from its package when needed.
+
+The baseline of EVALUATION.md is `tfidf_svm_baseline()`: the same n-gram TF-IDF with a single
+LinearSVC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.svm import LinearSVC
+
+_DIGITS = re.compile(r"\d+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, fold digits and curly quotes: '#113542617735902' and '#99' look alike."""
+    return _DIGITS.sub("0", str(text).lower().replace("\u2019", "'"))
+
+
+def tfidf_svm_baseline(C: float = 1.0) -> Pipeline:
+    """The reference baseline: TF-IDF word (1-2) + char_wb (2-5) n-grams, LinearSVC."""
+    return make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        ),
+        LinearSVC(C=C),
+    )
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class TextClassifier:
+    """Soft-voting ensemble of linear text models; `predict_proba` rows sum to 1.
+
+    Parameters are stored only (scikit-learn convention). ``encoder`` is an object with
+    ``encode(list[str]) -> ndarray`` (or None for TF-IDF only). ``class_weight="balanced"``
+    helps macro-F1 on skewed labels (sentiment).
+    """
+
+    def __init__(
+        self,
+        svm_C: float = 1.0,
+        lr_C: float = 20.0,
+        emb_C: float = 10.0,
+        svm_temperature: float = 0.1,
+        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        class_weight: str | None = None,
+        encoder: Any = None,
+        max_iter: int = 1000,
+        random_state: int = 0,
+    ) -> None:
+        self.svm_C = svm_C
+        self.lr_C = lr_C
+        self.emb_C = emb_C
+        self.svm_temperature = svm_temperature
+        self.weights = weights
+        self.class_weight = class_weight
+        self.encoder = encoder
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _tfidf(self, texts: Sequence[str], fit: bool) -> sp.csr_matrix:
+        if fit:
+            self.word_ = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalise
+            )
+            self.char_ = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(1, 5),
+                sublinear_tf=True,
+                min_df=2 if len(texts) > 200 else 1,
+                preprocessor=normalise,
+            )
+            parts = [self.word_.fit_transform(texts), self.char_.fit_transform(texts)]
+        else:
+            parts = [self.word_.transform(texts), self.char_.transform(texts)]
+        return sp.hstack(parts).tocsr()
+
+    def fit(self, texts: Sequence[str], labels: Sequence[object]) -> TextClassifier:
+        texts = [str(t) for t in texts]
+        y = np.asarray(labels, dtype=object)
+        self.classes_ = np.array(sorted(set(y.tolist()), key=str), dtype=object)
+        if len(self.classes_) < 2:
+            raise ValueError("need at least two classes to train")
+        index = {c: i for i, c in enumerate(self.classes_)}
+        yi = np.array([index[v] for v in y])
+        x = self._tfidf(texts, fit=True)
+        self.svm_ = LinearSVC(C=self.svm_C, class_weight=self.class_weight).fit(x, yi)
+        self.lr_ = LogisticRegression(
+            C=self.lr_C,
+            max_iter=self.max_iter,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
+        ).fit(x, yi)
+        self.emb_lr_ = None
+        if self.encoder is not None:
+            emb = self.encoder.encode(texts)
+            self.emb_lr_ = LogisticRegression(
+                C=self.emb_C,
+                max_iter=self.max_iter,
+                class_weight=self.class_weight,
+                random_state=self.random_state,
+            ).fit(emb, yi)
+        return self
+
+    def _svm_proba(self, x: sp.csr_matrix) -> np.ndarray:
+        d = self.svm_.decision_function(x)
+        if d.ndim == 1:  # binary: one margin
+            d = np.column_stack([-d, d])
+        return _softmax(d / self.svm_temperature)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        x = self._tfidf(texts, fit=False)
+        w_svm, w_lr, w_emb = self.weights
+        p = w_svm * self._svm_proba(x) + w_lr * self.lr_.predict_proba(x)
+        total = w_svm + w_lr
+        if self.emb_lr_ is not None and w_emb > 0:
+            p = p + w_emb * self.emb_lr_.predict_proba(self.encoder.encode(texts))
+            total += w_emb
+        return p / total
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+
+    def predict_with_confidence(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        p = self.predict_proba(texts)
+        best = p.argmax(axis=1)
+        return self.classes_[best], p[np.arange(len(best)), best]

