@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
 from django.db.models.signals import post_save
@@ -119,13 +120,33 @@ class ProductDetailOutputSerializer(ProductOutputSerializer):
         return int(getattr(product, "review_count", 0) or 0)
 
 
+ID_MAX = 2**53  # fits every database's integer; larger ids are a 400, not a 500
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class IdInFilter(django_filters.BaseInFilter, IdFilter):
+    """A comma-separated list of ids."""
+
+
 class ProductFilter(django_filters.FilterSet):
-    category = django_filters.NumberFilter(method="filter_category")
-    brand = django_filters.NumberFilter(field_name="brand_id")
-    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    category = IdFilter(method="filter_category")
+    brand = IdFilter(field_name="brand_id")
+    min_price = django_filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=0, max_value=10**9
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=0, max_value=10**9
+    )
     in_stock = django_filters.BooleanFilter(method="filter_in_stock")
-    ids = django_filters.BaseInFilter(field_name="id", lookup_expr="in", label="ids (1,2,3)")
+    ids = IdInFilter(field_name="id", lookup_expr="in", label="ids (1,2,3)")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("price", "price"),
@@ -169,6 +190,8 @@ def product_detail_invalidate(product_ids: Any) -> None:
 
 def product_detail_data(product_id: int) -> dict[str, Any]:
     """The product detail payload, cached briefly (the hottest read of the store)."""
+    if not 0 < product_id <= ID_MAX:
+        raise Product.DoesNotExist
     key = product_detail_cache_key(product_id)
     data = cache.get(key)
     if data is None:
@@ -333,6 +356,8 @@ class ProductReviewListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Review]:
         if getattr(self, "swagger_fake_view", False):
+            return Review.objects.none()
+        if not 0 < self.kwargs["product_id"] <= ID_MAX:
             return Review.objects.none()
         return (
             Review.objects.filter(product_id=self.kwargs["product_id"], is_published=True)

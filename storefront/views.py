@@ -184,7 +184,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     picks_source = "model" if picks_ids else "popular"
     if not picks_ids:
-        picks_ids = _popular_ids(8, exclude=[p.pk for p in trending][:4])
+        picks_ids = _popular_ids(8)
     return _render(
         request,
         "storefront/home.html",

@@ -1,0 +1,165 @@
+"""A shopper's journey in headless Debian Chromium against a live server.
+
+Browse a category, search with a typo, open a product, add to cart, log in (the cart
+merges), check out, see the order in the account; a sold-out product says so. A screenshot
+of every page lands in test-artifacts/screenshots/.
+"""
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from customers.services import customer_register
+from tests.factories import BrandFactory, CategoryFactory, ProductFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+# synchronous test setup, not async code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+PASSWORD = "a-long-pass-phrase"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
+]
+
+
+@pytest.fixture
+def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        pg = context.new_page()
+        pg.base = live_server.url  # type: ignore[attr-defined]
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def store(transactional_db) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    outdoor = CategoryFactory(name="Outdoor", slug="outdoor", position=0)
+    jackets = CategoryFactory(name="Jackets", slug="jackets", parent=outdoor)
+    kitchen = CategoryFactory(name="Kitchen", slug="kitchen", position=1)
+    fjell = BrandFactory(name="Fjell")
+    money = {"price": Decimal("79.00"), "list_price": Decimal("79.00")}
+    rain = ProductFactory(
+        name="Rain Jacket",
+        slug="rain-jacket",
+        category=jackets,
+        brand=fjell,
+        popularity=8,
+        description="Taped seams and a hood that stays put.",
+        **money,
+    )
+    ProductFactory(name="Down Jacket", slug="down-jacket", category=jackets, popularity=5, **money)
+    sold_out = ProductFactory(
+        name="Shell Jacket", slug="shell-jacket", category=jackets, with_stock=0, **money
+    )
+    ProductFactory(name="Stoneware Mug", slug="stoneware-mug", category=kitchen, popularity=9)
+    customer_register(email="ada@example.com", password=PASSWORD, first_name="Ada")
+    return {"outdoor": outdoor, "rain": rain, "sold_out": sold_out}
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top of the shot
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_shopper_finds_buys_and_sees_the_order(page, store) -> None:  # type: ignore[no-untyped-def]
+    base = page.base
+    page.goto(base + "/")
+    assert page.get_by_role("heading", name="Trending this week").is_visible()
+    shot(page, "01-home")
+
+    # Browse a category from the menu.
+    page.get_by_role("navigation", name="Categories").get_by_role("link", name="Outdoor").click()
+    page.wait_for_url("**/c/*/outdoor/")
+    assert page.get_by_test_id("result-count").inner_text() == "3 products"
+    shot(page, "02-category")
+
+    # Search with a typo: autocomplete suggests, results are corrected.
+    search = page.get_by_role("combobox", name="Search products")
+    search.fill("jackte")
+    page.locator("#search-suggestions li").first.wait_for()
+    shot(page, "03-autocomplete")
+    search.press("Enter")
+    page.wait_for_url("**/search/?q=jackte")
+    assert "jacket" in page.get_by_test_id("corrected").inner_text()
+    shot(page, "04-search")
+
+    # Open the product and add it to the cart.
+    page.get_by_role("link", name="Rain Jacket").first.click()
+    page.wait_for_url("**/p/*/rain-jacket/?q=jackte")
+    assert page.get_by_test_id("stock-status").inner_text().startswith("In stock")
+    page.get_by_test_id("add-to-cart").click()
+    page.locator("[data-cart-count]").filter(has_text="1").wait_for()
+    page.locator("[data-widget=similar] .card").first.wait_for()  # popular fallback at least
+    shot(page, "05-product")
+
+    # A sold-out product says so and offers no buy button.
+    page.goto(f"{base}/p/{store['sold_out'].pk}/shell-jacket/")
+    assert "Sold out" in page.get_by_test_id("sold-out").inner_text()
+    assert page.get_by_test_id("add-to-cart").count() == 0
+    shot(page, "06-sold-out")
+
+    page.goto(base + "/cart/")
+    page.locator(".cart-line").first.wait_for()
+    assert "Rain Jacket" in page.locator("[data-cart-lines]").inner_text()
+    shot(page, "07-cart")
+
+    # Log in: the anonymous cart comes along.
+    page.goto(base + "/account/login/?next=/cart/")
+    page.get_by_label("E-mail").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    shot(page, "08-login")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/cart/")
+    page.locator(".cart-line").first.wait_for()
+    assert "Rain Jacket" in page.locator("[data-cart-lines]").inner_text()
+    assert page.locator("[data-cart-count]").inner_text() == "1"
+
+    # Check out with an address and the simulated card.
+    page.get_by_test_id("go-checkout").click()
+    page.wait_for_url("**/checkout/")
+    page.locator("[data-checkout-lines] li").first.wait_for()
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Address line 1").fill("1 High Street")
+    page.get_by_label("Town or city").fill("London")
+    page.get_by_label("Postcode").fill("N1 1AA")
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Expiry (MM/YY)").fill("12/30")
+    page.get_by_label("CVC").fill("123")
+    shot(page, "09-checkout")
+    page.get_by_test_id("place-order").click()
+    page.wait_for_url("**/order/*/")
+    outcome = page.get_by_test_id("order-outcome")
+    assert outcome.get_attribute("data-outcome") in ("confirmed", "under_review")
+    number = outcome.get_attribute("data-number")
+    shot(page, "10-confirmation")
+
+    page.goto(base + "/account/")
+    assert number in page.get_by_test_id("orders").inner_text()
+    shot(page, "11-account")

@@ -1,0 +1,136 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Event
+from orders.models import Order
+from tests.factories import (
+    ADDRESS,
+    GOOD_CARD,
+    BrandFactory,
+    CategoryFactory,
+    CustomerFactory,
+    ProductFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop() -> dict[str, object]:
+    outdoor = CategoryFactory(name="Outdoor", slug="outdoor")
+    jackets = CategoryFactory(name="Jackets", slug="jackets", parent=outdoor)
+    brand = BrandFactory(name="Fjell")
+    rain = ProductFactory(name="Rain Jacket", category=jackets, brand=brand, popularity=3)
+    gone = ProductFactory(name="Shell Jacket", category=jackets, with_stock=0)
+    return {"outdoor": outdoor, "jackets": jackets, "brand": brand, "rain": rain, "gone": gone}
+
+
+def test_home_shows_categories_and_popular_products(client: Client, shop: dict) -> None:
+    html = client.get("/").content.decode()
+    assert "Outdoor" in html and "Rain Jacket" in html
+    assert "Popular right now" in html  # no recommender yet: the fallback says what it is
+
+
+def test_category_page_includes_subcategories_facets_and_sold_out_badge(
+    client: Client, shop: dict
+) -> None:
+    response = client.get(f"/c/{shop['outdoor'].pk}/outdoor/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Rain Jacket" in html and "Shell Jacket" in html and "Sold out" in html
+    assert "Fjell" in html  # brand facet
+    only = client.get(f"/c/{shop['outdoor'].pk}/", {"in_stock": "1"}).content.decode()
+    assert "Rain Jacket" in only and "Shell Jacket" not in only
+    cheap = client.get(f"/c/{shop['outdoor'].pk}/", {"max_price": "5"}).content.decode()
+    assert "Nothing matches these filters" in cheap
+    assert client.get("/c/999999/").status_code == 404
+
+
+def test_category_page_query_count_is_constant(client: Client, shop: dict) -> None:
+    def count(page_size: int) -> int:
+        client.get(f"/c/{shop['outdoor'].pk}/", {"page_size": page_size})
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                client.get(f"/c/{shop['outdoor'].pk}/", {"page_size": page_size}).status_code == 200
+            )
+        return len(ctx.captured_queries)
+
+    small = count(12)
+    ProductFactory.create_batch(40, category=shop["jackets"], brand=BrandFactory())
+    assert count(48) == small
+
+
+def test_search_page_tolerates_typos_and_links_results_with_the_query(
+    client: Client, shop: dict
+) -> None:
+    html = client.get("/search/", {"q": "jackte"}).content.decode()
+    assert "Showing results for" in html and "jacket" in html
+    assert "Rain Jacket" in html and "?q=jackte" in html
+    assert "couldn’t find anything" in client.get("/search/", {"q": "zzzqqq"}).content.decode()
+
+
+def test_product_page_records_the_search_click_and_shows_stock(client: Client, shop: dict) -> None:
+    response = client.get(f"/p/{shop['rain'].pk}/rain-jacket/", {"q": "jackte"})
+    html = response.content.decode()
+    assert "Add to cart" in html and "In stock" in html
+    assert Event.objects.filter(type="view", product=shop["rain"], query="jackte").exists()
+
+
+def test_sold_out_product_says_so_and_has_no_buy_button(client: Client, shop: dict) -> None:
+    html = client.get(f"/p/{shop['gone'].pk}/").content.decode()
+    assert 'data-testid="sold-out"' in html and "out of stock right now" in html
+    assert 'data-testid="add-to-cart"' not in html
+    assert client.get("/p/999999/").status_code == 404
+
+
+def test_order_page_is_private_and_explains_the_outcome(shop: dict) -> None:
+    owner = CustomerFactory()
+    client = Client()
+    client.force_login(owner.user)
+    client.post(
+        "/api/v1/cart/lines/", {"product_id": shop["rain"].pk}, content_type="application/json"
+    )
+    response = client.post(
+        "/api/v1/checkout/",
+        {"email": "a@example.com", "shipping_address": ADDRESS, "card_number": "4000000000000002"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    number = response.json()["number"]
+    html = client.get(f"/order/{number}/").content.decode()
+    assert "We could not accept this order" in html and "try another card" in html
+    stranger = Client()
+    stranger.force_login(CustomerFactory().user)
+    assert stranger.get(f"/order/{number}/").status_code == 404
+    assert Client().get(f"/order/{number}/").status_code == 404
+
+
+def test_account_page_needs_login_and_lists_orders(shop: dict) -> None:
+    assert Client().get("/account/").url.startswith("/account/login/")
+    customer = CustomerFactory()
+    client = Client()
+    client.force_login(customer.user)
+    client.post(
+        "/api/v1/cart/lines/", {"product_id": shop["rain"].pk}, content_type="application/json"
+    )
+    client.post(
+        "/api/v1/checkout/",
+        {"email": "a@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    html = client.get("/account/").content.decode()
+    number = Order.objects.get(customer=customer).number
+    assert number in html and "Buy it again" in html and "Rain Jacket" in html
+    assert "Download my data" in html and "Delete my account" in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/cart/", "/checkout/", "/help/", "/account/login/", "/account/register/"]
+)
+def test_static_pages_render(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"<main" in response.content and b"shop.css" in response.content
