@@ -157,6 +157,130 @@ def scale_test(n: int, seed: int) -> dict[str, float]:
     }
 
 
+def latency(n_products: int, n_customers: int, seed: int, calls: int = 300) -> dict[str, float]:
+    """Server-side latency of the store's recommendation reads on a synthetic store in a
+    throw-away SQLite database: train once, then time facade calls and the for-you API."""
+    import os
+    import statistics
+
+    db = Path(tempfile.mkdtemp()) / "recbench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    from catalog.models import Category, Product, Stock
+    from customers.models import Customer, Event
+    from orders.models import Order, OrderLine
+    from recommendations import facade
+
+    rng = np.random.default_rng(seed)
+    cats = [Category.objects.create(name=f"C{c}", slug=f"c{c}") for c in range(20)]
+    products = Product.objects.bulk_create(
+        [
+            Product(
+                sku=f"S{n}",
+                name=f"Product {n} {cats[n % 20].name}",
+                slug=f"p{n}",
+                category=cats[n % 20],
+                list_price=Decimal("9.99"),
+                price=Decimal("9.99"),
+                cost=Decimal("5"),
+                is_consumable=bool(n % 2),
+                popularity=float(rng.random()),
+            )
+            for n in range(n_products)
+        ]
+    )
+    Stock.objects.bulk_create([Stock(product=p, on_hand=100) for p in products])
+    users = get_user_model().objects.bulk_create(
+        [get_user_model()(username=f"u{k}") for k in range(n_customers)]
+    )
+    customers = Customer.objects.bulk_create([Customer(user=u) for u in users])
+    now = timezone.now()
+    orders, lines = [], []
+    for k, c in enumerate(customers):
+        for o in range(int(rng.integers(2, 8))):
+            orders.append(
+                Order(
+                    number=f"N{k}-{o}",
+                    customer=c,
+                    idempotency_key=f"{k}-{o}",
+                    status="paid",
+                    email="x@example.com",
+                    subtotal=Decimal("1"),
+                    total=Decimal("1"),
+                    placed_at=now - pd.Timedelta(days=int(rng.integers(1, 90))),
+                )
+            )
+    orders = Order.objects.bulk_create(orders)
+    for o in orders:
+        k = int(o.number[1:].split("-")[0])
+        picks = np.random.default_rng(k).integers(0, n_products, 30)
+        for p in rng.choice(picks, 5, replace=False):
+            prod = products[int(p)]
+            lines.append(
+                OrderLine(
+                    order=o,
+                    product=prod,
+                    sku=prod.sku,
+                    name=prod.name,
+                    unit_price=prod.price,
+                    quantity=1,
+                    line_total=prod.price,
+                )
+            )
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    start = time.perf_counter()
+    summary = facade.train(force=True)
+    train_s = time.perf_counter() - start
+    for p in rng.choice(n_products, 5, replace=False):
+        Event.objects.create(type="view", session_id="bench-session", product=products[int(p)])
+
+    def p99(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+        fn()  # warm: model load, caches
+        t = []
+        for _ in range(calls):
+            s0 = time.perf_counter()
+            fn()
+            t.append((time.perf_counter() - s0) * 1000)
+        t.sort()
+        return statistics.median(t), t[int(0.99 * (len(t) - 1))]
+
+    ids = [c.pk for c in customers]
+    pids = [p.pk for p in products]
+    it = iter(range(10**9))
+    out = {
+        "order_lines": float(len(lines)),
+        "train_seconds": train_s,
+        "lists": float(summary.get("lists_written", 0)),
+    }
+    for name, fn in {
+        "for_you_precomputed": lambda: facade.for_you(
+            customer_id=ids[next(it) % len(ids)], limit=12
+        ),
+        "similar": lambda: facade.similar_products(product_id=pids[next(it) % len(pids)], limit=8),
+        "session": lambda: facade.for_you(customer_id=None, session_id="bench-session", limit=12),
+        "cart": lambda: facade.cart_recommendations(product_ids=pids[:3], limit=6),
+    }.items():
+        med, p = p99(fn)
+        out[f"{name}_p50_ms"], out[f"{name}_p99_ms"] = med, p
+    client = Client()
+    client.force_login(users[0])
+    med, p = p99(lambda: client.get("/api/v1/recommendations/for-you?limit=12"))
+    out["api_for_you_p50_ms"], out["api_for_you_p99_ms"] = med, p
+    return out
+
+
 def markdown(rows: list[dict[str, object]]) -> str:
     out = [
         "| data set | variant | method | NDCG@10 | recall@10 | MAP@10 | coverage@10 | users | fit+predict s |",
@@ -192,7 +316,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", type=int, default=0, help="also time training on N synthetic rows")
-    p.add_argument("--only", choices=["retail", "groceries"], default=None)
+    p.add_argument("--only", choices=["retail", "groceries", "none"], default=None)
+    p.add_argument("--latency", action="store_true", help="also time reads on a synthetic store")
     args = p.parse_args()
     rows: list[dict[str, object]] = []
     if args.only in (None, "retail"):
@@ -201,12 +326,18 @@ def main() -> None:
         rows += run_dataset(
             "groceries", *groceries_split(args.groceries, args.seed), seed=args.seed
         )
-    table = markdown(rows)
+    table = markdown(rows) if rows else ""
     print(table)
     extra = ""
+    if args.latency:
+        lat = latency(2000, 1000, args.seed)
+        extra += "\n\nLatency (synthetic store, SQLite, in-process, ms): " + ", ".join(
+            f"{k}={v:.2f}" for k, v in lat.items()
+        )
+        print(extra)
     if args.scale:
         s = scale_test(args.scale, args.seed)
-        extra = "\n\nTraining time, synthetic log: " + ", ".join(
+        extra += "\n\nTraining time, synthetic log: " + ", ".join(
             f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items()
         )
         print(extra)

@@ -7,7 +7,7 @@ each item ("rebuy", "item_knn", "user_knn", "ease", "als", "popular", "trending"
 filled from the catalogue's popular in-stock products (source "fallback"), so the store
 works on day zero. Business rules always apply: only active in-stock products, nothing in
 ``exclude_product_ids`` (the cart), no durable product the customer bought recently, at
-most a third of the list from one category, merchant blocks removed and pins placed.
+most a third of a for-you or cart list from one category, merchant blocks removed and pins placed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ CAPABILITY = "recommendations"
 EXPERIMENT_KEY = "recommendations-strategy"
 STRATEGIES = ("blend", "popular")  # experiment variants the store knows how to serve
 MAX_LIMIT = 50
+# lists that should span categories; "similar" and "bought together" are about one product
+DIVERSE_SLOTS = (Slot.FOR_YOU, Slot.CART)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ def _apply_rules(
         if p is None or not p.is_active or p.available <= 0 or rec.product_id in seen:
             continue
         seen.add(rec.product_id)
-        if counts.get(p.category_id, 0) >= per_category and category_id is None:
+        if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
             deferred.append(rec)  # diversity: used only if nothing else is left
             continue
         counts[p.category_id] = counts.get(p.category_id, 0) + 1
@@ -118,7 +120,7 @@ def _apply_rules(
     out += deferred[: max(0, limit - len(out))]
     for pin in pins:
         p = info.get(pin.product_id)
-        if p is None or not p.is_active or p.available <= 0 or pin.product_id in exclude:
+        if p is None or not p.is_active or p.available <= 0 or pin.product_id in banned:
             continue
         out = [r for r in out if r.product_id != pin.product_id]
         out.insert(

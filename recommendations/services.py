@@ -164,6 +164,7 @@ def recommendation_lists_refresh(*, model: Any, model_version: str) -> int:
         RecommendationList.objects.bulk_create(rows, batch_size=500)
     from recommendations.selectors import cache_bump
 
+    cache_bump()
     transaction.on_commit(cache_bump)
     return len(rows)
 
@@ -185,7 +186,8 @@ def merchandising_rule_set(
     )
     from recommendations.selectors import cache_bump
 
-    transaction.on_commit(cache_bump)
+    cache_bump()
+    transaction.on_commit(cache_bump)  # again, so no reader caches the pre-commit rules
     return rule
 
 

@@ -1,0 +1,79 @@
+import numpy as np
+import pandas as pd
+
+from mlops.metrics.ranking import ndcg_at_k
+from recommendations.ml.blend import BlendRecommender
+from recommendations.ml.data import encode
+from recommendations.ml.evaluate import recommend_frame
+from recommendations.ml.model import StoreRecommender
+
+
+def _split(log: pd.DataFrame, days: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cut = log.timestamp.max() - pd.Timedelta(days=days)
+    return log[log.timestamp <= cut], log[log.timestamp > cut]
+
+
+def test_blend_beats_popularity_on_repeat_purchases(repeat_log: pd.DataFrame) -> None:
+    train, test = _split(repeat_log)
+    users = sorted(set(test.user_id))
+    truth = test.groupby("user_id").item_id.agg(set).to_dict()
+    scores = {}
+    for method in ("blend", "popularity"):
+        recs, _ = recommend_frame(train, users, k=5, method=method)
+        lists = recs.groupby("user_id").item_id.agg(list).to_dict()
+        scores[method] = ndcg_at_k(lists, truth, 5)
+    assert scores["blend"] > scores["popularity"] + 0.2
+
+
+def test_discovery_never_recommends_what_the_user_bought(repeat_log: pd.DataFrame) -> None:
+    users = sorted(repeat_log.user_id.unique())[:10]
+    recs, _ = recommend_frame(repeat_log, users, k=5, exclude_purchased=True)
+    bought = repeat_log.groupby("user_id").item_id.agg(set).to_dict()
+    assert len(recs) == 5 * len(users)
+    assert not any(row.item_id in bought[row.user_id] for row in recs.itertuples())
+
+
+def test_every_user_gets_k_rows_and_cold_users_get_popular(repeat_log: pd.DataFrame) -> None:
+    recs, _ = recommend_frame(repeat_log, ["u1", "stranger"], k=4, method="blend")
+    assert recs.groupby("user_id").size().to_dict() == {"u1": 4, "stranger": 4}
+    assert set(recs[recs.user_id == "stranger"].source) == {"popular"}
+    assert list(recs[recs.user_id == "u1"]["rank"]) == [1, 2, 3, 4]
+
+
+def test_same_inputs_same_outputs(repeat_log: pd.DataFrame) -> None:
+    a, _ = recommend_frame(repeat_log, ["u1", "u2"], k=5, seed=0)
+    b, _ = recommend_frame(repeat_log, ["u1", "u2"], k=5, seed=0)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_basket_data_learns_not_to_repeat_the_basket(basket_log: pd.DataFrame) -> None:
+    model = BlendRecommender(use_ranker=False).fit(encode(basket_log))
+    assert model.validation_mode_ == "basket"
+    assert model.weights_["default"].exclude_seen
+
+
+def test_every_item_says_which_source_produced_it(repeat_log: pd.DataFrame) -> None:
+    data = encode(repeat_log)
+    model = BlendRecommender().fit(data)
+    _, _, src = model.recommend(np.arange(3), 5)
+    assert src.shape == (3, 5)
+    assert set(src.ravel()) <= set(model.weights_["default"].by_source)
+
+
+def test_store_recommender_answers_new_products_from_content(repeat_log: pd.DataFrame) -> None:
+    items = pd.DataFrame(
+        {
+            "item_id": [f"i{n}" for n in range(30)] + ["new"],
+            "name": [f"group{n // 10} thing" for n in range(30)] + ["group2 thing"],
+            "category": [f"cat{n // 10}" for n in range(30)] + ["cat2"],
+        }
+    )
+    model = StoreRecommender().fit(repeat_log, items)
+    similar = model.similar("new", 3)
+    assert similar and all(s[2] == "content" for s in similar)
+    assert all(int(str(s[0])[1:]) // 10 == 2 for s in similar)
+    # sold products get neighbours bought by the same customers
+    assert model.similar("i0", 3)[0][2] == "item_knn"
+    session = model.session(["i0", "i1"], 3)
+    assert session and not {"i0", "i1"} & {s[0] for s in session}
+    assert model.popular(3)

@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import Stock
+from recommendations import facade
+from recommendations.models import MerchandisingRule, RecommendationList
+from recommendations.services import merchandising_rule_set
+from tests.factories import CategoryFactory, CustomerFactory, ProductFactory
+from tests.recommendations.factories import purchase
+
+pytestmark = pytest.mark.django_db
+
+
+def test_train_on_an_empty_store_is_skipped() -> None:
+    assert "skipped" in facade.train()
+
+
+def test_train_registers_a_version_and_precomputes_lists(trained) -> None:  # type: ignore[no-untyped-def]
+    summary = trained["summary"]
+    assert summary["lists_written"] == 24
+    assert summary["ndcg@10"] > summary["popularity_ndcg@10"]
+    customer = trained["customers"][0]
+    recs = facade.for_you(customer_id=customer.pk, limit=6)
+    assert len(recs) == 6
+    assert recs[0].model_version == summary["version"]
+    assert recs[0].source != "fallback"
+    # customer 0 is in the Tea group: the list is mostly tea
+    tea = {p.pk for p in trained["groups"][0]}
+    assert sum(r.product_id in tea for r in recs) >= 3
+
+
+def test_no_out_of_stock_and_nothing_in_the_cart(trained) -> None:  # type: ignore[no-untyped-def]
+    customer = trained["customers"][0]
+    first = facade.for_you(customer_id=customer.pk, limit=5)
+    sold_out, in_cart = first[0].product_id, first[1].product_id
+    Stock.objects.filter(product_id=sold_out).update(on_hand=0)
+    again = facade.for_you(customer_id=customer.pk, limit=5, exclude_product_ids=[in_cart])
+    ids = {r.product_id for r in again}
+    assert sold_out not in ids and in_cart not in ids
+    assert len(again) == 5
+    cart = facade.cart_recommendations(product_ids=[in_cart], limit=5)
+    assert in_cart not in {r.product_id for r in cart}
+    assert sold_out not in {r.product_id for r in cart}
+
+
+def test_durable_just_bought_is_not_recommended_again(trained) -> None:  # type: ignore[no-untyped-def]
+    customer = trained["customers"][0]
+    sofa = ProductFactory(category=trained["categories"][0], name="Sofa", is_consumable=False)
+    purchase(customer=customer, products=[sofa], when=timezone.now() - timedelta(days=2))
+    MerchandisingRule.objects.create(product=sofa, kind="pin", position=1)
+    from recommendations.selectors import cache_bump
+
+    cache_bump()
+    assert sofa.pk not in {r.product_id for r in facade.for_you(customer_id=customer.pk)}
+    other = CustomerFactory()
+    assert facade.for_you(customer_id=other.pk)[0].product_id == sofa.pk
+
+
+def test_merchant_pins_and_blocks(trained) -> None:  # type: ignore[no-untyped-def]
+    customer = trained["customers"][0]
+    before = facade.for_you(customer_id=customer.pk, limit=6)
+    blocked = before[0].product_id
+    pinned = trained["groups"][1][7]
+    merchandising_rule_set(product_id=blocked, kind="block")
+    merchandising_rule_set(product_id=pinned.pk, kind="pin", slot="for_you", position=2)
+    after = facade.for_you(customer_id=customer.pk, limit=6)
+    assert blocked not in {r.product_id for r in after}
+    assert after[1].product_id == pinned.pk and after[1].source == "pinned"
+
+
+def test_lists_are_diverse_across_categories(trained) -> None:  # type: ignore[no-untyped-def]
+    customer = trained["customers"][0]
+    recs = facade.for_you(customer_id=customer.pk, limit=6)
+    cats = [r.product_id in {p.pk for p in trained["groups"][0]} for r in recs]
+    assert 0 < sum(cats) <= 4  # at most ceil(6/3)=2 per category unless nothing else is left
+
+
+def test_cold_start_customer_and_new_product_get_sensible_lists(trained) -> None:  # type: ignore[no-untyped-def]
+    newcomer = CustomerFactory()
+    recs = facade.for_you(customer_id=newcomer.pk, limit=5)
+    assert len(recs) == 5 and all(r.source in ("popular", "fallback", "session") for r in recs)
+    tea = trained["categories"][0]
+    new_tea = ProductFactory(category=tea, name="Tea item new blend")
+    facade.train(force=True)
+    similar = facade.similar_products(product_id=new_tea.pk, limit=4)
+    tea_ids = {p.pk for p in trained["groups"][0]}
+    assert similar and sum(r.product_id in tea_ids for r in similar) >= 3
+
+
+def test_fallback_without_a_trained_model(db) -> None:  # type: ignore[no-untyped-def]
+    cat = CategoryFactory()
+    hot = ProductFactory(category=cat, popularity=10)
+    ProductFactory(category=cat, popularity=5)
+    gone = ProductFactory(category=cat, popularity=20, with_stock=0)
+    other = ProductFactory(popularity=1)
+    recs = facade.for_you(customer_id=None, session_id="s1", limit=3)
+    assert recs[0].product_id == hot.pk
+    assert all(r.source == "fallback" and r.model_version is None for r in recs)
+    assert gone.pk not in {r.product_id for r in recs}
+    similar = facade.similar_products(product_id=other.pk, limit=2)
+    assert other.pk not in {r.product_id for r in similar}
+    assert facade.bought_together(product_id=hot.pk, limit=2)
+    assert facade.cart_recommendations(product_ids=[hot.pk], limit=2)
+    assert RecommendationList.objects.count() == 0
+
+
+def test_anonymous_session_gets_neighbours_of_what_it_viewed(trained) -> None:  # type: ignore[no-untyped-def]
+    from customers.services import event_record
+
+    garden = trained["groups"][1]
+    for p in garden[:2]:
+        event_record(type="view", session_id="anon-1", product_id=p.pk)
+    recs = facade.for_you(customer_id=None, session_id="anon-1", limit=4)
+    garden_ids = {p.pk for p in garden}
+    assert sum(r.product_id in garden_ids for r in recs) >= 2
+    assert recs[0].source == "session"
+
+
+def test_bought_together_and_similar_use_the_model(trained) -> None:  # type: ignore[no-untyped-def]
+    tea = trained["groups"][0]
+    together = facade.bought_together(product_id=tea[0].pk, limit=3)
+    assert {r.source for r in together} <= {"bought_together", "item_knn", "content"}
+    assert {r.product_id for r in together} <= {p.pk for p in tea}
+    similar = facade.similar_products(product_id=tea[0].pk, limit=3)
+    assert similar[0].source == "item_knn"
