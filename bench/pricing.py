@@ -381,6 +381,109 @@ def retail(path: str) -> None:
         )
 
 
+def demo_world(scale: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The demo generator's own demand simulation (demo/simulate.py, the code behind
+    `populate_demo`), run up to the sales stage: HIST / PRODUCTS / TRUTH as for `simulate`.
+    The store sees units sold (own sales + co-purchases), censored by stock; it is not told
+    which days were stockouts or promotions."""
+    import datetime as dt
+
+    from demo.simulate import Simulator, World
+
+    sim = Simulator(seed=seed, scale=scale, anchor=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    w = World(anchor_us=sim.anchor_us, days=sim.cfg.days)
+    sim._calendar()
+    sim._catalog(w)
+    sim._prices(w)
+    sim._demand(w)
+    n, d = sim.price.shape
+    launched = np.arange(d)[None, :] >= sim.p["launch"][:, None]
+    pid = np.array([str(s) for s in sim.skus])
+    dates = pd.date_range("2025-01-01", periods=d, freq="D").strftime("%Y-%m-%d").to_numpy()
+    rows, cols = np.nonzero(launched)
+    hist = pd.DataFrame(
+        {
+            "product_id": pid[rows],
+            "date": dates[cols],
+            "price": sim.price[rows, cols],
+            "quantity": (sim.sales + sim.extra)[rows, cols],
+        }
+    )
+    truth_map = {k[1]: v for kind, k, v in w.truth if kind == "elasticity"}
+    current = sim.price[:, -1]
+    products = pd.DataFrame(
+        {
+            "product_id": pid,
+            "cost": sim.p["cost"],
+            "current_price": current,
+            "min_margin": 0.15,
+            "max_change_pct": 10.0,
+            "category": sim.p["leaf"].astype(str),
+        }
+    )
+    # a cost above what min margin allows within max change would make every answer a violation
+    cap = np.floor(current * 1.10 / 1.15 * 99) / 100
+    products["cost"] = np.minimum(products["cost"], cap)
+    truth = pd.DataFrame(
+        {
+            "product_id": pid,
+            "elasticity": [truth_map[s]["elasticity"] for s in pid],
+            "base_units": [truth_map[s]["base_daily_units"] for s in pid],
+            "reference_price": [truth_map[s]["reference_price"] for s in pid],
+            "cost": products["cost"].to_numpy(),
+            "kind": "demo",
+        }
+    )
+    return hist, products, truth
+
+
+def demo_check(scales: list[str], seed: int) -> list[str]:
+    lines = []
+    for scale in scales:
+        hist, products, truth = demo_world(scale, seed)
+        units = hist.groupby("product_id")["quantity"].sum()
+        t0 = time.perf_counter()
+        mp = model_prices(hist, products)
+        t_model = time.perf_counter() - t0
+        bp = baseline(hist, products)
+        rm, rb = score(mp, products, truth), score(bp, products, truth)
+        less = 1 - rm["profit_loss"] / rb["profit_loss"] if rb["profit_loss"] > 0 else float("nan")
+        own = ~mp["pooled"].to_numpy()
+        busy = products["product_id"].map(units).to_numpy() >= 300
+        print(
+            f"[demo generator, scale {scale}, seed {seed}: {len(products)} products, "
+            f"median {units.median():.0f} units per product over the history]"
+        )
+        print(f"  model    {fmt(rm)}  ({t_model:.1f} s)")
+        print(f"  baseline {fmt(rb)}")
+        print(
+            f"  model loses {less:.1%} less profit than the baseline; own estimates for "
+            f"{own.sum()} products"
+        )
+        # the best any pooled estimate can do: every product at its category's true mean
+        t = truth["elasticity"].to_numpy(float)
+        cat_mean = pd.Series(t).groupby(products["category"].to_numpy()).transform("mean")
+        floor_err = np.median(np.abs(cat_mean.to_numpy() - t) / np.abs(t))
+        print(
+            f"  category-mean oracle (true leaf mean for every product): median rel. err "
+            f"{floor_err:.3f}"
+        )
+        if busy.any():
+            rbusy = score(mp, products, truth, busy)
+            print(
+                f"  products with >= 300 units: {busy.sum()}, median rel. err "
+                f"{rbusy['median_rel_error']:.3f}"
+            )
+        lines.append(
+            f"| demo generator ({scale}, seed {seed}), {len(products)} products | "
+            f"{rm['profit_share']:.4f} / {rb['profit_share']:.4f} | "
+            f"{rm['violations']} / {rb['violations']} | "
+            f"{rm['median_rel_error']:.3f} / {rb['median_rel_error']:.3f} | {less:.0%} | "
+            f"{t_model:.1f} s |"
+        )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -391,11 +494,18 @@ def main() -> None:
     ap.add_argument("--retail", default=str(ROOT / RETAIL))
     ap.add_argument("--timing", type=int, default=0, help="only time N products")
     ap.add_argument("--ml-eval", action="store_true", help="score manage.py ml_eval pricing output")
+    ap.add_argument(
+        "--demo-scales",
+        default="small,medium",
+        help="demo generator scales to check (comma-separated; empty = skip)",
+    )
     args = ap.parse_args()
     if args.timing:
         timing(args.timing, args.days, args.seed)
         return
     lines = simulated(args)
+    if args.demo_scales:
+        lines += demo_check(args.demo_scales.split(","), args.seed)
     print(
         "\n| data | profit share model / baseline | violations | median rel. elasticity error | less profit loss | time model / baseline |"
     )

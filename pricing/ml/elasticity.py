@@ -33,8 +33,9 @@ Z95 = 1.959963984540054
 @dataclass(frozen=True, slots=True)
 class Prior:
     mean: float
-    sd: float  # between-product spread (tau)
+    sd: float  # between-product spread (tau), plus the uncertainty of the mean for categories
     n_products: int
+    mean_se: float = 0.0  # standard error of `mean`
 
 
 def clean_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -236,15 +237,23 @@ def _meta_prior(b: np.ndarray, se: np.ndarray, min_sd: float) -> Prior:
     if k == 0:
         return Prior(mean=np.nan, sd=np.nan, n_products=0)
     if k == 1:
-        return Prior(mean=float(b[0]), sd=max(float(se[0]), min_sd), n_products=1)
+        return Prior(
+            mean=float(b[0]), sd=max(float(se[0]), min_sd), n_products=1, mean_se=float(se[0])
+        )
     w = 1.0 / se**2
     mean_fe = np.sum(w * b) / w.sum()
-    q_stat = np.sum(w * (b - mean_fe) ** 2)
+    # standardised deviations capped at 3: one over-confident outlier must not set the spread
+    q_stat = np.sum(np.clip((b - mean_fe) / se, -3.0, 3.0) ** 2)
     denom = w.sum() - np.sum(w**2) / w.sum()
     tau2 = max(0.0, (q_stat - (k - 1)) / denom) if denom > 0 else 0.0
     w_re = 1.0 / (se**2 + tau2)
     mean_re = float(np.sum(w_re * b) / w_re.sum())
-    return Prior(mean=mean_re, sd=max(float(np.sqrt(tau2)), min_sd), n_products=k)
+    return Prior(
+        mean=mean_re,
+        sd=max(float(np.sqrt(tau2)), min_sd),
+        n_products=k,
+        mean_se=float(np.sqrt(1.0 / w_re.sum())),
+    )
 
 
 class ElasticityEstimator:
@@ -279,6 +288,7 @@ class ElasticityEstimator:
         product_trend: bool = False,
         chunk_size: int = 1000,
         backfit_passes: int = 1,
+        promo_effect: str = "pooled",
     ) -> None:
         self.seasonality = seasonality
         self.min_obs = min_obs
@@ -294,6 +304,7 @@ class ElasticityEstimator:
         self.product_trend = product_trend
         self.chunk_size = chunk_size
         self.backfit_passes = backfit_passes
+        self.promo_effect = promo_effect
 
     def fit(
         self, history: pd.DataFrame, products: pd.DataFrame | None = None
@@ -327,14 +338,24 @@ class ElasticityEstimator:
         # backfitting: the category's calendar effect is estimated with everyone's price effect
         # taken out, first with a common guess, then with each product's own estimate
         current: pd.Series | None = None
+        has_promo = bool((hist["promo"] > 0.5).any())
+        pool_promo = has_promo and self.promo_effect == "pooled"
+        lift: np.ndarray | None = None  # pooled promo lift per history row, once known
         passes = 1 + (self.backfit_passes if self.seasonality == "category" else 0)
-        for _ in range(passes):
+        passes = max(passes, 2 if pool_promo else 1)
+        for k in range(passes):
             if self.seasonality == "category":
                 hist["offset"] = self._offsets(hist, current)
             else:
                 hist["offset"] = 0.0
+            if lift is not None:
+                hist["offset"] += lift * hist["promo"].to_numpy(float)
             used = hist[hist["usable_day"]].reset_index(drop=True)
-            b, se = self._fit_products(used, fit_ids)
+            b, se, g, gse = self._fit_products(used, fit_ids, with_promo=has_promo and lift is None)
+            if pool_promo and lift is None and k + 1 < passes:
+                # one promo lift per category (or store): a per-product promo dummy would eat
+                # the promotions' price variation, often most of what a product has
+                lift = self._pooled_lift(est.loc[rows, "category"].to_numpy(), g, gse, hist)
             est["own_elasticity"] = np.nan
             est["own_se"] = np.nan
             ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
@@ -384,13 +405,16 @@ class ElasticityEstimator:
         return est, rec[["product_id", "price", "quantity"]]
 
     def _fit_products(
-        self, used: pd.DataFrame, fit_ids: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Own elasticity and standard error for each id in fit_ids (NaN when unusable)."""
+        self, used: pd.DataFrame, fit_ids: np.ndarray, with_promo: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Own elasticity and its standard error for each id in fit_ids (NaN when unusable),
+        and the product's own promo lift and its standard error (NaN without a promo column)."""
         b = np.full(len(fit_ids), np.nan)
         se = np.full(len(fit_ids), np.nan)
+        g = np.full(len(fit_ids), np.nan)
+        gse = np.full(len(fit_ids), np.nan)
         if len(fit_ids) == 0:
-            return b, se
+            return b, se, g, gse
         d = used[used["product_id"].isin(fit_ids)].copy()
         order = {pid: i for i, pid in enumerate(fit_ids)}
         d["_row"] = d["product_id"].map(order).to_numpy()
@@ -400,7 +424,7 @@ class ElasticityEstimator:
         days = (d["date"] - d.groupby("_row")["date"].transform("min")).dt.days.to_numpy(float)
         d["_t"] = days / 365.25
         d["_t"] -= d.groupby("_row")["_t"].transform("mean")
-        cols = ["_lp", "promo"] + (["_t"] if self.product_trend else [])
+        cols = ["_lp"] + (["promo"] if with_promo else []) + (["_t"] if self.product_trend else [])
         for lo in range(0, len(fit_ids), self.chunk_size):
             hi = min(lo + self.chunk_size, len(fit_ids))
             c = d[(d["_row"] >= lo) & (d["_row"] < hi)]
@@ -421,7 +445,10 @@ class ElasticityEstimator:
             beta, cov, _ = poisson_irls(y, x, off, mask)
             b[lo:hi] = beta[:, 1]
             se[lo:hi] = np.sqrt(np.maximum(cov[:, 1, 1], 0.0))
-        return b, se
+            if with_promo:
+                g[lo:hi] = beta[:, 2]
+                gse[lo:hi] = np.sqrt(np.maximum(cov[:, 2, 2], 0.0))
+        return b, se, g, gse
 
     def _flags(self, hist: pd.DataFrame) -> pd.DataFrame:
         """Add `promo` and `usable_day` (not a stockout day), from the input or inferred."""
@@ -463,21 +490,58 @@ class ElasticityEstimator:
             off[m] = idx.reindex(dates[m]).fillna(0.0).to_numpy()
         return off
 
+    def _pooled_lift(
+        self, cats: np.ndarray, g: np.ndarray, gse: np.ndarray, hist: pd.DataFrame
+    ) -> np.ndarray:
+        """Promo lift (log units beyond the price effect) per history row: the random-effects
+        mean over the category's products (categories with 50+ promoted products), else over
+        all products."""
+        ok = np.isfinite(g) & np.isfinite(gse) & (gse > 0) & (gse < 5)
+        glob = _meta_prior(g[ok], gse[ok], 0.0)
+        if glob.n_products == 0:
+            return np.zeros(len(hist))
+        by_cat = {}
+        for cat in np.unique(cats[ok]):
+            m = ok & (cats == cat)
+            if m.sum() >= 50:  # a few products' promo weeks mostly measure their season
+                by_cat[str(cat)] = _meta_prior(g[m], gse[m], 0.0).mean
+        self.promo_lift_ = {"__all__": glob.mean, **by_cat}
+        groups = hist["group"].astype(str)
+        return groups.map(by_cat).fillna(glob.mean).to_numpy(float)
+
     def _priors(self, est: pd.DataFrame) -> tuple[dict[str, Prior], Prior]:
+        """All-products prior, and per category a prior whose mean is itself shrunk towards
+        the all-products mean (a category of five noisy products says little on its own)."""
         has = est["own_elasticity"].notna()
         b = est.loc[has, "own_elasticity"].to_numpy(float)
         se = est.loc[has, "own_se"].to_numpy(float)
         glob = _meta_prior(b, se, self.min_prior_sd)
         if glob.n_products < 2:
             glob = Prior(self.default_elasticity, self.default_sd, glob.n_products)
-        priors: dict[str, Prior] = {}
+        raw: dict[str, Prior] = {}
         for cat, grp in est[has].groupby("category"):
             if len(grp) >= self.min_group:
-                priors[str(cat)] = _meta_prior(
+                raw[str(cat)] = _meta_prior(
                     grp["own_elasticity"].to_numpy(float),
                     grp["own_se"].to_numpy(float),
                     self.min_prior_sd,
                 )
+        if not raw:
+            return {}, glob
+        means = np.array([p.mean for p in raw.values()])
+        mean_se = np.array([max(p.mean_se, 1e-6) for p in raw.values()])
+        between = _meta_prior(means, mean_se, 0.0)  # spread of true category means
+        tau2 = between.sd**2
+        priors: dict[str, Prior] = {}
+        for (cat, p), m, s in zip(raw.items(), means, mean_se, strict=True):
+            if tau2 > 0:
+                prec = 1 / s**2 + 1 / tau2
+                mean = (m / s**2 + glob.mean / tau2) / prec
+                var_mean = 1 / prec
+            else:
+                mean, var_mean = glob.mean, glob.mean_se**2
+            sd = float(np.sqrt(p.sd**2 + var_mean))
+            priors[cat] = Prior(float(mean), sd, p.n_products, float(np.sqrt(var_mean)))
         return priors, glob
 
     def _posterior(
