@@ -510,7 +510,7 @@ def _write(
     refunded: Counter[int] = Counter()
     if len(cancels):
         hist = lines.dropna(subset=["cust"]).sort_values("date")
-        by_key = dict(hist.groupby(["cust", "StockCode"], sort=False))
+        by_key = {k: g for k, g in hist.groupby(["cust", "StockCode"], sort=False)}  # noqa: C416
         for r in cancels.itertuples(index=False):
             cust = r.CustomerID
             grp = None if pd.isna(cust) else by_key.get((cust, r.StockCode))

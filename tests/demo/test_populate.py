@@ -1,0 +1,251 @@
+"""populate_demo at small scale: deterministic, consistent with its ground truth, re-runnable."""
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, Max, Min, Sum
+
+from catalog.models import Category, PriceHistory, Product, Review, Stock, StockMovement
+from customers.models import Customer, Event
+from demo import facade, vocab
+from demo.models import DemoRun, GroundTruth
+from demo.services import demo_populate
+from demo.simulate import Simulator
+from demo.writer import demo_rows_remove
+from orders.models import Cart, Chargeback, Order, OrderLine, Payment
+
+
+ANCHOR = dt.datetime(2026, 3, 14, 15, 30, tzinfo=dt.UTC)
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def demo_store(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        result = demo_populate(seed=SEED, scale="small", anchor=ANCHOR)
+        yield result
+        with transaction.atomic():
+            demo_rows_remove()
+            GroundTruth.objects.all().delete()
+            DemoRun.objects.all().delete()
+
+
+def _snapshot() -> dict[str, object]:
+    return {
+        "products": list(
+            Product.objects.order_by("sku").values_list(
+                "sku", "name", "price", "list_price", "cost"
+            )
+        ),
+        "stock": list(
+            Stock.objects.order_by("product__sku").values_list("product__sku", "on_hand")
+        ),
+        "orders": list(
+            Order.objects.order_by("number").values_list("number", "total", "status", "placed_at")
+        ),
+        "lines": OrderLine.objects.aggregate(q=Sum("quantity"), n=Count("id")),
+        "events": Counter(Event.objects.values_list("type", flat=True)),
+        "fraud": sorted(facade.ground_truth("fraud")),
+        "segments": Counter(v["segment"] for v in facade.ground_truth("segment").values()),
+    }
+
+
+def test_same_seed_same_world_and_other_seed_differs() -> None:
+    a = Simulator(seed=1, scale="small", anchor=ANCHOR).run()
+    b = Simulator(seed=1, scale="small", anchor=ANCHOR).run()
+    c = Simulator(seed=2, scale="small", anchor=ANCHOR).run()
+    assert a.count() == b.count()
+    for table in ("products", "orders", "orderlines", "events"):
+        for col, values in a.tables[table].items():
+            assert np.array_equal(np.asarray(values), np.asarray(b.tables[table][col])), (
+                table,
+                col,
+            )
+    assert a.tables["products"]["name"] != c.tables["products"]["name"]
+
+
+def test_history_ends_now_with_recent_orders(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    span = Order.objects.aggregate(first=Min("placed_at"), last=Max("placed_at"))
+    assert span["last"] <= ANCHOR
+    assert ANCHOR - span["last"] < dt.timedelta(hours=3)
+    assert ANCHOR - span["first"] > dt.timedelta(days=330)  # about a year of history
+    assert Order.objects.filter(placed_at__gte=ANCHOR - dt.timedelta(days=1)).count() >= 5
+    assert Event.objects.aggregate(m=Max("created_at"))["m"] <= ANCHOR
+    # shoppers buy more in the evening than at 4 am
+    hours = Counter(t.hour for t in Order.objects.values_list("placed_at", flat=True))
+    assert hours[20] > 2 * hours[4]
+
+
+def test_orders_add_up_and_carts_are_often_abandoned(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    for order in Order.objects.prefetch_related("lines", "payments")[:300]:
+        lines = sum((line.line_total for line in order.lines.all()), Decimal("0"))
+        assert order.subtotal == lines
+        assert order.total == order.subtotal + order.shipping
+        assert [p.amount for p in order.payments.all()] == [order.total]
+    statuses = Counter(Cart.objects.values_list("status", flat=True))
+    assert statuses["abandoned"] > 0.3 * statuses["ordered"]
+    assert Order.objects.filter(status="fulfilled").count() > 0.9 * Order.objects.count()
+
+
+def test_searches_contain_typos(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    words = set()
+    for leaves in vocab.CATALOG.values():
+        for spec in leaves.values():
+            for phrase in spec["nouns"] + spec["adjs"]:
+                words.update(phrase.lower().split())
+    words.update(w.lower() for b in vocab.BRANDS for w in b.split())
+    words.update({"cheap", "gift"})
+    queries = list(Event.objects.filter(type="search").values_list("query", flat=True))
+    assert len(queries) > 100
+    misspelt = [q for q in queries if any(w not in words for w in q.split())]
+    assert 0.05 < len(misspelt) / len(queries) < 0.4
+
+
+def test_planted_fraud_has_later_chargebacks(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    truth = facade.ground_truth("fraud")
+    n_orders = Order.objects.count()
+    assert 0.005 <= len(truth) / n_orders <= 0.03
+    assert {v["scenario"] for v in truth.values()} == {
+        "stolen_card",
+        "card_testing",
+        "account_takeover",
+        "amount_outlier",
+    }
+    charged = Chargeback.objects.filter(order__number__in=list(truth)).select_related("order")
+    assert charged.count() >= 5
+    for cb in charged:
+        assert cb.received_at > cb.order.placed_at + dt.timedelta(days=4)
+        assert truth[cb.order.number]["chargeback"] is True
+    # card testing: bursts of small orders from one device, most declined
+    testing = [k for k, v in truth.items() if v["scenario"] == "card_testing"]
+    pays = Payment.objects.filter(order__number__in=testing)
+    devices = Counter(pays.values_list("device_id", flat=True))
+    assert devices.most_common(1)[0][1] >= 6
+    assert pays.filter(status="declined").count() > 0.5 * len(testing)
+    # stolen cards: the ip country differs from the card's country
+    stolen = [k for k, v in truth.items() if v["scenario"] == "stolen_card"]
+    mismatch = Payment.objects.filter(order__number__in=stolen).exclude(ip_country="GB")
+    assert mismatch.count() == len(stolen)
+
+
+def test_stock_matches_movements_and_stockouts_are_recorded(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    moved = dict(
+        StockMovement.objects.values("product__sku")
+        .annotate(s=Sum("quantity"))
+        .values_list("product__sku", "s")
+    )
+    stock = dict(Stock.objects.values_list("product__sku", "on_hand"))
+    assert stock == {sku: moved.get(sku, 0) for sku in stock}
+    assert min(stock.values()) >= 0
+    stockouts = facade.ground_truth("stockout")
+    assert len(stockouts) >= 5
+    sku, dates = next(iter(stockouts.items()))
+    assert all(ANCHOR.date() - dt.date.fromisoformat(d) <= dt.timedelta(days=366) for d in dates)
+
+
+def test_demand_follows_planted_elasticity(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Pooled Poisson fit of daily units on elasticity * log(price / reference): slope ~ 1."""
+    import statsmodels.api as sm
+
+    truth = facade.ground_truth("elasticity")
+    assert len(truth) == Product.objects.count()
+    assert all(v["elasticity"] < 0 and v["cost"] < v["reference_price"] for v in truth.values())
+    fraud = set(facade.ground_truth("fraud"))
+    stockout = {(k, d) for k, ds in facade.ground_truth("stockout").items() for d in ds}
+    start = (ANCHOR - dt.timedelta(days=364)).date()
+    days = [start + dt.timedelta(days=i) for i in range(365)]
+    skus = sorted(truth)
+    # daily price from the price history, units from order lines
+    price = {s: np.full(len(days), np.nan) for s in skus}
+    for sku, p, at in PriceHistory.objects.order_by("changed_at").values_list(
+        "product__sku", "price", "changed_at"
+    ):
+        i = max(0, (at.astimezone(dt.UTC).date() - start).days)
+        price[sku][i:] = float(p)
+    units = {s: np.zeros(len(days)) for s in skus}
+    for sku, q, at, number in OrderLine.objects.exclude(order__status="cancelled").values_list(
+        "sku", "quantity", "order__placed_at", "order__number"
+    ):
+        i = (at.astimezone(dt.UTC).date() - start).days
+        if number not in fraud and 0 <= i < len(days):
+            units[sku][i] += q
+    x, y, offset, month = [], [], [], []
+    for s in skus:
+        t = truth[s]
+        for i, d in enumerate(days):
+            if np.isnan(price[s][i]) or (s, d.isoformat()) in stockout:
+                continue
+            x.append(t["elasticity"] * np.log(price[s][i] / t["reference_price"]))
+            y.append(units[s][i])
+            offset.append(np.log(t["base_daily_units"]))
+            month.append(d.month)
+    dummies = np.eye(13)[np.array(month)][:, 1:]
+    design = np.column_stack([np.array(x), dummies])
+    fit = sm.GLM(np.array(y), design, family=sm.families.Poisson(), offset=np.array(offset)).fit()
+    assert 0.8 < fit.params[0] < 1.2, fit.params[0]
+
+
+def test_churned_customers_stop_buying(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    churn = facade.ground_truth("churn")
+    assert len(churn) == Customer.objects.count()
+    last = dict(
+        Order.objects.filter(customer__isnull=False)
+        .values("customer_id")
+        .annotate(m=Max("placed_at"))
+        .values_list("customer_id", "m")
+    )
+    churned = {int(k): v for k, v in churn.items() if v["churn_date"]}
+    assert len(churned) > 20
+    for cid, v in churned.items():
+        if cid in last:
+            assert last[cid].date() <= dt.date.fromisoformat(v["churn_date"]) + dt.timedelta(days=1)
+    segments = Counter(v["segment"] for v in facade.ground_truth("segment").values())
+    assert set(segments) == {"loyal", "regular", "bargain_hunter", "occasional", "one_off"}
+
+
+def test_review_text_matches_rating(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    reviews = list(Review.objects.values_list("rating", "title", "body"))
+    assert len(reviews) > 30
+    happy = ("love", "brilliant", "perfect", "excellent", "superb", "best")
+    for rating, title, body in reviews:
+        text = f"{title} {body}".lower()
+        if rating <= 2:
+            assert not any(w in text for w in happy), text
+    by_rating = Counter(r for r, _, _ in reviews)
+    assert by_rating[4] + by_rating[5] > by_rating[1] + by_rating[2]
+
+
+def test_rerun_replaces_demo_data_only_and_is_identical(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    before = _snapshot()
+    mine = Category.objects.create(name="Mine", slug="mine")
+    own = Product.objects.create(
+        sku="MY-1",
+        name="Handmade mug",
+        slug="handmade-mug",
+        category=mine,
+        list_price=Decimal("9.00"),
+        price=Decimal("9.00"),
+        cost=Decimal("3.00"),
+    )
+    demo_cat = Category.objects.get(slug="kitchen-dining-cookware")
+    in_demo_cat = Product.objects.create(
+        sku="MY-2",
+        name="My pan",
+        slug="my-pan",
+        category=demo_cat,
+        list_price=Decimal("20.00"),
+        price=Decimal("20.00"),
+        cost=Decimal("8.00"),
+    )
+    call_command("populate_demo", seed=SEED, scale="small", now=ANCHOR.isoformat(), verbosity=0)
+    own.refresh_from_db()
+    in_demo_cat.refresh_from_db()
+    assert own.name == "Handmade mug" and in_demo_cat.category.slug == "kitchen-dining-cookware"
+    assert Category.objects.filter(slug="kitchen-dining-cookware").count() == 1
+    Product.objects.filter(pk__in=[own.pk, in_demo_cat.pk]).delete()
+    assert _snapshot() == before
