@@ -19,7 +19,6 @@ from demo.simulate import Simulator
 from demo.writer import demo_rows_remove
 from orders.models import Cart, Chargeback, Order, OrderLine, Payment
 
-
 ANCHOR = dt.datetime(2026, 3, 14, 15, 30, tzinfo=dt.UTC)
 SEED = 7
 
