@@ -111,7 +111,7 @@ class ProductPriceProposalApi(APIView):
         profit_per_day_new = serializers.DecimalField(12, 2, allow_null=True)
         bound_by = serializers.ListField(child=serializers.CharField())
         conflicts = serializers.ListField(child=serializers.CharField())
-        source = serializers.CharField()
+        source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
         model_version = serializers.CharField(allow_null=True)
 
     @extend_schema(
@@ -135,7 +135,7 @@ class ReferencePriceApi(APIView):
         reference_price = serializers.DecimalField(12, 2, allow_null=True)
         show_was = serializers.BooleanField()
         current_since = serializers.DateTimeField(allow_null=True)
-        source = serializers.CharField()
+        source = serializers.CharField()  # type: ignore[assignment]  # the field is named "source"
 
     @extend_schema(
         summary="EU Omnibus reference price (lowest price of the 30 days before the current one)",

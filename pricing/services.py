@@ -135,8 +135,12 @@ def elasticity_estimates_store(*, estimator: ElasticityEstimator, model_version:
 
 
 # ----------------------------------------------------------------------------- proposals
-def _dec(x: float | None) -> Decimal | None:
-    return None if x is None or not np.isfinite(x) else q2(Decimal(str(round(float(x), 4))))
+def _dec(x: float) -> Decimal:
+    return q2(Decimal(str(round(float(x), 4))))
+
+
+def _dec_or_none(x: float | None) -> Decimal | None:
+    return None if x is None or not np.isfinite(x) else _dec(x)
 
 
 def proposal_frame(*, now: datetime) -> pd.DataFrame:
@@ -217,7 +221,7 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
                 proposed_price=_dec(row["recommended_price"]),
                 cost=_dec(settings_row["cost"]),
                 allowed_min=_dec(row["allowed_min"]),
-                allowed_max=_dec(row["allowed_max"]),
+                allowed_max=_dec_or_none(row["allowed_max"]),
                 elasticity=float(row["elasticity"]),
                 elasticity_low=float(row.get("elasticity_lo", row["elasticity"])),
                 elasticity_high=float(row.get("elasticity_hi", row["elasticity"])),
@@ -338,6 +342,7 @@ class ImportReport:
 def _parse_when(value: Any, now: datetime) -> tuple[datetime | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return now, None
+    dt: datetime | None
     if isinstance(value, datetime):
         dt = value
     else:
@@ -400,7 +405,7 @@ def competitor_prices_import(
         when, err = _parse_when(row.get("observed_at"), now)
         if err:
             errors.append(err)
-        if errors:
+        if errors or product_id is None or when is None or price is None:
             report.rejected.append({"row": number, "sku": sku, "errors": errors})
             continue
         valid.append(
