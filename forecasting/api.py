@@ -43,7 +43,8 @@ class ProductForecastApi(APIView):
 
     class PointSerializer(serializers.Serializer):
         date = serializers.DateField()
-        forecast = serializers.FloatField(help_text="expected units")
+        forecast = serializers.FloatField(help_text="point forecast (median), units")
+        expected = serializers.FloatField(help_text="expected (mean) units, for stock planning")
         lo80 = serializers.FloatField()
         hi80 = serializers.FloatField()
         lo95 = serializers.FloatField()

@@ -30,7 +30,8 @@ class HistoryPoint:
 @dataclass(frozen=True, slots=True)
 class ForecastPoint:
     date: date
-    forecast: float
+    forecast: float  # point forecast (median), units
+    expected: float  # mean demand, units (use for stock planning)
     lo80: float
     hi80: float
     lo95: float
@@ -96,7 +97,8 @@ def product_forecast(
             product_id=product_id,
             history=history,
             forecast=tuple(
-                ForecastPoint(r.date, r.forecast, r.lo80, r.hi80, r.lo95, r.hi95) for r in rows
+                ForecastPoint(r.date, r.forecast, r.expected, r.lo80, r.hi80, r.lo95, r.hi95)
+                for r in rows
             ),
             method=rows[0].method,
             source="model",
@@ -115,6 +117,7 @@ def _fallback(
     points = tuple(
         ForecastPoint(
             end + timedelta(days=k),
+            level,
             level,
             max(level - 1.2816 * sd, 0.0),
             level + 1.2816 * sd,

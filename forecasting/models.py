@@ -5,14 +5,15 @@ from django.utils import timezone
 
 
 class Forecast(models.Model):
-    """Expected units sold on one day for one product, with 80 % and 95 % intervals."""
+    """Demand for one product on one day (units), with 80 % and 95 % intervals."""
 
     product = models.ForeignKey(
         "catalog.Product", related_name="forecasts", on_delete=models.CASCADE
     )
     date = models.DateField()
     step = models.PositiveSmallIntegerField(help_text="days after the last day of history")
-    forecast = models.FloatField(help_text="units")
+    forecast = models.FloatField(help_text="point forecast, units (median: what MASE/WAPE score)")
+    expected = models.FloatField(help_text="expected units (mean: what stock planning uses)")
     lo80 = models.FloatField()
     hi80 = models.FloatField()
     lo95 = models.FloatField()

@@ -192,6 +192,7 @@ def forecast_shard_write(
             date=pd.Timestamp(r.date).date(),
             step=int(r.step),
             forecast=round(float(r.forecast), 4),
+            expected=round(float(r.expected), 4),
             lo80=round(float(r.lo80), 4),
             hi80=round(float(r.hi80), 4),
             lo95=round(float(r.lo95), 4),
@@ -211,7 +212,7 @@ def forecast_shard_write(
             continue
         sigma = sigma_from_interval(result.lower[0.8][k], result.upper[0.8][k], 0.8)
         plan = reorder_plan(
-            result.mean[k],
+            result.expected[k],
             sigma,
             on_hand=max(info.available, 0),
             lead_time_days=info.lead_time_days,
