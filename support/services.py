@@ -13,7 +13,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -451,7 +451,7 @@ def tickets_import(*, content: bytes | str, fmt: str) -> dict[str, int]:
                 if created is None:
                     raise ValidationError({"created_at": ["Not an ISO 8601 date-time."]})
                 if timezone.is_naive(created):
-                    created = timezone.make_aware(created, timezone.UTC)
+                    created = timezone.make_aware(created, UTC)
             checked.append(
                 {
                     "body": body,

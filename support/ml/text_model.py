@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
@@ -48,7 +49,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class TextClassifier:
+class TextClassifier(ClassifierMixin, BaseEstimator):
     """Soft-voting ensemble of linear text models; `predict_proba` rows sum to 1.
 
     Parameters are stored only (scikit-learn convention). ``encoder`` is an object with

@@ -208,8 +208,7 @@ def build_triage(
         and intent_confidence >= threshold
         and intent not in NO_AUTO_INTENTS
         and not wants_human
-        and not escalate
-        and sentiment != "negative"
+        and not escalate  # negative and urgent: a person answers
     )
     return Triage(
         intent=intent,
