@@ -92,6 +92,7 @@ class World:
 class Simulator:
     def __init__(self, *, seed: int, scale: str, anchor: dt.datetime) -> None:
         self.seed = seed
+        self.scale_name = scale
         self.cfg = SCALES[scale]
         self.anchor_us = int(anchor.timestamp() * 1_000_000)
         self._streams = np.random.SeedSequence(seed).spawn(12)

@@ -248,3 +248,23 @@ def test_rerun_replaces_demo_data_only_and_is_identical(db, demo_store) -> None:
     assert Category.objects.filter(slug="kitchen-dining-cookware").count() == 1
     Product.objects.filter(pk__in=[own.pk, in_demo_cat.pk]).delete()
     assert _snapshot() == before
+
+
+def test_support_tickets_cover_intents_styles_and_languages(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    from support.models import Ticket
+
+    truth = facade.ground_truth("ticket")
+    tickets = list(
+        Ticket.objects.values_list("external_id", "order__number", "created_at", "order__placed_at")
+    )
+    assert len(tickets) == len(truth) >= 100
+    assert len({v["intent"] for v in truth.values()}) >= 20
+    assert {v["style"] for v in truth.values()} >= {"terse", "angry", "typos", "polite"}
+    assert len({v["language"] for v in truth.values()}) >= 2
+    tied = [t for t in tickets if t[1]]
+    assert len(tied) > 0.4 * len(tickets)
+    assert all(created >= placed for _, _, created, placed in tied)
+    # an order number in the text is the ticket's own order
+    for ext, number, _, _ in tied[:50]:
+        body = Ticket.objects.get(external_id=ext).messages.first().body
+        assert number in body or "{order}" not in body
