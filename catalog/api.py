@@ -17,14 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import search, selectors
-from catalog.models import Category, Product, Review
+from catalog.models import Category, Product, Review, Stock
 from customers.services import customer_for_user, event_record, review_create
 
 logger = logging.getLogger(__name__)
 
-# Stock changes go through queryset updates (no signals), so cached detail is also bounded
-# by a short TTL; checkout and price changes invalidate explicitly.
-PRODUCT_DETAIL_TTL = 15
+# Product saves (price, name, activation) and new reviews invalidate explicitly; the TTL only
+# bounds what a direct SQL update could leave behind. Stock is never cached.
+PRODUCT_DETAIL_TTL = 600
 
 
 class ProductPagination(PageNumberPagination):
@@ -189,7 +189,9 @@ def product_detail_invalidate(product_ids: Any) -> None:
 
 
 def product_detail_data(product_id: int) -> dict[str, Any]:
-    """The product detail payload, cached briefly (the hottest read of the store)."""
+    """The product detail payload: the slow parts (reference price from the price history,
+    rating aggregate) cached until the product changes, the stock read fresh (one indexed
+    query), so "in stock" is never stale after a sale, a restock or a cancellation."""
     if not 0 < product_id <= ID_MAX:
         raise Product.DoesNotExist
     key = product_detail_cache_key(product_id)
@@ -202,7 +204,9 @@ def product_detail_data(product_id: int) -> dict[str, Any]:
         )
         data = dict(ProductDetailOutputSerializer(product).data)
         cache.set(key, data, PRODUCT_DETAIL_TTL)
-    return data
+        return data
+    stock = Stock.objects.filter(product_id=product_id).values_list("on_hand", "reserved").first()
+    return {**data, "available": max(stock[0] - stock[1], 0) if stock else 0}
 
 
 def _on_product_saved(sender: type, instance: Product, **kwargs: Any) -> None:

@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import product_detail_invalidate
 from customers.services import customer_for_user
 from orders import selectors, services
 from orders.models import Cart, Order, OrderLine
@@ -264,8 +263,6 @@ class CheckoutApi(APIView):
             ),
         )
         order = Order.objects.prefetch_related("lines").get(pk=order.pk)
-        # Stock changed: the cached product pages must not keep saying "in stock".
-        product_detail_invalidate(line.product_id for line in order.lines.all())
         if order.customer_id is None:
             # Guests may look at their order later in this session only.
             request.session.setdefault("guest_orders", [])

@@ -4,7 +4,7 @@ account actions and widgets are small scripts calling the same public REST API."
 import colorsys
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -151,23 +151,25 @@ def _trending_ids(limit: int) -> list[int]:
     return ids
 
 
-def _call_recommender(names: Iterable[str], **kwargs: Any) -> list[int] | None:
-    """Product ids from the recommendations facade, or None before it lands or when it fails."""
+def _personal_picks(
+    customer: Customer | None, session_id: str, limit: int
+) -> tuple[list[int], bool]:
+    """("For you" product ids, whether a model chose them); popular items before the
+    recommendations app lands, when it fails, or when it only has its own fallback."""
     try:
-        from recommendations import facade as recs  # type: ignore[attr-defined]
+        from recommendations import facade as recs
+
+        items = recs.for_you(
+            customer_id=customer.pk if customer else None, session_id=session_id, limit=limit
+        )
     except ImportError:
-        return None
-    for name in names:
-        fn: Callable[..., Any] | None = getattr(recs, name, None)
-        if fn is None:
-            continue
-        try:
-            items = fn(**kwargs)
-        except Exception:
-            logger.exception("recommendations.%s failed; serving popular items", name)
-            return None
-        return [int(getattr(item, "product_id", item)) for item in items]
-    return None
+        items = []
+    except Exception:
+        logger.exception("for-you recommendations failed; serving popular items")
+        items = []
+    ids = [int(item.product_id) for item in items]
+    from_model = any(getattr(item, "source", "fallback") != "fallback" for item in items)
+    return (ids, from_model) if ids else (_popular_ids(limit), False)
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -177,14 +179,8 @@ def _call_recommender(names: Iterable[str], **kwargs: Any) -> list[int] | None:
 def home(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     trending = _product_cards(_trending_ids(8))
-    picks_ids = None
-    if customer is not None:
-        picks_ids = _call_recommender(
-            ["for_you", "recommend_for_customer", "for_customer"], customer_id=customer.pk, limit=8
-        )
-    picks_source = "model" if picks_ids else "popular"
-    if not picks_ids:
-        picks_ids = _popular_ids(8)
+    picks_ids, from_model = _personal_picks(customer, request.session.session_key or "", 8)
+    picks_source = "model" if from_model else "popular"
     return _render(
         request,
         "storefront/home.html",
@@ -198,7 +194,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _category_tree() -> tuple[dict[int, dict[str, Any]], dict[int | None, list[int]]]:
-    rows = {c["pk"]: c for c in Category.objects.values("pk", "name", "slug", "parent_id")}
+    rows = cache.get("pages:category-tree:v1")
+    if rows is None:  # categories change rarely; a new one shows up within a minute
+        rows = {c["pk"]: c for c in Category.objects.values("pk", "name", "slug", "parent_id")}
+        cache.set("pages:category-tree:v1", rows, 60)
     children: dict[int | None, list[int]] = {}
     for pk, row in rows.items():
         children.setdefault(row["parent_id"], []).append(pk)

@@ -219,5 +219,14 @@ def test_product_detail_is_a_few_queries_then_served_from_cache(
     product = ProductFactory()
     with django_assert_max_num_queries(3):  # product + rating aggregate + price history
         api_client.get(f"/api/v1/products/{product.pk}/")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # cached; only the stock is read fresh
         api_client.get(f"/api/v1/products/{product.pk}/")
+
+
+def test_cached_product_detail_never_shows_stale_stock(api_client: APIClient) -> None:
+    from catalog.services import stock_adjust
+
+    product = ProductFactory(with_stock=1)
+    assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 1
+    stock_adjust(product_id=product.pk, quantity=-1)  # a queryset update: no signal fires
+    assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 0

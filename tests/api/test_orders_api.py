@@ -26,7 +26,7 @@ def test_cart_add_change_remove_and_totals(api_client: APIClient) -> None:
     assert removed.json()["item_count"] == 0
 
 
-def test_checkout_is_idempotent_and_invalidates_the_product_cache(api_client: APIClient) -> None:
+def test_checkout_is_idempotent_and_product_detail_shows_the_sale(api_client: APIClient) -> None:
     product = ProductFactory(with_stock=2)
     assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 2
     api_client.post("/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 2})

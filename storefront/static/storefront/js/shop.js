@@ -161,10 +161,10 @@
   }
 
   /* ---- product widgets (recommendations with a popular fallback) ------------------------- */
-  function cardHtml(p, slot) {
+  function cardHtml(p, slot, position, source) {
     const available = Number(p.available || 0);
     const stock = available <= 0 ? ["out", "Sold out"] : available <= 5 ? ["low", `Only ${available} left`] : ["in", "In stock"];
-    return `<article class="card"><a class="card-link" href="${p.url || "/p/" + p.id + "/"}" data-rec-slot="${slot}">` +
+    return `<article class="card"><a class="card-link" href="${p.url || "/p/" + p.id + "/"}" data-rec-slot="${slot}" data-rec-source="${escapeHtml(source || "")}" data-rec-position="${position}" data-rec-product="${p.id}">` +
       `<div class="card-img"><img src="${p.image_url}" alt="${escapeHtml(p.name)}" width="400" height="400" loading="lazy"></div>` +
       `<h3 class="card-title">${escapeHtml(p.name)}</h3></a>` +
       `<div class="card-foot"><span class="price">${money(p.price)}</span><span class="stock stock-${stock[0]}">${stock[1]}</span>` +
@@ -204,9 +204,21 @@
     if (!products.length) { products = await popular(limit, exclude); source = "popular"; }
     el.dataset.source = source;
     el.innerHTML = products.length
-      ? products.slice(0, limit).map((p) => cardHtml(p, el.dataset.widget)).join("")
+      ? products.slice(0, limit).map((p, i) => cardHtml(p, el.dataset.widget, i + 1, source)).join("")
       : '<p class="muted">Nothing to suggest yet.</p>';
   }
+
+  // Clicks on recommended items feed the recommender's click-through monitoring.
+  const SLOTS = { similar: "similar", "bought-together": "bought_together", cart: "cart" };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-rec-slot]");
+    if (!link || link.dataset.recSource !== "recommendations") return;
+    fetch("/api/v1/recommendations/click/", {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ product_id: Number(link.dataset.recProduct), slot: SLOTS[link.dataset.recSlot] || "similar", position: Number(link.dataset.recPosition) }),
+    }).catch(() => {});
+  });
 
   $$("[data-widget=similar], [data-widget=bought-together]").forEach((el) => {
     const id = Number(el.dataset.product);
@@ -258,7 +270,7 @@
     renderCart().then((cart) => {
       const ids = cart ? cart.lines.map((l) => l.product_id) : [];
       const el = $("[data-widget=cart]");
-      const urls = ids.length ? [`/api/v1/recommendations/bought-together/${ids[0]}/`, `/api/v1/recommendations/similar/${ids[0]}/`] : [];
+      const urls = ids.length ? ["/api/v1/recommendations/cart/?limit=4"] : [];
       loadWidget(el, urls, ids, 4);
     });
     cartPage.addEventListener("change", async (event) => {
@@ -399,11 +411,9 @@
       timer = setTimeout(async () => {
         let items = [];
         try {
-          const res = await api("POST", "/api/v1/support/suggest/", { text, subject: helpForm.subject.value });
-          if (res.ok) {
-            const list = Array.isArray(res.data) ? res.data : res.data.suggestions || res.data.answers || res.data.results || [];
-            items = list.map((s) => ({ title: s.title || s.question || s.intent || "Suggested answer", body: s.body || s.answer || s.text || "" })).filter((s) => s.body);
-          }
+          const q = (helpForm.subject.value + " " + text).trim().slice(0, 500);
+          const res = await api("GET", "/api/v1/support/answers/suggest/?q=" + encodeURIComponent(q));
+          if (res.ok && Array.isArray(res.data)) items = res.data.filter((s) => s.body);
         } catch (e) { items = []; }
         show(items.length ? items : localSuggestions(text));
       }, 300);
@@ -412,7 +422,7 @@
     async function loadTickets() {
       const box = $("[data-tickets]");
       if (document.body.dataset.loggedIn !== "1") return;
-      const res = await api("GET", "/api/v1/support/tickets/");
+      const res = await api("GET", "/api/v1/support/tickets/mine/");
       if (!res.ok) { box.innerHTML = '<p class="muted">No earlier requests.</p>'; return; }
       const list = Array.isArray(res.data) ? res.data : res.data.results || [];
       box.innerHTML = list.length
@@ -421,15 +431,27 @@
     }
     loadTickets();
 
+    document.addEventListener("click", async (event) => {
+      const btn = event.target.closest("[data-human]");
+      if (!btn) return;
+      const res = await api("POST", `/api/v1/support/tickets/${btn.dataset.human}/human/`);
+      btn.replaceWith(document.createTextNode(res.ok ? "A person from our team will get back to you." : "Please sign in to ask for a person."));
+    });
+
     helpForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!helpForm.reportValidity()) return;
-      const body = { email: helpForm.email.value, subject: helpForm.subject.value, body: helpForm.message.value, message: helpForm.message.value, order_number: helpForm.order_number.value };
+      const body = { email: helpForm.email.value, subject: helpForm.subject.value, body: helpForm.message.value, order_number: helpForm.order_number.value };
       const res = await api("POST", "/api/v1/support/tickets/", body);
       if (res.ok) {
-        const ref = res.data && (res.data.number || res.data.reference || res.data.id);
-        const status = res.data && res.data.status ? ` Status: ${String(res.data.status).replace(/_/g, " ")}.` : "";
-        helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status"><h2>Thanks, we have your message</h2><p>Reference ${escapeHtml(ref || "")}.${escapeHtml(status)} We usually reply within one working day.</p></div>`;
+        const t = res.data || {};
+        const staff = (t.messages || []).filter((m) => m.author !== "customer");
+        const answer = t.auto_replied && staff.length ? staff[staff.length - 1].body : "";
+        helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status" data-testid="ticket-created">` +
+          `<h2>Thanks, we have your message</h2><p>Request #${escapeHtml(t.id)} · status: <strong>${escapeHtml(String(t.status || "open").replace(/_/g, " "))}</strong>. ` +
+          `We usually reply within one working day.</p>` +
+          (answer ? `<h3>An answer that may help right away</h3><p>${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">This didn’t help, I want a person</button></p>` : "") +
+          `</div>`;
         loadTickets();
       } else if (res.status === 404) {
         showError(helpForm, "Our help desk is not available right now. Please try again later.");
