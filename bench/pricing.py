@@ -19,6 +19,7 @@ violations and the median relative elasticity error (mlops/metrics/pricing.py).
     python bench/pricing.py                       # scored simulation + retail run
     python bench/pricing.py --timing 10000        # proposals for 10k products, wall time
     python bench/pricing.py --ml-eval             # score `manage.py ml_eval pricing` output
+    DATABASE_URL=... python bench/pricing.py --demo-db   # the populated demo store itself
 """
 
 from __future__ import annotations
@@ -284,7 +285,8 @@ def run_ml_eval(hist: pd.DataFrame, products: pd.DataFrame, workdir: Path) -> pd
 def fmt(r: dict[str, float]) -> str:
     return (
         f"profit share {r['profit_share']:.4f}  loss {r['profit_loss']:.1f}  "
-        f"violations {r['violations']}  median rel. err {r['median_rel_error']:.3f}"
+        f"violations {r['violations']} (+{r['infeasible']} infeasible)  "
+        f"median rel. err {r['median_rel_error']:.3f}"
     )
 
 
@@ -489,6 +491,71 @@ def demo_check(scales: list[str], seed: int) -> list[str]:
     return lines
 
 
+def demo_db_check() -> None:
+    """The populated demo store itself (Django database from DATABASE_URL): train through
+    `pricing.facade.train`, then score the stored elasticities against the demo's planted
+    `GroundTruth` and the pending proposals against the true demand curves."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+    django.setup()
+    from catalog import facade as catalog
+    from demo import facade as demo
+    from pricing import facade, selectors
+    from pricing.models import ElasticityEstimate, PriceProposal
+
+    truth = demo.ground_truth("elasticity")
+    if not truth:
+        print("demo store: no planted elasticities in this database (run populate_demo first)")
+        return
+    t0 = time.perf_counter()
+    summary = facade.train(force=True)
+    took = time.perf_counter() - t0
+    prods = catalog.products_frame()
+    prods = prods[prods["sku"].isin(truth.keys()) & prods["is_active"]].reset_index(drop=True)
+    est = dict(ElasticityEstimate.objects.values_list("product_id", "elasticity"))
+    proposed = dict(
+        PriceProposal.objects.filter(status="pending").values_list("product_id", "proposed_price")
+    )
+    policy = selectors.policy_for_category(category_id=None)
+    t = [truth[s] for s in prods["sku"]]
+    products = pd.DataFrame(
+        {
+            "product_id": prods["product_id"],
+            "cost": prods["cost"],
+            "current_price": prods["price"],
+            "min_margin": float(policy.min_margin_pct) / 100,
+            "max_change_pct": float(policy.max_change_pct),
+        }
+    )
+    prices = pd.DataFrame(
+        {
+            "product_id": prods["product_id"],
+            "elasticity": prods["product_id"].map(est).astype(float),
+            "recommended_price": [
+                float(proposed.get(pid, price))
+                for pid, price in zip(prods["product_id"], prods["price"], strict=True)
+            ],
+        }
+    )
+    truth_df = pd.DataFrame(
+        {
+            "product_id": prods["product_id"],
+            "elasticity": [x["elasticity"] for x in t],
+            "base_units": [x["base_daily_units"] for x in t],
+            "reference_price": [x["reference_price"] for x in t],
+            "cost": prods["cost"],
+        }
+    )
+    r = score(prices, products, truth_df)
+    print(
+        f"[demo store database: {len(products)} products, train {took:.1f} s, holdout WAPE "
+        f"{summary.get('holdout_wape', float('nan')):.3f} vs "
+        f"{summary.get('holdout_wape_no_price_effect', float('nan')):.3f} without a price effect]"
+    )
+    print(f"  {fmt(r)}; {len(proposed)} pending proposals (store default guardrails)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -500,11 +567,19 @@ def main() -> None:
     ap.add_argument("--timing", type=int, default=0, help="only time N products")
     ap.add_argument("--ml-eval", action="store_true", help="score manage.py ml_eval pricing output")
     ap.add_argument(
+        "--demo-db",
+        action="store_true",
+        help="only check the populated demo store in DATABASE_URL (trains pricing)",
+    )
+    ap.add_argument(
         "--demo-scales",
         default="small,medium",
         help="demo generator scales to check (comma-separated; empty = skip)",
     )
     args = ap.parse_args()
+    if args.demo_db:
+        demo_db_check()
+        return
     if args.timing:
         timing(args.timing, args.days, args.seed)
         return

@@ -147,14 +147,18 @@ def pricing_report(
     truth: Mapping[str, ArrayLike],
     guardrails: Mapping[str, ArrayLike | None],
 ) -> dict[str, float]:
-    """All headline figures for one method against planted truth.
+    """All headline figures for one method against planted truth. `violations` counts prices
+    outside guardrails that could all be met; `infeasible` counts products whose guardrails
+    contradict each other (e.g. a cost rise needs a bigger change than allowed).
 
     truth: elasticity, base_units, reference_price (demand curve), cost.
     guardrails: keyword arguments of `allowed_range` (current_price and cost included).
     """
     lo, hi = allowed_range(**guardrails)  # type: ignore[arg-type]
     price = np.asarray(recommended_price, float)
-    viol = guardrail_violations(price, lo, hi)
+    # where the guardrails contradict each other no price can comply: counted apart
+    infeasible = lo > hi
+    viol = guardrail_violations(price, lo, hi) & ~infeasible
     curve = {
         "elasticity": truth["elasticity"],
         "base_units": truth["base_units"],
@@ -179,6 +183,7 @@ def pricing_report(
         "profit_loss": float(oracle_profit.sum() - model_profit.sum()),
         "current_share": profit_share(current_profit, oracle_profit),
         "violations": int(viol.sum()),
+        "infeasible": int(infeasible.sum()),
         "median_rel_error": float(np.median(err)),
         "mean_abs_error": float(
             np.mean(
