@@ -481,15 +481,23 @@ def _write(
     OrderLine.objects.bulk_create(
         [
             OrderLine(
-                order_id=order_pk[r.Invoice],
-                product_id=product_ids[r.StockCode],
-                sku=r.StockCode,
-                name=names_of.get(product_ids[r.StockCode], r.desc)[:200],
-                unit_price=_money(r.price),
-                quantity=int(r.qty),
-                line_total=_money(r.total),
+                order_id=order_pk[inv],
+                product_id=product_ids[code],
+                sku=code,
+                name=names_of.get(product_ids[code], desc)[:200],
+                unit_price=_money(price),
+                quantity=int(qty),
+                line_total=_money(total),
             )
-            for r in lines.itertuples(index=False)
+            for inv, code, desc, price, qty, total in zip(
+                lines["Invoice"].tolist(),
+                lines["StockCode"].tolist(),
+                lines["desc"].tolist(),
+                lines["price"].tolist(),
+                lines["qty"].tolist(),
+                lines["total"].tolist(),
+                strict=True,
+            )
         ],
         batch_size=5000,
     )
@@ -509,26 +517,41 @@ def _write(
     refunds = []
     refunded: Counter[int] = Counter()
     if len(cancels):
+        import bisect
+
         hist = lines.dropna(subset=["cust"]).sort_values("date")
-        by_key = {k: g for k, g in hist.groupby(["cust", "StockCode"], sort=False)}  # noqa: C416
-        for r in cancels.itertuples(index=False):
-            cust = r.CustomerID
-            grp = None if pd.isna(cust) else by_key.get((cust, r.StockCode))
-            if grp is None:
+        by_key: dict[tuple[int, str], tuple[list[Any], list[str]]] = {}
+        for cust, code, when, inv in zip(
+            hist["cust"].astype(int).tolist(),
+            hist["StockCode"].tolist(),
+            hist["date"].tolist(),
+            hist["Invoice"].tolist(),
+            strict=True,
+        ):
+            dates, invs = by_key.setdefault((cust, code), ([], []))
+            dates.append(when)
+            invs.append(inv)
+        for cust, code, when, inv, qty, price in zip(
+            cancels["CustomerID"].tolist(),
+            cancels["StockCode"].tolist(),
+            cancels["InvoiceDate"].tolist(),
+            cancels["Invoice"].tolist(),
+            cancels["Quantity"].tolist(),
+            cancels["Price"].tolist(),
+            strict=True,
+        ):
+            found = None if pd.isna(cust) else by_key.get((int(cust), code))
+            k = bisect.bisect_right(found[0], when) if found else 0
+            if not found or k == 0:
                 rep.unmatched_cancellations += 1
                 continue
-            earlier = grp[grp["date"] <= r.InvoiceDate]
-            if earlier.empty:
-                rep.unmatched_cancellations += 1
-                continue
-            target = order_pk[earlier["Invoice"].iat[-1]]
-            amount = _money(abs(r.Quantity) * r.Price)
+            target = order_pk[found[1][k - 1]]
             refunds.append(
                 Refund(
                     order_id=target,
-                    amount=amount,
-                    reason=f"cancellation {r.Invoice}",
-                    created_at=r.InvoiceDate.to_pydatetime().replace(tzinfo=tz),
+                    amount=_money(abs(qty) * price),
+                    reason=f"cancellation {inv}",
+                    created_at=when.to_pydatetime().replace(tzinfo=tz),
                 )
             )
             refunded[target] += 1

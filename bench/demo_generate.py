@@ -1,0 +1,279 @@
+"""Benchmark populate_demo: time, rows per second and peak memory per scale, and check that
+the planted price elasticities can be recovered from the generated sales (medium scale).
+
+Each scale runs in a fresh child process on a fresh SQLite file (or on DATABASE_URL if set),
+so peak memory is that run's own. Writes docs/results/demo.md.
+
+    python bench/demo_generate.py [--scales small,medium] [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "results" / "demo.md"
+
+
+def child(scale: str, seed: int, rerun: bool, retail: str | None) -> None:
+    """Runs inside the child process: migrate, populate, measure, print one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from demo.services import demo_populate
+
+    call_command("migrate", verbosity=0)
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = demo_populate(seed=seed, scale=scale)
+    out: dict[str, object] = {
+        "scale": scale,
+        "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,
+        "rows": sum(result["counts"].values()),
+        "counts": result["counts"],
+    }
+    if rerun:
+        t0, c0 = time.perf_counter(), time.process_time()
+        demo_populate(seed=seed, scale=scale)
+        out["rerun_seconds"] = time.perf_counter() - t0
+        out["rerun_cpu_seconds"] = time.process_time() - c0
+    if scale != "small":
+        out["elasticity"] = elasticity_recovery()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if retail and Path(retail).exists():
+        from demo.importers import online_retail_import
+
+        t0 = time.perf_counter()
+        report = online_retail_import(retail)
+        out["import"] = {"seconds": time.perf_counter() - t0, "summary": report.summary()}
+    print("RESULT " + json.dumps(out, default=str))
+
+
+def elasticity_recovery() -> dict[str, object]:
+    """Per product, a Poisson log-log fit of daily units on price / reference price, with the
+    product's category-day demand index (other products of the leaf) as offset; stock-out days
+    and planted fraud orders are left out. Compared with the planted elasticity."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+    from django.db import connection
+
+    from demo import facade
+    from demo.models import DemoRun
+
+    anchor = DemoRun.objects.first().anchor
+    truth = facade.ground_truth("elasticity")
+    fraud = set(facade.ground_truth("fraud"))
+    stockout = facade.ground_truth("stockout")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT l.sku, o.placed_at, l.quantity, o.number FROM orders_orderline l "
+            "JOIN orders_order o ON o.id = l.order_id WHERE o.status != 'cancelled'"
+        )
+        lines = pd.DataFrame(cur.fetchall(), columns=["sku", "at", "q", "number"])
+        cur.execute(
+            "SELECT p.sku, p.category_id, h.price, h.changed_at FROM catalog_pricehistory h "
+            "JOIN catalog_product p ON p.id = h.product_id ORDER BY h.changed_at"
+        )
+        prices = pd.DataFrame(cur.fetchall(), columns=["sku", "cat", "price", "at"])
+    lines = lines[~lines["number"].isin(fraud)]
+    start = (anchor - dt.timedelta(days=364)).date()
+    n_days = 365
+
+    def day_index(s: pd.Series) -> np.ndarray:
+        ts = pd.to_datetime(s, utc=True, format="ISO8601")
+        return (ts.dt.date - start).map(lambda d: d.days).to_numpy()
+
+    lines["d"] = day_index(lines["at"])
+    lines = lines[(lines["d"] >= 0) & (lines["d"] < n_days)]
+    prices["d"] = np.maximum(day_index(prices["at"]), 0)
+    skus = sorted(truth)
+    pos = {s: i for i, s in enumerate(skus)}
+    units = np.zeros((len(skus), n_days))
+    np.add.at(
+        units, (lines["sku"].map(pos).to_numpy(), lines["d"].to_numpy()), lines["q"].to_numpy()
+    )
+    price = np.full((len(skus), n_days), np.nan)
+    for sku, grp in prices.groupby("sku", sort=False):
+        row = price[pos[sku]]
+        for d, p in zip(grp["d"], grp["price"], strict=True):
+            row[d:] = float(p)
+    cat = prices.drop_duplicates("sku").set_index("sku")["cat"].reindex(skus).to_numpy()
+    ok = ~np.isnan(price)
+    for sku, dates in stockout.items():
+        for d in dates:
+            i = (dt.date.fromisoformat(d) - start).days
+            if 0 <= i < n_days:
+                ok[pos[sku], i] = False
+    rows = []
+    for c in np.unique(cat):
+        members = np.flatnonzero(cat == c)
+        leaf_total = units[members].sum(axis=0)
+        for i in members:
+            if units[i, ok[i]].sum() < 150:
+                continue
+            other = leaf_total - units[i]
+            index = (other + 1.0) / (other + 1.0).mean()
+            index = np.convolve(index, np.ones(7) / 7, mode="same")  # smooth the leaf's daily noise
+            m = ok[i] & (index > 0)
+            ref = truth[skus[i]]["reference_price"]
+            x = np.log(price[i, m] / ref)
+            if np.ptp(x) < 0.1:
+                continue
+            design = sm.add_constant(x)
+            try:
+                fit = sm.GLM(
+                    units[i, m], design, family=sm.families.Poisson(), offset=np.log(index[m])
+                ).fit()
+            except Exception:  # noqa: BLE001 - a degenerate product is just skipped
+                continue
+            true_e = truth[skus[i]]["elasticity"]
+            rows.append((skus[i], true_e, float(fit.params[1]), float(units[i, m].sum())))
+    if not rows:
+        return {"products": 0}
+    true = np.array([r[1] for r in rows])
+    est = np.array([r[2] for r in rows])
+    rel = np.abs(est - true) / np.abs(true)
+    big = np.array([r[3] for r in rows]) >= np.quantile([r[3] for r in rows], 0.5)
+    return {
+        "products": len(rows),
+        "median_rel_error": float(np.median(rel)),
+        "share_within_15pct": float(np.mean(rel <= 0.15)),
+        "share_within_15pct_top_half_volume": float(np.mean(rel[big] <= 0.15)),
+        "mean_true": float(true.mean()),
+        "mean_estimated": float(est.mean()),
+        "pooled_rel_error": float(abs(est.mean() - true.mean()) / abs(true.mean())),
+        "corr": float(np.corrcoef(true, est)[0, 1]),
+    }
+
+
+def run_scale(scale: str, seed: int, rerun: bool, retail: str | None) -> dict[str, object]:
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix=f"demo-bench-{scale}-") as tmp:
+        env["MLSTORE_VAR_DIR"] = tmp
+        cmd = [sys.executable, __file__, "--child", scale, "--seed", str(seed)]
+        if rerun:
+            cmd.append("--rerun")
+        if retail:
+            cmd += ["--retail", retail]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if proc.returncode:
+            raise SystemExit(f"{scale} failed:\n{proc.stderr[-3000:]}")
+        line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
+        result = json.loads(line[7:])
+        result["process_seconds"] = wall
+        return result
+
+
+def report(results: list[dict[str, object]]) -> str:
+    load = os.getloadavg()
+    out = [
+        "# Demo generator benchmark",
+        "",
+        f"`python bench/demo_generate.py` on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite (fresh file per scale). "
+        f"Load average at the end: {load[0]:.1f} (the machine is shared; CPU seconds are the "
+        "process's own and are the better measure of cost).",
+        "",
+        "| scale | rows | events | orders | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak RSS MB | re-run wall s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        counts = r["counts"]
+        rows = int(r["rows"])
+        out.append(
+            f"| {r['scale']} | {rows:,} | {counts.get('events', 0):,} | {counts.get('orders', 0):,} "
+            f"| {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {rows / r['seconds']:,.0f} "
+            f"| {rows / max(r['cpu_seconds'], 1e-9):,.0f} | {r['peak_rss_mb']:.0f} "
+            f"| {r.get('rerun_seconds', float('nan')):.1f} |"
+        )
+    for r in results:
+        e = r.get("elasticity")
+        if e and e.get("products"):
+            out += [
+                "",
+                f"## Planted elasticity recovery ({r['scale']})",
+                "",
+                "Per product: Poisson log-log fit of daily units on price / reference price, with the "
+                "leaf category's demand index (other products, 7-day smoothed) as offset; stock-out "
+                "days and planted fraud orders excluded; products with at least 150 units and some "
+                "price variation.",
+                "",
+                f"- products fitted: {e['products']}",
+                f"- median relative error |ê - e| / |e|: {e['median_rel_error']:.1%}",
+                f"- share within 15 %: {e['share_within_15pct']:.1%} (top half by volume: "
+                f"{e['share_within_15pct_top_half_volume']:.1%})",
+                f"- mean planted {e['mean_true']:.3f}, mean estimated {e['mean_estimated']:.3f} "
+                f"(pooled error {e['pooled_rel_error']:.1%}), correlation {e['corr']:.2f}",
+            ]
+        imp = r.get("import")
+        if imp:
+            out += [
+                "",
+                "## import_dataset online-retail",
+                "",
+                f"{imp['seconds']:.1f} s: {imp['summary']}",
+            ]
+    out += ["", "Row counts per table (" + results[-1]["scale"] + "):", "", "```"]
+    out += [f"{k:>14}: {v:,}" for k, v in results[-1]["counts"].items()]
+    out += ["```", ""]
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", default="small,medium")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--rerun", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--retail", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-write", action="store_true", help="print, do not write docs/results/demo.md"
+    )
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.seed, args.rerun, args.retail)
+        return 0
+    retail = Path(args.data) / "retail" / "online_retail_II_partial_2009-12-01_2010-01-31.parquet"
+    results = []
+    for scale in args.scales.split(","):
+        print(f"populate_demo --scale {scale} ...", flush=True)
+        res = run_scale(
+            scale,
+            args.seed,
+            rerun=scale == "small",
+            retail=str(retail) if scale == "small" and retail.exists() else None,
+        )
+        print(json.dumps({k: v for k, v in res.items() if k != "counts"}, indent=1), flush=True)
+        results.append(res)
+    text = report(results)
+    print(text)
+    if not args.no_write:
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text)
+        print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
