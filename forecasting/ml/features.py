@@ -155,13 +155,28 @@ class FeatureBuilder:
             cnt = np.sum(~np.isnan(vals), axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 cols["slag_mean4"] = np.nansum(vals, axis=0) / cnt / s
+            # smoother weekday profile for slow sellers: same weekday over 12 weeks vs all days
+            more = np.stack([_at(self.y, i, u - m * (j0 + j)) for j in range(4, 12)])
+            both = np.concatenate([vals, more])
+            cnt12 = np.sum(~np.isnan(both), axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                wk12 = np.nansum(both, axis=0) / cnt12
+                cols["slag_mean12"] = wk12 / s
+                cols["dow_share"] = (wk12 + 0.01) / (
+                    self._wmean(self.c_sum, self.c_cnt, i, t, 84) + 0.01
+                )
             cols["year_target"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 14, 28) / s
             cols["year_origin"] = self._wmean(self.c_sum, self.c_cnt, i, t - 364, 28) / s
             cols["year_same_day"] = self._wmean(self.c_sum, self.c_cnt, i, u - 364 + 3, 7) / s
+            # same calendar date last year (fixed-date events: Christmas, New Year)
+            cols["year_same_date"] = _at(self.y, i, u - 365) / s
+            cols["year_date_ratio"] = (cols["year_same_date"] + 0.05) / (cols["year_origin"] + 0.05)
         else:
             cols["slag1"] = _at(self.y, i, u - 52) / s
             cols["year_target"] = self._wmean(self.c_sum, self.c_cnt, i, u - 52 + 1, 3) / s
             cols["year_origin"] = self._wmean(self.c_sum, self.c_cnt, i, t - 52, 8) / s
+        # how much last year's level changed from the origin's to the target's time of year
+        cols["year_ratio"] = (cols["year_target"] + 0.05) / (cols["year_origin"] + 0.05)
         for w in self.windows:
             cols[f"mean{w}"] = self._wmean(self.c_sum, self.c_cnt, i, t, w) / s
         mean_short = self._wmean(self.c_sum, self.c_cnt, i, t, self.short_w)
