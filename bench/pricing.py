@@ -563,7 +563,12 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=2000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--retail", default=str(ROOT / RETAIL))
+    ap.add_argument(
+        "--data",
+        default=str(ROOT.parent / "shared" / "data"),
+        help="shared data folder (bench/run_all.py passes it)",
+    )
+    ap.add_argument("--retail", default=None, help="retail parquet (default: under --data)")
     ap.add_argument("--timing", type=int, default=0, help="only time N products")
     ap.add_argument("--ml-eval", action="store_true", help="score manage.py ml_eval pricing output")
     ap.add_argument(
@@ -591,8 +596,13 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|")
     print("\n".join(lines))
-    if args.retail and Path(args.retail).exists():
-        retail(args.retail)
+    path = args.retail
+    if path is None:
+        path = str(Path(args.data) / "retail" / Path(RETAIL).name)
+    if path and Path(path).exists():
+        retail(path)
+    elif path:
+        print(f"retail: {path} not found, skipped")
 
 
 if __name__ == "__main__":
