@@ -199,3 +199,38 @@ def test_small_changes_are_not_worth_proposing():
     out = PriceOptimizer().propose(df).iloc[0]  # optimum 9.75 is only 2.5% away
     assert out["recommended_price"] == 10.0 and not out["changed"]
     assert math.isfinite(out["profit_new"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 60), money, st.integers(0, 40)),
+        min_size=0,
+        max_size=80,
+    ),
+    st.lists(product_rows(), min_size=4, max_size=4),
+)
+def test_any_history_through_the_pipeline_keeps_the_guardrails(history, rows):
+    from pricing.ml.pipeline import recommend_prices
+
+    hist = pd.DataFrame(
+        [
+            {
+                "product_id": f"p{p}",
+                "date": pd.Timestamp("2025-01-01") + pd.Timedelta(days=d),
+                "price": price,
+                "quantity": q,
+            }
+            for p, d, price, q in history
+        ],
+        columns=["product_id", "date", "price", "quantity"],
+    )
+    products = pd.DataFrame(rows).drop(columns=["elasticity", "base_daily_units"])
+    products["product_id"] = [f"p{i}" for i in range(4)]
+    out, _ = recommend_prices(hist, products)
+    assert list(out["product_id"]) == list(products["product_id"])
+    lo, hi, conflicts = feasible_interval(products)
+    price = out["recommended_price"].to_numpy()
+    for i in range(4):
+        if not conflicts[i]:
+            assert violations(products.iloc[[i]], price[[i]])[0] == 0
