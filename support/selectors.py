@@ -168,8 +168,9 @@ def support_metrics(*, days: int = 30) -> dict[str, Any]:
     )
     responded = tickets.filter(first_response_at__isnull=False)
     waits = sorted(
-        (t.first_response_at - t.created_at).total_seconds()
-        for t in responded.only("created_at", "first_response_at")
+        (first - created).total_seconds()
+        for created, first in responded.values_list("created_at", "first_response_at")
+        if first is not None
     )
     median = waits[len(waits) // 2] if waits else None
     conf = tickets.exclude(intent_confidence=None).aggregate(a=Avg("intent_confidence"))["a"]

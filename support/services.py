@@ -254,10 +254,10 @@ def ticket_create(
 def _suggest(*, ticket: Ticket, order: Any, query: str) -> None:
     retriever, docs = selectors.answer_index()
     hits = retriever.search(query, intent=ticket.intent or None, k=1)
-    article_hits = [h for h in hits if docs[h.key].article_id]
+    article_ids = [a for h in hits if (a := docs[h.key].article_id) is not None]
     article = None
-    if article_hits:
-        article = HelpArticle.objects.filter(pk=docs[article_hits[0].key].article_id).first()
+    if article_ids:
+        article = HelpArticle.objects.filter(pk=article_ids[0]).first()
     if article is None or article.intent != ticket.intent:
         # the intent's own article beats a lexical near-miss
         article = (
