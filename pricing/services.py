@@ -206,15 +206,14 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
     frame = products_with_estimates(frame, loaded.artifact)
     result = PriceOptimizer().propose(frame)
     label = f"{CAPABILITY}-v{loaded.version}"
-    created = auto = 0
+    new: list[PriceProposal] = []
+    thresholds: list[float] = []
     for row, settings_row in zip(result.to_dict("records"), frame.to_dict("records"), strict=True):
-        with transaction.atomic():
-            PriceProposal.objects.filter(
-                product_id=row["product_id"], status=PriceProposal.Status.PENDING
-            ).update(status=PriceProposal.Status.SUPERSEDED, decided_at=now)
-            if not row["changed"]:
-                continue
-            proposal = PriceProposal.objects.create(
+        if not row["changed"]:
+            continue
+        thresholds.append(float(settings_row["auto_approve_below_pct"]))
+        new.append(
+            PriceProposal(
                 product_id=int(row["product_id"]),
                 objective=row["objective"],
                 current_price=_dec(row["current_price"]),
@@ -237,8 +236,16 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
                 model_version=label,
                 created_at=now,
             )
-            created += 1
-        threshold = settings_row["auto_approve_below_pct"]
+        )
+    with transaction.atomic():
+        # a new cycle replaces the previous cycle's open proposals (also where it now holds)
+        PriceProposal.objects.filter(
+            product_id__in=frame["product_id"].astype(int).tolist(),
+            status=PriceProposal.Status.PENDING,
+        ).update(status=PriceProposal.Status.SUPERSEDED, decided_at=now)
+        created = PriceProposal.objects.bulk_create(new, batch_size=1000)
+    auto = 0
+    for proposal, threshold in zip(created, thresholds, strict=True):
         change = abs(float(proposal.proposed_price / proposal.current_price - 1)) * 100
         if np.isfinite(threshold) and change < threshold and not proposal.conflicts:
             try:
@@ -246,7 +253,7 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
                 auto += 1
             except ServiceError as exc:
                 logger.info("auto-apply of proposal %s refused: %s", proposal.pk, exc.message)
-    return {"proposals": created, "auto_applied": auto}
+    return {"proposals": len(created), "auto_applied": auto}
 
 
 def price_proposal_apply(
