@@ -35,6 +35,8 @@ BEHAVIOUR_WEIGHT = 0.25
 BEHAVIOUR_HALF = 5.0  # weighted actions after which the behaviour signal is half its maximum
 FIELD_WEIGHTS = {"name": 3.0, "category": 2.0, "brand": 2.0, "description": 0.6}
 FUZZY_CUTOFF = 0.74
+POSTGRES_CANDIDATES = 400
+TRIGRAM_MIN = 0.5  # word similarity for a name the index did not match to count
 SIGNALS_TTL = 300  # seconds; behaviour changes slowly, a search must not scan events
 SIGNALS_WINDOW_DAYS = 90
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -76,6 +78,8 @@ class _Index:
     vocabulary: list[str]
     names: dict[int, str] = field(default_factory=dict)
     max_log_popularity: float = 1.0
+    by_length: dict[int, list[str]] = field(default_factory=dict)
+    corrections: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     def idf(self, term: str) -> float:
         n = max(len(self.docs), 1)
@@ -124,7 +128,11 @@ def _build_index(stamp: tuple[object, ...]) -> _Index:
                 seen.add(term)
         doc_freq.update(seen)
     max_pop = max((math.log1p(max(d.popularity, 0)) for d in docs.values()), default=1.0)
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for term in postings:
+        by_length[len(term)].append(term)
     return _Index(
+        by_length=dict(by_length),
         stamp=stamp,
         docs=docs,
         postings=dict(postings),
@@ -167,10 +175,26 @@ def expand_token(index: _Index, token: str, *, prefix: bool = False) -> list[Ter
         for term in _prefix_terms(index, token, limit=12):
             matches.setdefault(term, 0.85)
     if not matches and len(token) >= 3:
-        for term in difflib.get_close_matches(token, index.vocabulary, n=4, cutoff=FUZZY_CUTOFF):
-            ratio = difflib.SequenceMatcher(None, token, term).ratio()
+        for term, ratio in _corrections(index, token):
             matches[term] = 0.9 * ratio
     return [TermMatch(t, w) for t, w in matches.items()]
+
+
+def _corrections(index: _Index, token: str) -> list[tuple[str, float]]:
+    """Catalog words within a typo of ``token`` (memoised per index: shoppers repeat typos)."""
+    found = index.corrections.get(token)
+    if found is None:
+        # A ratio >= FUZZY_CUTOFF is impossible beyond two characters of length difference.
+        pool = [
+            t for n in range(len(token) - 2, len(token) + 3) for t in index.by_length.get(n, [])
+        ]
+        found = [
+            (term, difflib.SequenceMatcher(None, token, term).ratio())
+            for term in difflib.get_close_matches(token, pool, n=4, cutoff=FUZZY_CUTOFF)
+        ]
+        if len(index.corrections) < 50_000:
+            index.corrections[token] = found
+    return found
 
 
 def _prefix_terms(index: _Index, prefix: str, *, limit: int) -> list[str]:
@@ -185,9 +209,9 @@ def _prefix_terms(index: _Index, prefix: str, *, limit: int) -> list[str]:
     return out
 
 
-def corrected_query(query: str) -> str:
-    """The query as the catalog spells it ("jackte" -> "jacket"); '' if nothing matched."""
-    index = catalog_index()
+def corrected_query(query: str, index: _Index | None = None) -> str:
+    """The query as the catalog spells it ("jackte" -> "jacket")."""
+    index = index or catalog_index()
     words = []
     for token in tokens(query):
         best = max(expand_token(index, token), key=lambda m: m.weight, default=None)
@@ -267,13 +291,23 @@ def _text_scores_index(index: _Index, words: list[str], *, prefix_last: bool) ->
 def _text_scores_postgres(
     index: _Index, query: str, words: list[str]
 ) -> dict[int, float]:  # pragma: no cover - exercised by the postgres-marked tests
+    """Candidates from the typo-correcting index plus names trigram-similar to the query
+    (GIN ``gin_trgm_ops`` index, catalog migration 0003), ranked by PostgreSQL full-text rank
+    (english stemming; name A, category/brand B, description C) and trigram word similarity.
+    Ranking only the candidates keeps the query cheap however large the catalog is."""
     from django.contrib.postgres.search import (
         SearchQuery,
         SearchRank,
         SearchVector,
-        TrigramSimilarity,
+        TrigramWordSimilarity,
     )
+    from django.db.models.expressions import RawSQL
 
+    base = _text_scores_index(index, words, prefix_last=False)
+    candidates = sorted(base, key=lambda pk: -base[pk])[:POSTGRES_CANDIDATES]
+    similar_names = RawSQL(
+        "SELECT id FROM catalog_product WHERE is_active AND %s <%% name LIMIT 200", (query,)
+    )
     terms = [m.term for w in words for m in expand_token(index, w)] or words
     search_query: SearchQuery | None = None
     for term in dict.fromkeys(terms):
@@ -285,19 +319,17 @@ def _text_scores_postgres(
         + SearchVector("brand__name", weight="B", config="english")
         + SearchVector("description", weight="C", config="english")
     )
-    qs = (
+    rows = (
         Product.objects.filter(is_active=True)
-        .annotate(rank=SearchRank(vector, search_query), sim=TrigramSimilarity("name", query))
-        .filter(Q(rank__gt=0.01) | Q(sim__gt=0.25))
-        .order_by("-rank", "-sim")
-        .values_list("pk", "rank", "sim")[:400]
+        .filter(Q(pk__in=candidates) | Q(pk__in=similar_names))
+        .annotate(rank=SearchRank(vector, search_query), sim=TrigramWordSimilarity(query, "name"))
+        .values_list("pk", "rank", "sim")
     )
-    # Keep the AND-of-words precision of the index scorer, with FTS rank/trigram as a boost.
-    base = _text_scores_index(index, words, prefix_last=False)
     top = max(base.values(), default=1.0) or 1.0
     scores = {}
-    for pk, rank, sim in qs:
-        scores[pk] = base.get(pk, 0.0) / top + float(rank) + 0.5 * float(sim)
+    for pk, rank, sim in rows:
+        if pk in base or float(sim) >= TRIGRAM_MIN:
+            scores[pk] = base.get(pk, 0.0) / top + float(rank) + 0.5 * float(sim)
     return scores
 
 
@@ -338,7 +370,7 @@ def product_search(
         if use_behaviour
         else sorted(text.items(), key=lambda item: (-item[1], item[0]))
     )
-    corrected = corrected_query(query)
+    corrected = corrected_query(query, index)
     if corrected == " ".join(words):
         corrected = ""
     return SearchResult(
