@@ -82,7 +82,17 @@ def main() -> None:
     ap.add_argument("--sample-customers", type=float, default=1.0)
     ap.add_argument("--skip-rf-extended", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--latency",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: time N checkout decisions at the service layer on a synthetic store",
+    )
     args = ap.parse_args()
+    if args.latency:
+        latency(args.latency, args.seed)
+        return
 
     tx = load(args.data, args.sample_customers)
     last_day = tx["timestamp"].dt.floor("D").max()
@@ -140,6 +150,74 @@ def main() -> None:
         print(
             f"| {name} | {m['AP']:.3f} | {m['ROC AUC']:.3f} | {m['card P@100/day']:.3f} | {secs:.0f} |"
         )
+
+
+def latency(n: int, seed: int) -> None:
+    """p50/p99 of `fraud.facade.order_assess` (features from the DB, model, rules, insert).
+
+    Runs on a throwaway SQLite store (MLSTORE_VAR_DIR in a temp folder) with a bulk-created,
+    labelled history, a trained model and three merchant rules.
+    """
+    import os
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="fraud-latency-")
+    os.environ["MLSTORE_VAR_DIR"] = tmp
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    call_command("migrate", verbosity=0)
+    from fraud import facade, services
+    from fraud.models import RiskAssessment
+    from tests.factories import CustomerFactory
+    from tests.fraud.factories import checkout, store_history
+
+    t0 = time.perf_counter()
+    stats = store_history(customers=1500, seed=seed)
+    summary = facade.train(force=True)
+    print(f"store: {stats}; model: {summary}; setup {time.perf_counter() - t0:.0f}s")
+    services.risk_rule_create(
+        name="big abroad",
+        expression="amount > 1000 and ip_country != billing_country",
+        action="review",
+    )
+    services.risk_rule_create(
+        name="card testing", expression="card_small_n_1d >= 5", action="block"
+    )
+    services.risk_rule_create(
+        name="loyal", expression="account_age_days > 700 and cust_fraud_known == 0", action="allow"
+    )
+    rng = np.random.default_rng(seed)
+    customers = [CustomerFactory() for _ in range(20)]
+    orders = [
+        checkout(
+            customer=customers[i % 20],
+            price=f"{rng.gamma(2, 25):.2f}",
+            device_id=f"dev-lat-{i % 20}",
+            ip_address=f"10.2.0.{i % 20}",
+            ip_country=["GB", "NG"][i % 2],
+            key=f"lat-{i}",
+        )
+        for i in range(n)
+    ]
+    RiskAssessment.objects.filter(order__in=orders).delete()
+    times = []
+    for order in orders:
+        with transaction.atomic():  # as inside checkout
+            t = time.perf_counter()
+            decision = facade.order_assess(order_id=order.pk)
+            times.append((time.perf_counter() - t) * 1000)
+    ms = np.array(times[5:])  # the first calls load the model
+    print(
+        f"order_assess over {ms.size} orders (source={decision.source}): "
+        f"p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
+        f"p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ class AssessmentOutputSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True, help_text="Calibrated fraud probability")
     level = serializers.CharField()
     action = serializers.CharField()
-    source = serializers.CharField(help_text="model, or rules_only when no model was active")
+    source = serializers.CharField(  # type: ignore[assignment]  # DRF's Field.source
+        help_text="model, or rules_only when no model was active"
+    )
     model_version = serializers.CharField()
     rules_triggered = serializers.ListField(child=serializers.CharField())
     reasons = serializers.ListField(child=serializers.DictField())
@@ -98,7 +100,7 @@ class RuleValidateApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         expression = serializers.CharField()
-        fields = serializers.ListField(child=serializers.CharField())
+        fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
     @extend_schema(
         summary="Check a rule expression (staff); 400 with the reason when it is malformed",

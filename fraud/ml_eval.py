@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pandas as pd
 
 from fraud.ml.pipeline import TransactionFraudModel
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> str:
     if train.empty:
         raise EvalInputError(f"{args.train}: no rows")
     model = TransactionFraudModel(delay_days=args.delay_days, random_state=args.seed)
-    p = model.fit_predict(train, score) if len(score) else []
+    p = model.fit_predict(train, score) if len(score) else np.zeros(0)
     write_csv(pd.DataFrame({"transaction_id": score["transaction_id"], "score": p}), args.out)
     return (
         f"fraud: trained on {len(train)} transactions ({int(train['label'].sum())} fraud), "

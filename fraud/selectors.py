@@ -32,25 +32,30 @@ RULE_TEXT_FIELDS = [
     "card_brand",
 ]
 RULE_FIELDS: list[str] = [*CHECKOUT_FEATURES, "score", *RULE_TEXT_FIELDS]
-HISTORY_CAP = 500  # rows per entity; a card used more often than this is suspicious anyway
+HISTORY_CAP = 300  # latest rows per entity; a card used more often is suspicious anyway
 RULES_CACHE_KEY = "fraud:rules:v1"
 SETTINGS_CACHE_KEY = "fraud:settings:v1"
 
-_HISTORY_FIELDS = (
+_ENTITY_FIELDS = (
     "order_id",
     "order__placed_at",
     "order__customer_id",
-    "order__customer__created_at",
-    "order__shipping_address",
-    "order__billing_address",
     "order__total",
     "card_fingerprint",
     "device_id",
     "ip_address",
-    "ip_country",
-    "bin_country",
     "status",
 )
+# Row-local attributes: needed for the row being scored (and for training), but an earlier
+# row sharing a card/device/IP contributes only its entity fields above.
+_ROW_FIELDS = (
+    "order__customer__created_at",
+    "order__shipping_address",
+    "order__billing_address",
+    "ip_country",
+    "bin_country",
+)
+_HISTORY_FIELDS = (*_ENTITY_FIELDS, *_ROW_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ def _customer_key(customer_id: int | None, card: str) -> str:
 def _rows_to_frame(rows: list[dict[str, Any]], labels: dict[int, datetime]) -> pd.DataFrame:
     records = []
     for r in rows:
-        ship, bill = r["order__shipping_address"] or {}, r["order__billing_address"] or {}
+        ship = r.get("order__shipping_address") or {}
+        bill = r.get("order__billing_address") or {}
         records.append(
             {
                 "order_id": r["order_id"],
@@ -88,12 +94,12 @@ def _rows_to_frame(rows: list[dict[str, Any]], labels: dict[int, datetime]) -> p
                 "ip": r["ip_address"] or "",
                 "amount": float(r["order__total"]),
                 "n_items": float(r.get("n_items") or 0),
-                "account_created_at": r["order__customer__created_at"],
+                "account_created_at": r.get("order__customer__created_at"),
                 "ship_key": address_key(ship),
                 "ship_country": str(ship.get("country", "")).upper(),
                 "bill_country": str(bill.get("country", "")).upper(),
-                "ip_country": (r["ip_country"] or "").upper(),
-                "bin_country": (r["bin_country"] or "").upper(),
+                "ip_country": (r.get("ip_country") or "").upper(),
+                "bin_country": (r.get("bin_country") or "").upper(),
                 "declined": 1.0 if r["status"] == Payment.Status.DECLINED else 0.0,
                 "fraud_known_at": labels.get(r["order_id"]),
             }
@@ -133,23 +139,28 @@ def checkout_context(*, order_id: int) -> CheckoutContext:
     if current is None:
         raise Payment.DoesNotExist(f"order {order_id} has no payment")
     placed = current["order__placed_at"]
-    branches = [Q(card_fingerprint=current["card_fingerprint"])]
+    # (filter, fields): the customer's own rows also need the shipping address, for
+    # "new shipping address"; rows reached through card/device/IP only their entity fields
+    branches: list[tuple[Q, tuple[str, ...]]] = [
+        (Q(card_fingerprint=current["card_fingerprint"]), _ENTITY_FIELDS)
+    ]
     if current["order__customer_id"]:
-        branches.append(Q(order__customer_id=current["order__customer_id"]))
+        branches.append(
+            (
+                Q(order__customer_id=current["order__customer_id"]),
+                (*_ENTITY_FIELDS, "order__shipping_address"),
+            )
+        )
     if current["device_id"]:
-        branches.append(Q(device_id=current["device_id"]))
+        branches.append((Q(device_id=current["device_id"]), _ENTITY_FIELDS))
     if current["ip_address"]:
-        branches.append(Q(ip_address=current["ip_address"]))
+        branches.append((Q(ip_address=current["ip_address"]), _ENTITY_FIELDS))
     base = Payment.objects.filter(order__placed_at__lte=placed).exclude(order_id=order_id)
     # one indexed query per entity (SQLite cannot LIMIT inside a UNION); dedupe by payment
     seen: dict[int, dict[str, Any]] = {}
-    for q in branches:
-        for row in (
-            base.filter(q)
-            .order_by("-order__placed_at")
-            .values(*_HISTORY_FIELDS, "pk")[:HISTORY_CAP]
-        ):
-            seen[row["pk"]] = row
+    for q, fields in branches:
+        for row in base.filter(q).order_by("-order__placed_at").values(*fields, "pk")[:HISTORY_CAP]:
+            seen[row["pk"]] = {**seen.get(row["pk"], {}), **row}
     history = list(seen.values())
     labels = fraud_labels_known(order_ids=[r["order_id"] for r in history]) if history else {}
     frame = _rows_to_frame([*history, current], labels)
@@ -205,7 +216,7 @@ def rules_active() -> list[tuple[RiskRule, CompiledRule]]:
     """Active rules in evaluation order: allow, then block, then review; by position."""
     found = cache.get(RULES_CACHE_KEY)
     if found is None:
-        rank = {RiskRule.Action.ALLOW: 0, RiskRule.Action.BLOCK: 1, RiskRule.Action.REVIEW: 2}
+        rank: dict[str, int] = {"allow": 0, "block": 1, "review": 2}
         rules = sorted(
             RiskRule.objects.filter(is_active=True),
             key=lambda r: (rank[r.action], r.position, r.pk),

@@ -77,22 +77,35 @@ INPUT_COLUMNS = [
 ]
 
 
-def _keys(values: pd.Series, *, blank_is_unique: bool = True) -> np.ndarray:
-    v = values.fillna("").astype(str).to_numpy(dtype=object)
+def _text(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """A text column as a numpy object array with "" for missing (pandas string ops are slow
+    on the small frames checkout scores)."""
+    values = frame[col].to_numpy(dtype=object, na_value="")
+    return np.where(pd.isna(values), "", values).astype(str).astype(object)
+
+
+def _keys(values: np.ndarray, *, blank_is_unique: bool = True) -> np.ndarray:
+    v = values
     if blank_is_unique:
         blank = v == ""
-        # unknown device/IP: never "shared" with another row
-        v = np.where(blank, np.char.add("\x00row", np.arange(v.size).astype(str)), v)
+        if blank.any():
+            # unknown device/IP: never "shared" with another row
+            v = v.copy()
+            v[blank] = [f"\x00row{i}" for i in np.flatnonzero(blank)]
     return pd.factorize(v)[0].astype(np.int64)
 
 
-def _seconds(col: pd.Series, origin: pd.Timestamp) -> np.ndarray:
-    return (pd.to_datetime(col) - origin).dt.total_seconds().to_numpy(dtype=np.float64)
+def _ns(col: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (NaT -> NaN), UTC."""
+    idx = pd.DatetimeIndex(pd.to_datetime(col, utc=True))
+    out = idx.asi8.astype(np.float64)
+    out[idx.isna()] = np.nan
+    return out
 
 
 def _first_of_pair(a: np.ndarray, b: np.ndarray, secs: np.ndarray) -> np.ndarray:
     """1.0 on the first row (in time) of each (a, b) pair, else 0.0."""
-    pair = pd.factorize(a * (b.max() + 1 if b.size else 1) + b)[0]
+    pair = a * (int(b.max()) + 1 if b.size else 1) + b
     order = np.lexsort((secs, pair))
     first = np.ones(pair.size)
     same = pair[order][1:] == pair[order][:-1]
@@ -117,18 +130,32 @@ def checkout_features(frame: pd.DataFrame) -> pd.DataFrame:
     """Features of every row of `frame` (same index), see the module docstring."""
     if frame.empty:
         return pd.DataFrame(columns=CHECKOUT_FEATURES, index=frame.index, dtype=np.float64)
-    placed = pd.to_datetime(frame["placed_at"])
-    origin = placed.min() - pd.Timedelta(days=1)
-    secs = _seconds(placed, origin)
+    placed_ns = _ns(frame["placed_at"])
+    secs = (placed_ns - np.nanmin(placed_ns)) / 1e9 + DAY
+    origin_ns = np.nanmin(placed_ns) - DAY * 1e9
     amount = frame["amount"].to_numpy(dtype=np.float64)
     ones = np.ones(len(frame))
     out: dict[str, np.ndarray] = {
         "amount": amount,
         "n_items": frame["n_items"].to_numpy(dtype=np.float64),
-        "hour": placed.dt.hour.to_numpy(dtype=np.float64),
+        "hour": np.floor(placed_ns / 3.6e12) % 24,  # UTC hour
+    }
+    text = {
+        c: _text(frame, c)
+        for c in (
+            "customer_key",
+            "card",
+            "device",
+            "ip",
+            "ship_key",
+            "ship_country",
+            "bill_country",
+            "ip_country",
+            "bin_country",
+        )
     }
 
-    cust_k = _keys(frame["customer_key"], blank_is_unique=True)
+    cust_k = _keys(text["customer_key"])
     cust = EntityWindows(cust_k, secs)
     for name, width in (("1h", HOUR), ("1d", DAY), ("7d", 7 * DAY), ("30d", 30 * DAY)):
         s = cust.sums(np.column_stack([ones, amount]), lo=width)
@@ -140,7 +167,7 @@ def checkout_features(frame: pd.DataFrame) -> pd.DataFrame:
         mean_prev = (out["cust_amount_30d"] - amount) / n_prev
         out["cust_amount_ratio_30d"] = np.where(n_prev > 0, amount / mean_prev, np.nan)
 
-    card_k = _keys(frame["card"])
+    card_k = _keys(text["card"])
     card = EntityWindows(card_k, secs)
     declined = frame["declined"].to_numpy(dtype=np.float64)
     small = (amount <= SMALL_AMOUNT).astype(np.float64)
@@ -148,38 +175,39 @@ def checkout_features(frame: pd.DataFrame) -> pd.DataFrame:
     s = card.sums(np.column_stack([ones, declined, small]), lo=DAY)
     out["card_n_1d"], out["card_declined_1d"], out["card_small_n_1d"] = s[:, 0], s[:, 1], s[:, 2]
 
-    dev_k = _keys(frame["device"])
-    ip_k = _keys(frame["ip"])
-    for name, keys in (("card", card_k), ("device", dev_k), ("ip", ip_k)):
-        first = _first_of_pair(keys, cust_k, secs)
-        out[f"{name}_accounts"] = EntityWindows(keys, secs).sums(first, lo=EVER)
-    out["ip_n_1h"] = EntityWindows(ip_k, secs).sums(ones, lo=HOUR)
-    out["device_n_1d"] = EntityWindows(dev_k, secs).sums(ones, lo=DAY)
-    for col in ("device", "ip"):
-        blank = frame[col].fillna("").astype(str).to_numpy() == ""
-        for feat in (f"{col}_accounts", f"{col}_n_1h", f"{col}_n_1d"):
-            if feat in out:
-                out[feat] = np.where(blank, np.nan, out[feat])
+    dev_k = _keys(text["device"])
+    ip_k = _keys(text["ip"])
+    dev = EntityWindows(dev_k, secs)
+    ip = EntityWindows(ip_k, secs)
+    out["card_accounts"] = card.sums(_first_of_pair(card_k, cust_k, secs), lo=EVER)
+    out["device_accounts"] = dev.sums(_first_of_pair(dev_k, cust_k, secs), lo=EVER)
+    out["ip_accounts"] = ip.sums(_first_of_pair(ip_k, cust_k, secs), lo=EVER)
+    out["ip_n_1h"] = ip.sums(ones, lo=HOUR)
+    out["device_n_1d"] = dev.sums(ones, lo=DAY)
+    no_dev, no_ip = text["device"] == "", text["ip"] == ""
+    for feat, blank in (
+        ("device_accounts", no_dev),
+        ("device_n_1d", no_dev),
+        ("ip_accounts", no_ip),
+        ("ip_n_1h", no_ip),
+    ):
+        out[feat] = np.where(blank, np.nan, out[feat])
 
-    created = pd.to_datetime(frame["account_created_at"])
-    age = (placed - created).dt.total_seconds().to_numpy(dtype=np.float64) / DAY
+    age = (placed_ns - _ns(frame["account_created_at"])) / 1e9 / DAY
     out["account_age_days"] = np.clip(age, 0, None)
     out["is_guest"] = np.isnan(age).astype(np.float64)
-    ship_k = _keys(frame["ship_key"], blank_is_unique=True)
-    out["new_ship_address"] = _first_of_pair(cust_k, ship_k, secs)
+    out["new_ship_address"] = _first_of_pair(cust_k, _keys(text["ship_key"]), secs)
 
     def mismatch(a: str, b: str) -> np.ndarray:
-        x = frame[a].fillna("").astype(str).to_numpy()
-        y = frame[b].fillna("").astype(str).to_numpy()
+        x, y = text[a], text[b]
         return np.where((x == "") | (y == ""), np.nan, (x != y).astype(np.float64))
 
     out["ship_bill_mismatch"] = mismatch("ship_country", "bill_country")
     out["ip_bill_mismatch"] = mismatch("ip_country", "bill_country")
     out["bin_bill_mismatch"] = mismatch("bin_country", "bill_country")
 
-    known = pd.to_datetime(frame["fraud_known_at"])
-    ev = _seconds(known, origin)
+    ev = (_ns(frame["fraud_known_at"]) - origin_ns) / 1e9
     for name, keys in (("cust", cust_k), ("card", card_k), ("device", dev_k), ("ip", ip_k)):
         out[f"{name}_fraud_known"] = _known_counts(keys, secs, ev)
 
-    return pd.DataFrame(out, index=frame.index)[CHECKOUT_FEATURES]
+    return pd.DataFrame(out, index=frame.index, columns=CHECKOUT_FEATURES)

@@ -95,14 +95,21 @@ class FraudClassifier:
                 callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
             )
             n_trees = max(booster.best_iteration, 10)
-            margin = booster.predict(X.iloc[hold], num_iteration=n_trees, raw_score=True)
+            margin = np.asarray(
+                booster.predict(X.iloc[hold], num_iteration=n_trees, raw_score=True)
+            )
             self.calib_a_, self.calib_b_ = _platt(margin, y[hold])
         self.booster_ = lgb.train(params, lgb.Dataset(X, y), num_boost_round=n_trees)
         self.n_trees_ = n_trees
         return self
 
     def _margin(self, X: pd.DataFrame) -> np.ndarray:
-        return self.booster_.predict(X[self.feature_names_].astype(np.float64), raw_score=True)
+        assert self.booster_ is not None
+        return np.asarray(
+            self.booster_.predict(
+                X[self.feature_names_].to_numpy(dtype=np.float64), raw_score=True, num_threads=1
+            )
+        )
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of fraud per row (1-D)."""
@@ -116,7 +123,8 @@ class FraudClassifier:
         if self.booster_ is None:
             return [[] for _ in range(len(X))]
         Xf = X[self.feature_names_].astype(np.float64)
-        contrib = self.booster_.predict(Xf, pred_contrib=True)[:, :-1]
+        contrib = np.asarray(self.booster_.predict(Xf.to_numpy(), pred_contrib=True, num_threads=1))
+        contrib = contrib[:, :-1]
         values = Xf.to_numpy()
         out: list[list[Reason]] = []
         for row, vals in zip(contrib, values, strict=True):
