@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -142,7 +143,10 @@ class ReferencePriceApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request, product_id: int) -> Response:
-        return Response(self.OutputSerializer(facade.reference_price(product_id=product_id)).data)
+        row = facade.reference_price(product_id=product_id)
+        if row.current_price is None:
+            raise Http404("no such product")
+        return Response(self.OutputSerializer(row).data)
 
 
 class CompetitorPriceImportApi(APIView):

@@ -29,6 +29,11 @@ def test_reference_price_is_public_and_says_when_a_was_price_is_legit(api_client
     assert body["current_price"] == "24.00" and body["source"] == "history"
 
 
+def test_unknown_product_is_a_404(api_client, staff_client):
+    assert api_client.get(f"{BASE}/products/999999/reference-price/").status_code == 404
+    assert staff_client.get(f"{BASE}/products/999999/proposal/").status_code == 404
+
+
 def test_proposal_queue_is_staff_only(api_client, shopper_client):
     assert api_client.get(f"{BASE}/proposals/").status_code in (401, 403)
     assert shopper_client.get(f"{BASE}/proposals/").status_code == 403
