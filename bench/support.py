@@ -26,7 +26,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlops.metrics.text import accuracy, macro_f1, selective_precision_coverage  # noqa: E402
-from support.ml.text_model import TextClassifier, tfidf_svm_baseline  # noqa: E402
+from support.ml.text_model import TextClassifier, sentiment_classifier, tfidf_svm_baseline  # noqa: E402
 from support.ml.thresholds import accept, choose_thresholds  # noqa: E402
 
 # Bitext customer-service categories -> the 27K LLM set's category names
@@ -264,9 +264,7 @@ def main() -> int:
                 secs,
             )
         )
-        sent_model, secs = _fit(
-            "s", TextClassifier(class_weight="balanced", lr_C=5, svm_C=0.3), xtr, list(ytr)
-        )
+        sent_model, secs = _fit("s", sentiment_classifier(), xtr, list(ytr))
         rows.append(
             _row(
                 "Clothing reviews sentiment",

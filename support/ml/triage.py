@@ -16,7 +16,7 @@ import numpy as np
 
 from support.ml.language import detect_language
 from support.ml.pii import redact
-from support.ml.text_model import TextClassifier
+from support.ml.text_model import TextClassifier, sentiment_classifier
 from support.ml.thresholds import NEVER, choose_thresholds
 from support.ml.urgency import urgency_score
 
@@ -158,9 +158,9 @@ class SupportTriager:
             min_support=3,
         )
         self.intent_model_ = clone(base).fit(intent_texts, y)
-        self.sentiment_model_ = clone(
-            self.sentiment_model or TextClassifier(class_weight="balanced")
-        ).fit(sentiment_texts, sentiments)
+        self.sentiment_model_ = clone(self.sentiment_model or sentiment_classifier()).fit(
+            sentiment_texts, sentiments
+        )
         return self
 
     def triage(self, text: str, *, allow_auto: bool = True) -> Triage:

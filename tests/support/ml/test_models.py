@@ -129,3 +129,25 @@ def test_retriever_prefers_matching_article() -> None:
     hits = r.search("forgot password")
     assert hits[0].key == "a"
     assert r.search("   ") == []
+
+
+def test_fast_inference_matches_scikit_learn() -> None:
+    from support.ml.text_model import _softmax
+
+    texts, labels = zip(*intent_examples(per_intent=8), strict=True)
+    model = TextClassifier().fit(texts, labels)
+    queries = ["cancel my order 123", "zzz", "", "Where is my refund??"]
+    x = model._tfidf(queries, fit=False)
+    expected = (
+        _softmax(model.svm_.decision_function(x) / model.svm_temperature)
+        + model.lr_.predict_proba(x)
+    ) / 2
+    assert np.allclose(model.predict_proba(queries), expected, atol=1e-9)
+    binary = TextClassifier().fit(["good", "great", "bad", "awful"] * 3, ["p", "p", "n", "n"] * 3)
+    xb = binary._tfidf(["good stuff"], fit=False)
+    svm_b = binary.svm_.decision_function(xb)
+    expected_b = (
+        _softmax(np.column_stack([-svm_b, svm_b]) / binary.svm_temperature)
+        + binary.lr_.predict_proba(xb)
+    ) / 2
+    assert np.allclose(binary.predict_proba(["good stuff"]), expected_b, atol=1e-9)
