@@ -7,7 +7,7 @@ baseline, in both variants, and scores the lists with ``mlops.metrics.ranking``.
 
     nice -n 10 .venv/bin/python bench/recommendations.py \
         [--retail ../shared/data/retail] [--groceries ../shared/data/groceries/groceries_long.csv] \
-        [--out docs/results/recommendations.md] [--scale 1000000]
+        [--out /tmp/recommendations.md] [--scale 1000000|0] [--no-latency] [--only retail]
 """
 
 from __future__ import annotations
@@ -310,16 +310,27 @@ def markdown(rows: list[dict[str, object]]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=None, help="shared data folder (bench/run_all)")
     p.add_argument("--retail", type=Path, default=ROOT / "../shared/data/retail")
     p.add_argument(
         "--groceries", type=Path, default=ROOT / "../shared/data/groceries/groceries_long.csv"
     )
     p.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--scale", type=int, default=0, help="also time training on N synthetic rows")
+    p.add_argument(
+        "--scale", type=int, default=1_000_000, help="time training on N synthetic rows (0: skip)"
+    )
     p.add_argument("--only", choices=["retail", "groceries", "none"], default=None)
-    p.add_argument("--latency", action="store_true", help="also time reads on a synthetic store")
+    p.add_argument(
+        "--latency",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the store's reads on a synthetic store (--no-latency: skip)",
+    )
     args = p.parse_args()
+    if args.data is not None:
+        args.retail = args.data / "retail"
+        args.groceries = args.data / "groceries" / "groceries_long.csv"
     rows: list[dict[str, object]] = []
     if args.only in (None, "retail"):
         rows += run_dataset("retail", *retail_split(args.retail), seed=args.seed)

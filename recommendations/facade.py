@@ -57,14 +57,22 @@ def _model() -> tuple[Any, str] | None:
 
 def strategy_for(*, customer_id: int | None, session_id: str) -> str:
     """The A/B variant for this shopper ("blend" when no experiment runs)."""
+    from django.core.cache import cache
+
     from mlops import experiments
 
     unit = f"c{customer_id}" if customer_id else session_id
-    try:
-        variant = experiments.variant_for(EXPERIMENT_KEY, unit) if unit else "blend"
-    except Exception:
-        logger.exception("experiment lookup failed")
-        variant = "blend"
+    if not unit:
+        return "blend"
+    key = f"recommendations:variant:{unit}"
+    variant = cache.get(key)
+    if variant is None:
+        try:
+            variant = experiments.variant_for(EXPERIMENT_KEY, unit)
+        except Exception:
+            logger.exception("experiment lookup failed")
+            variant = "blend"
+        cache.set(key, variant, 60)  # a started/stopped experiment shows within a minute
     return variant if variant in STRATEGIES else "blend"
 
 
@@ -87,36 +95,47 @@ def _apply_rules(
     banned = exclude | blocked
     if customer_id:
         banned |= selectors.recent_durables(customer_id=customer_id)
-    fill = [
-        Recommendation(pid, 0.0, "fallback", None)
-        for pid in selectors.popular_product_ids(category_id=category_id, limit=limit * 3)
-    ]
-    if category_id is not None and len(fill) < limit * 3:
-        fill += [
-            Recommendation(pid, 0.0, "fallback", None)
-            for pid in selectors.popular_product_ids(limit=limit * 3)
-        ]
-    pool = [c for c in candidates if c.product_id not in banned]
-    pool += [f for f in fill if f.product_id not in banned]
-    pin_ids = [p.product_id for p in pins if p.product_id not in exclude]
-    info = catalog.products_get({c.product_id for c in pool} | set(pin_ids))
     per_category = max(2, math.ceil(limit / 3))
     seen: set[int] = set()
     counts: dict[int, int] = {}
     out: list[Recommendation] = []
     deferred: list[Recommendation] = []
-    for rec in pool:
-        p = info.get(rec.product_id)
-        if p is None or not p.is_active or p.available <= 0 or rec.product_id in seen:
-            continue
-        seen.add(rec.product_id)
-        if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
-            deferred.append(rec)  # diversity: used only if nothing else is left
-            continue
-        counts[p.category_id] = counts.get(p.category_id, 0) + 1
-        out.append(rec)
-        if len(out) >= limit:
-            break
+    info: dict[int, Any] = {}
+
+    def take(recs: list[Recommendation], extra_ids: frozenset[int] = frozenset()) -> None:
+        pool = [r for r in recs if r.product_id not in banned and r.product_id not in seen]
+        missing = ({r.product_id for r in pool} | extra_ids) - info.keys()
+        if missing:
+            info.update(catalog.products_get(missing))  # one query per phase
+        for rec in pool:
+            if len(out) >= limit:
+                return
+            p = info.get(rec.product_id)
+            if p is None or not p.is_active or p.available <= 0 or rec.product_id in seen:
+                continue
+            seen.add(rec.product_id)
+            if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
+                deferred.append(rec)  # diversity: used only if nothing else is left
+                continue
+            counts[p.category_id] = counts.get(p.category_id, 0) + 1
+            out.append(rec)
+
+    # spare candidates so that rules can drop some; the popular fill only when still short
+    take(candidates[: limit * 3], frozenset(p.product_id for p in pins))
+    if len(out) < limit:
+        take(
+            [
+                Recommendation(pid, 0.0, "fallback", None)
+                for pid in selectors.popular_product_ids(category_id=category_id, limit=limit * 3)
+            ]
+        )
+    if len(out) < limit and category_id is not None:
+        take(
+            [
+                Recommendation(pid, 0.0, "fallback", None)
+                for pid in selectors.popular_product_ids(limit=limit * 3)
+            ]
+        )
     out += deferred[: max(0, limit - len(out))]
     for pin in pins:
         p = info.get(pin.product_id)

@@ -133,10 +133,15 @@ def popular_product_ids(*, category_id: int | None = None, limit: int = 40) -> l
     """Active, in-stock products by the catalogue's popularity signal (the fallback list)."""
     from catalog.models import Product
 
-    qs = Product.objects.filter(is_active=True, stock__on_hand__gt=F("stock__reserved"))
-    if category_id is not None:
-        qs = qs.filter(category_id=category_id)
-    return list(qs.order_by("-popularity", "pk").values_list("pk", flat=True)[:limit])
+    key = f"recommendations:popular:{_cache_version()}:{category_id}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        qs = Product.objects.filter(is_active=True, stock__on_hand__gt=F("stock__reserved"))
+        if category_id is not None:
+            qs = qs.filter(category_id=category_id)
+        ids = list(qs.order_by("-popularity", "pk").values_list("pk", flat=True)[:limit])
+        cache.set(key, ids, 60)  # stock is re-checked per item by the caller
+    return ids
 
 
 # -- merchant reports ------------------------------------------------------------------------
