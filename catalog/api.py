@@ -305,7 +305,8 @@ class ProductAutocompleteApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=["product", "category"])
-        label = serializers.CharField()
+        # The stubs type Serializer.label as a str; as a field name it is what clients read.
+        label = serializers.CharField()  # type: ignore[assignment]
         product_id = serializers.IntegerField(allow_null=True)
         category_id = serializers.IntegerField(allow_null=True)
         url = serializers.SerializerMethodField()

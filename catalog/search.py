@@ -309,10 +309,10 @@ def _text_scores_postgres(
         "SELECT id FROM catalog_product WHERE is_active AND %s <%% name LIMIT 200", (query,)
     )
     terms = [m.term for w in words for m in expand_token(index, w)] or words
-    search_query: SearchQuery | None = None
-    for term in dict.fromkeys(terms):
-        part = SearchQuery(term, config="english", search_type="plain")
-        search_query = part if search_query is None else search_query | part
+    parts = [SearchQuery(t, config="english", search_type="plain") for t in dict.fromkeys(terms)]
+    search_query = parts[0]
+    for part in parts[1:]:
+        search_query = search_query | part
     vector = (
         SearchVector("name", weight="A", config="english")
         + SearchVector("category__name", weight="B", config="english")

@@ -232,7 +232,8 @@ def category(request: HttpRequest, category_id: int, slug: str = "") -> HttpResp
     while frontier:
         frontier = [c for p in frontier for c in children.get(p, [])]
         ids.extend(frontier)
-    crumbs, parent = [], current["parent_id"]
+    crumbs: list[dict[str, Any]] = []
+    parent = current["parent_id"]
     while parent is not None:
         crumbs.insert(0, rows[parent])
         parent = rows[parent]["parent_id"]
@@ -351,7 +352,8 @@ def product(request: HttpRequest, product_id: int, slug: str = "") -> HttpRespon
         .order_by("-created_at", "-pk")[:6]
     )
     rows, _ = _category_tree()
-    crumbs, cat = [], data["category_id"]
+    crumbs: list[dict[str, Any]] = []
+    cat = data["category_id"]
     while cat is not None and cat in rows:
         crumbs.insert(0, rows[cat])
         cat = rows[cat]["parent_id"]
