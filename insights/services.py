@@ -42,6 +42,21 @@ def _progress(pct: int, message: str) -> None:
         mlops.training_run_progress(run_id=run_id, progress=pct, message=message)
 
 
+def _events_frame(*, since: datetime) -> pd.DataFrame:
+    """Funnel events with only the columns the features use. Read directly (values_list):
+    ``customers.facade.events_frame`` also decodes every event's JSON metadata, 3x slower."""
+    from customers.models import Event
+
+    columns = ["customer_id", "session_id", "type", "created_at"]
+    rows = Event.objects.filter(
+        created_at__gte=since, type__in=["view", "add_to_cart", "checkout_start", "purchase"]
+    ).values_list(*columns)
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["customer_id"] = frame["customer_id"].astype(float)
+    return frame
+
+
 def load_frames(*, now: datetime) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Orders (one row per order), events and customers as id-only frames."""
     from customers import facade as customers
@@ -63,12 +78,7 @@ def load_frames(*, now: datetime) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
             .reset_index()
         )
         order_frame["placed_at"] = pd.to_datetime(order_frame["placed_at"], utc=True)
-    events = customers.events_frame(
-        since=now - timedelta(days=90 + 3 * CHURN_HORIZON_DAYS),
-        types=["view", "add_to_cart", "checkout_start", "purchase"],
-    )
-    events = events[["customer_id", "session_id", "type", "created_at"]]
-    events["created_at"] = pd.to_datetime(events["created_at"], utc=True)
+    events = _events_frame(since=now - timedelta(days=90 + 3 * CHURN_HORIZON_DAYS))
     people = customers.customers_frame()
     people["created_at"] = pd.to_datetime(people["created_at"], utc=True)
     return order_frame, events, people

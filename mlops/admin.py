@@ -10,7 +10,9 @@ Pages (staff only, registered through ``ModelVersionAdmin.get_urls``):
 from __future__ import annotations
 
 import csv
+import logging
 import math
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +36,7 @@ from mlops.models import (
 from storefront.api_errors import ServiceError
 
 _PLOTLY_JS: str | None = None
+logger = logging.getLogger(__name__)
 
 
 def plotly_js(request: HttpRequest) -> HttpResponse:
@@ -56,6 +59,18 @@ def csv_response(table: dashboard.Table, filename: str) -> HttpResponse:
     for row in table.rows:
         writer.writerow(row)
     return response
+
+
+def _rollups_refresh_if_stale(data: dashboard.Dashboard) -> None:
+    """Closed days missing from the rollups: refresh them (a worker when there is a broker;
+    inline in the brokerless demo, once a day). Beat also runs it every 15 minutes."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    if data.rollups_through is not None and data.rollups_through >= yesterday:
+        return
+    try:
+        dashboard.dashboard_rollups_refresh_task.delay()
+    except Exception:  # no broker: the page still works on live queries
+        logger.exception("could not queue the dashboard rollup refresh")
 
 
 def _fmt_change(value: float | None) -> str:
@@ -163,6 +178,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         data = dashboard.dashboard_get(period_key=request.GET.get("period"))
+        _rollups_refresh_if_stale(data)
         specs = dashboard.chart_specs(data)
         charts = [
             {"key": key, "table": table, "spec": specs[key]} for key, table in data.tables.items()

@@ -20,9 +20,10 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
-from django.db.models import Count, DecimalField, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.money import q2
@@ -48,7 +49,6 @@ ML_PANELS = [
     ("recommendations", "Recommendations"),
     ("insights", "Customer intelligence"),
 ]
-_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ class Dashboard:
     conversion_rate: float | None  # purchasing sessions / viewing sessions
     tables: dict[str, Table]
     panels: list[Panel]
+    rollups_through: date | None = None  # closed days pre-aggregated up to this day
 
 
 def period_for(key: str | None, *, now: datetime | None = None) -> Period:
@@ -114,111 +115,193 @@ def _change(current: Decimal | int, previous: Decimal | int) -> float | None:
     return float((Decimal(current) - Decimal(previous)) / Decimal(previous))
 
 
-def _sales(period: Period) -> tuple[dict[str, Any], Table]:
-    orders = Order.objects.filter(status__in=REVENUE_STATUSES)
-    now_q = Q(placed_at__gte=period.start, placed_at__lte=period.end)
-    prev_q = Q(placed_at__gte=period.previous_start, placed_at__lt=period.start)
-    totals = orders.filter(
-        placed_at__gte=period.previous_start, placed_at__lte=period.end
-    ).aggregate(
-        revenue=Coalesce(Sum("total", filter=now_q), _ZERO),
-        orders=Count("pk", filter=now_q),
-        prev_revenue=Coalesce(Sum("total", filter=prev_q), _ZERO),
-        prev_orders=Count("pk", filter=prev_q),
-    )
-    daily = (
-        orders.filter(now_q)
-        .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(revenue=Sum("total"), n=Count("pk"))
-        .order_by("day")
-    )
-    by_day = {row["day"]: row for row in daily}
-    rows = []
-    first = timezone.localdate(period.start)
-    for offset in range((timezone.localdate(period.end) - first).days + 1):
-        day: date = first + timedelta(days=offset)
-        row = by_day.get(day)
-        revenue = q2(row["revenue"]) if row else Decimal("0.00")
-        n = row["n"] if row else 0
-        rows.append([day.isoformat(), revenue, n, q2(revenue / n) if n else Decimal("0.00")])
-    table = Table("sales", "Revenue and orders per day", ["date", "revenue", "orders", "aov"], rows)
-    return totals, table
-
-
-def _funnel(period: Period) -> Table:
-    counts = dict(
-        Event.objects.filter(
-            created_at__gte=period.start,
-            created_at__lte=period.end,
-            type__in=[step for _, step in FUNNEL],
-        )
-        .values("type")
-        .annotate(n=Count("session_id", distinct=True))
-        .values_list("type", "n")
-    )
-    rows = []
-    top = counts.get(FUNNEL[0][1], 0)
-    previous = None
-    for label, step in FUNNEL:
-        n = counts.get(step, 0)
-        of_top = n / top if top else None
-        of_prev = n / previous if previous else None
-        rows.append([label, n, _pct(of_top), _pct(of_prev)])
-        previous = n
-    return Table(
-        "funnel",
-        "Conversion funnel (sessions)",
-        ["step", "sessions", "of_viewers", "of_previous_step"],
-        rows,
-    )
-
-
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
 
 
-def _top_products(period: Period, limit: int = 10) -> Table:
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+# Per-day aggregates from the commerce tables over [start, end): used to build the rollups
+# for closed days and, live, for the days the rollups do not cover yet (usually just today).
+
+
+def _local_day() -> TruncDate:
+    return TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
+
+
+def _src_sales(start: datetime, end: datetime) -> dict[date, tuple[Decimal, int]]:
+    rows = (
+        Order.objects.filter(status__in=REVENUE_STATUSES, placed_at__gte=start, placed_at__lt=end)
+        .annotate(day=_local_day())
+        .values("day")
+        .annotate(revenue=Sum("total"), n=Count("pk"))
+        .values_list("day", "revenue", "n")
+    )
+    return {day: (revenue, n) for day, revenue, n in rows}
+
+
+def _src_funnel(start: datetime, end: datetime) -> dict[tuple[date, str], int]:
+    rows = (
+        Event.objects.filter(
+            created_at__gte=start, created_at__lt=end, type__in=[step for _, step in FUNNEL]
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "type")
+        .annotate(n=Count("session_id", distinct=True))
+        .values_list("day", "type", "n")
+    )
+    return {(day, step): n for day, step, n in rows}
+
+
+def _src_lines(
+    start: datetime, end: datetime, key: str
+) -> dict[tuple[date, str], tuple[Decimal, int]]:
     rows = (
         OrderLine.objects.filter(
             order__status__in=REVENUE_STATUSES,
-            order__placed_at__gte=period.start,
-            order__placed_at__lte=period.end,
+            order__placed_at__gte=start,
+            order__placed_at__lt=end,
         )
-        .values("product_id")
-        .annotate(
-            sku=Max("sku"), name=Max("name"), revenue=Sum("line_total"), units=Sum("quantity")
-        )
-        .order_by("-revenue", "product_id")[:limit]
-    )
-    return Table(
-        "products",
-        "Top products by revenue",
-        ["sku", "product", "units", "revenue"],
-        [[r["sku"], r["name"], r["units"], q2(r["revenue"])] for r in rows],
-    )
-
-
-def _top_categories(period: Period, limit: int = 10) -> Table:
-    rows = (
-        OrderLine.objects.filter(
-            order__status__in=REVENUE_STATUSES,
-            order__placed_at__gte=period.start,
-            order__placed_at__lte=period.end,
-        )
-        .values("product__category__name")
+        .annotate(day=TruncDate("order__placed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", key)
         .annotate(revenue=Sum("line_total"), units=Sum("quantity"))
-        .order_by("-revenue", "product__category__name")[:limit]
+        .values_list("day", key, "revenue", "units")
     )
-    return Table(
-        "categories",
-        "Top categories by revenue",
-        ["category", "units", "revenue"],
-        [
-            [r["product__category__name"] or "(deleted product)", r["units"], q2(r["revenue"])]
-            for r in rows
-        ],
-    )
+    return {
+        (day, str(k) if k is not None else ""): (revenue, units) for day, k, revenue, units in rows
+    }
+
+
+@dataclass
+class _Totals:
+    """Sums for one dashboard period, from rollups and/or live queries."""
+
+    sales: dict[date, list[Any]] = field(default_factory=dict)  # day -> [revenue, orders]
+    funnel: dict[str, int] = field(default_factory=dict)
+    products: dict[str, list[Any]] = field(default_factory=dict)  # id -> [revenue, units]
+    categories: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add_sales(self, day: date, revenue: Decimal, n: int) -> None:
+        row = self.sales.setdefault(day, [Decimal("0"), 0])
+        row[0] += revenue or 0
+        row[1] += n
+
+    @staticmethod
+    def add(target: dict[str, list[Any]], key: str, revenue: Decimal, units: int) -> None:
+        row = target.setdefault(key, [Decimal("0"), 0])
+        row[0] += revenue or 0
+        row[1] += units or 0
+
+
+def _rollup_state() -> Any:
+    from mlops.models import RollupState
+
+    return RollupState.objects.order_by("pk").first()
+
+
+def _collect(period: Period, state: Any) -> _Totals:
+    """Closed days from rollups (4 queries), the rest live (4 queries)."""
+    from mlops.models import DailyRollup
+
+    totals = _Totals()
+    first_day = timezone.localdate(period.start)
+    live_from = period.previous_start
+    if state is not None:
+        through = state.through_day
+        prev_day = timezone.localdate(period.previous_start)
+        rollups = DailyRollup.objects.filter(day__lte=through)
+        for day, amount, count in rollups.filter(metric="sales", day__gte=prev_day).values_list(
+            "day", "amount", "count"
+        ):
+            totals.add_sales(day, amount, count)
+        in_period = rollups.filter(day__gte=first_day)
+        for key, n in (
+            in_period.filter(metric="funnel")
+            .values("key")
+            .annotate(n=Sum("count"))
+            .values_list("key", "n")
+        ):
+            totals.funnel[key] = totals.funnel.get(key, 0) + n
+        for metric, target in (("product", totals.products), ("category", totals.categories)):
+            for key, amount, count in (
+                in_period.filter(metric=metric)
+                .values("key")
+                .annotate(a=Sum("amount"), c=Sum("count"))
+                .values_list("key", "a", "c")
+            ):
+                _Totals.add(target, key, amount, count)
+        live_from = max(period.previous_start, _midnight(through + timedelta(days=1)))
+    end = period.end + timedelta(microseconds=1)
+    for day, (revenue, n) in _src_sales(live_from, end).items():
+        totals.add_sales(day, revenue, n)
+    live_in_period = max(live_from, period.start)
+    for (_day, step), n in _src_funnel(live_in_period, end).items():
+        totals.funnel[step] = totals.funnel.get(step, 0) + n
+    for (_day, key), (revenue, units) in _src_lines(live_in_period, end, "product_id").items():
+        _Totals.add(totals.products, key, revenue, units)
+    for (_day, key), (revenue, units) in _src_lines(
+        live_in_period, end, "product__category__name"
+    ).items():
+        _Totals.add(totals.categories, key, revenue, units)
+    return totals
+
+
+def _tables(period: Period, totals: _Totals, limit: int = 10) -> dict[str, Table]:
+    from catalog.models import Product
+
+    first = timezone.localdate(period.start)
+    sales_rows = []
+    for offset in range((timezone.localdate(period.end) - first).days + 1):
+        day = first + timedelta(days=offset)
+        revenue, n = totals.sales.get(day, [Decimal("0"), 0])
+        sales_rows.append(
+            [day.isoformat(), q2(revenue), n, q2(revenue / n) if n else Decimal("0.00")]
+        )
+
+    funnel_rows = []
+    top = totals.funnel.get(FUNNEL[0][1], 0)
+    previous = None
+    for label, step in FUNNEL:
+        n = totals.funnel.get(step, 0)
+        funnel_rows.append(
+            [label, n, _pct(n / top if top else None), _pct(n / previous if previous else None)]
+        )
+        previous = n
+
+    best = sorted(totals.products.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+    ids = [int(k) for k, _ in best if k]
+    names = {p.pk: (p.sku, p.name) for p in Product.objects.filter(pk__in=ids).only("sku", "name")}
+    product_rows = [
+        [*names.get(int(k) if k else 0, ("", "(deleted product)")), units, q2(revenue)]
+        for k, (revenue, units) in best
+    ]
+    cats = sorted(totals.categories.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+    category_rows = [[k or "(deleted product)", units, q2(revenue)] for k, (revenue, units) in cats]
+    return {
+        "sales": Table(
+            "sales", "Revenue and orders per day", ["date", "revenue", "orders", "aov"], sales_rows
+        ),
+        "funnel": Table(
+            "funnel",
+            "Conversion funnel (sessions)",
+            ["step", "sessions", "of_viewers", "of_previous_step"],
+            funnel_rows,
+        ),
+        "products": Table(
+            "products",
+            "Top products by revenue",
+            ["sku", "product", "units", "revenue"],
+            product_rows,
+        ),
+        "categories": Table(
+            "categories",
+            "Top categories by revenue",
+            ["category", "units", "revenue"],
+            category_rows,
+        ),
+    }
 
 
 def _panel_from_app(app: str, title: str) -> Panel | None:
@@ -297,32 +380,90 @@ def ml_panels(period: Period) -> list[Panel]:
     return panels
 
 
-def dashboard_get(*, period_key: str | None = None, with_panels: bool = True) -> Dashboard:
-    """Everything the home dashboard shows, for the selected period (7/30/90/365 days)."""
+def dashboard_get(
+    *, period_key: str | None = None, with_panels: bool = True, use_rollups: bool = True
+) -> Dashboard:
+    """Everything the home dashboard shows, for the selected period (7/30/90/365 days).
+
+    Closed days come from ``DailyRollup`` (see ``dashboard_rollups_refresh``), days after the
+    rollups from live queries: a constant 10 queries (plus ML panels) whatever the store size.
+    """
     period = period_for(period_key)
-    totals, sales = _sales(period)
-    funnel = _funnel(period)
-    revenue = q2(totals["revenue"])
-    n_orders = totals["orders"]
-    viewers = funnel.rows[0][1]
-    buyers = funnel.rows[-1][1]
-    tables = {
-        "sales": sales,
-        "funnel": funnel,
-        "products": _top_products(period),
-        "categories": _top_categories(period),
-    }
+    state = _rollup_state() if use_rollups else None
+    totals = _collect(period, state)
+    tables = _tables(period, totals)
+    first = timezone.localdate(period.start)
+    revenue = q2(sum((r for d, (r, _n) in totals.sales.items() if d >= first), Decimal("0")))
+    n_orders = sum(n for d, (_r, n) in totals.sales.items() if d >= first)
+    prev_revenue = sum((r for d, (r, _n) in totals.sales.items() if d < first), Decimal("0"))
+    prev_orders = sum(n for d, (_r, n) in totals.sales.items() if d < first)
+    viewers = tables["funnel"].rows[0][1]
+    buyers = tables["funnel"].rows[-1][1]
     return Dashboard(
         period=period,
         revenue=revenue,
         orders=n_orders,
         aov=q2(revenue / n_orders) if n_orders else Decimal("0.00"),
-        revenue_change=_change(totals["revenue"], totals["prev_revenue"]),
-        orders_change=_change(n_orders, totals["prev_orders"]),
+        revenue_change=_change(revenue, prev_revenue),
+        orders_change=_change(n_orders, prev_orders),
         conversion_rate=buyers / viewers if viewers else None,
         tables=tables,
         panels=ml_panels(period) if with_panels else [],
+        rollups_through=state.through_day if state is not None else None,
     )
+
+
+def dashboard_rollups_refresh(*, full: bool = False, overlap_days: int = 35) -> dict[str, Any]:
+    """Recompute the closed-day rollups: everything on the first run (or ``full``), later the
+    last ``overlap_days`` (orders change status for a while: refunds, fraud reviews)."""
+    from django.db import transaction
+    from django.db.models import Min
+
+    from mlops.models import DailyRollup, RollupState
+
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    state = RollupState.objects.order_by("pk").first()
+    if state is None or full:
+        earliest = [
+            Order.objects.aggregate(m=Min("placed_at"))["m"],
+            Event.objects.aggregate(m=Min("created_at"))["m"],
+        ]
+        known = [timezone.localdate(t) for t in earliest if t is not None]
+        start_day = min(known) if known else yesterday
+    else:
+        start_day = max(
+            state.first_day,
+            min(state.through_day + timedelta(days=1), yesterday - timedelta(days=overlap_days)),
+        )
+    start, end = _midnight(start_day), _midnight(today)
+    rows = [
+        DailyRollup(metric="sales", day=day, key="", amount=revenue, count=n)
+        for day, (revenue, n) in _src_sales(start, end).items()
+    ]
+    rows += [
+        DailyRollup(metric="funnel", day=day, key=step, count=n)
+        for (day, step), n in _src_funnel(start, end).items()
+    ]
+    for metric, key in (("product", "product_id"), ("category", "product__category__name")):
+        rows += [
+            DailyRollup(metric=metric, day=day, key=k[:200], amount=revenue, count=units)
+            for (day, k), (revenue, units) in _src_lines(start, end, key).items()
+        ]
+    with transaction.atomic():
+        DailyRollup.objects.filter(day__gte=start_day, day__lte=yesterday).delete()
+        DailyRollup.objects.bulk_create(rows, batch_size=2000)
+        RollupState.objects.all().delete()
+        RollupState.objects.create(
+            first_day=min(start_day, state.first_day) if state and not full else start_day,
+            through_day=yesterday,
+        )
+    return {"from": start_day.isoformat(), "through": yesterday.isoformat(), "rows": len(rows)}
+
+
+@shared_task(acks_late=True)
+def dashboard_rollups_refresh_task(full: bool = False) -> dict[str, Any]:
+    return dashboard_rollups_refresh(full=full)
 
 
 # Plotly specs (rendered client-side by plotly.js from the installed wheel)
@@ -480,6 +621,14 @@ def metrics_history_spec(versions: list[Any]) -> tuple[dict[str, Any], Table]:
     names = sorted(
         {k for v in ordered for k, val in v.metrics.items() if isinstance(val, int | float)}
     )
+    # chart scores and rates (|value| <= 1) plus the primary metric; counts stay in the table
+    primary = {v.primary_metric for v in ordered if v.primary_metric}
+    charted = [
+        n
+        for n in names
+        if n in primary
+        or all(abs(v.metrics[n]) <= 1 for v in ordered if isinstance(v.metrics.get(n), int | float))
+    ]
     data = [
         {
             "type": "scatter",
@@ -488,7 +637,7 @@ def metrics_history_spec(versions: list[Any]) -> tuple[dict[str, Any], Table]:
             "x": [f"v{v.version}" for v in ordered if isinstance(v.metrics.get(name), int | float)],
             "y": [v.metrics[name] for v in ordered if isinstance(v.metrics.get(name), int | float)],
         }
-        for name in names
+        for name in charted
     ]
     rows = [
         [

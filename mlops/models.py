@@ -201,3 +201,28 @@ class ExperimentEvent(models.Model):
             )
         ]
         indexes = [models.Index(fields=["experiment", "kind", "variant"])]
+
+
+class DailyRollup(models.Model):
+    """Closed days of the store dashboard, pre-aggregated (sales, funnel steps, products,
+    categories) so a year's dashboard reads a few hundred rows instead of every event."""
+
+    metric = models.CharField(max_length=12)  # sales | funnel | product | category
+    day = models.DateField()
+    key = models.CharField(max_length=200, blank=True)  # step, product id, category name
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "day", "key"], name="dailyrollup_unique")
+        ]
+        indexes = [models.Index(fields=["metric", "day"])]
+
+
+class RollupState(models.Model):
+    """Which closed days ``DailyRollup`` covers (one row)."""
+
+    first_day = models.DateField()
+    through_day = models.DateField()
+    refreshed_at = models.DateTimeField(default=timezone.now)

@@ -29,6 +29,8 @@ def planted_churn_store(
     days: int = 540,
     churn_share: float = 0.35,
     fade_days: int = 45,
+    orders_per_month: float = 1.2,
+    views_per_day: float = 0.6,
     now: datetime,
     seed: int = 0,
 ) -> SyntheticStore:
@@ -38,8 +40,8 @@ def planted_churn_store(
     joined = rng.uniform(0, days * 0.6, n_customers)  # day index the customer joined
     churner = rng.random(n_customers) < churn_share
     churn_day = np.where(churner, rng.uniform(days - 200, days + 60, n_customers), np.inf)
-    order_rate = np.exp(rng.normal(np.log(1 / 25), 0.6, n_customers))  # orders per day
-    view_rate = np.exp(rng.normal(np.log(0.6), 0.5, n_customers))  # product views per day
+    order_rate = np.exp(rng.normal(np.log(orders_per_month / 30), 0.6, n_customers))  # per day
+    view_rate = np.exp(rng.normal(np.log(views_per_day), 0.5, n_customers))
 
     day_idx = np.arange(days)[:, None]  # days x customers
     active = day_idx >= joined[None, :]

@@ -85,8 +85,30 @@ def test_dashboard_query_count_does_not_grow_with_the_store(
     with CaptureQueriesContext(connection) as big:
         dashboard.dashboard_get(period_key="30")
     assert len(small.captured_queries) == len(big.captured_queries)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # no rollups yet: everything live
         dashboard.dashboard_get(period_key="30", with_panels=False)
+    dashboard.dashboard_rollups_refresh()
+    with django_assert_num_queries(10):  # rollups for closed days + live today
+        dashboard.dashboard_get(period_key="365", with_panels=False)
+
+
+def test_rollups_give_the_same_dashboard_as_live_queries() -> None:
+    _store(40)
+    live = dashboard.dashboard_get(period_key="30", with_panels=False, use_rollups=False)
+    summary = dashboard.dashboard_rollups_refresh()
+    assert summary["rows"] > 0
+    rolled = dashboard.dashboard_get(period_key="30", with_panels=False)
+    assert rolled.rollups_through is not None
+    assert (rolled.revenue, rolled.orders, rolled.aov) == (live.revenue, live.orders, live.aov)
+    assert rolled.revenue_change == live.revenue_change
+    for key in ("sales", "funnel", "products", "categories"):
+        assert rolled.tables[key].rows == live.tables[key].rows, key
+    # an order placed after the refresh shows up at once (today is always live)
+    product = ProductFactory(price=Decimal("999.00"))
+    order_create(customer=None, products=[(product, 1)], placed_at=timezone.now())
+    after = dashboard.dashboard_get(period_key="30", with_panels=False)
+    assert after.revenue == live.revenue + Decimal("999.00")
+    assert after.tables["products"].rows[0][1] == product.name
 
 
 def test_dashboard_page_query_count_is_constant(admin_client) -> None:  # type: ignore[no-untyped-def]
