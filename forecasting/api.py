@@ -7,7 +7,12 @@ import io
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,13 +55,17 @@ class ProductForecastApi(APIView):
         lo95 = serializers.FloatField()
         hi95 = serializers.FloatField()
 
-    class OutputSerializer(serializers.Serializer):
-        product_id = serializers.IntegerField()
-        method = serializers.CharField()
-        source = serializers.ChoiceField(choices=["model", "fallback"])
-        model_version = serializers.CharField(allow_null=True)
-        history = serializers.ListField(child=serializers.DictField())
-        forecast = serializers.ListField(child=serializers.DictField())
+    OutputSerializer = inline_serializer(
+        name="ProductForecast",
+        fields={
+            "product_id": serializers.IntegerField(),
+            "method": serializers.CharField(help_text="global, seasonal_naive, ets, ..."),
+            "source": serializers.ChoiceField(choices=["model", "fallback"]),
+            "model_version": serializers.CharField(allow_null=True),
+            "history": HistorySerializer(many=True),
+            "forecast": PointSerializer(many=True),
+        },
+    )
 
     @extend_schema(
         summary="Daily sales history and 28-day demand forecast with 80 %/95 % intervals",

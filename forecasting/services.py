@@ -71,27 +71,28 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
         from forecasting.ml.baselines import seasonal_naive
 
         history = train_panel.y[ok]
-        metrics = {
-            "mase": mase(actual[ok], backtest.mean[ok], history, 7),
+        metrics: dict[str, float] = {
+            "mase": float(mase(actual[ok], backtest.mean[ok], history, 7)),
             "wape": wape(actual[ok], backtest.mean[ok]),
             "coverage80": coverage(actual[ok], backtest.lower[0.8][ok], backtest.upper[0.8][ok]),
             "coverage95": coverage(actual[ok], backtest.lower[0.95][ok], backtest.upper[0.95][ok]),
-            "seasonal_naive_mase": mase(
-                actual[ok], seasonal_naive(history, HORIZON, 7), history, 7
+            "seasonal_naive_mase": float(
+                mase(actual[ok], seasonal_naive(history, HORIZON, 7), history, 7)
             ),
-            "n_series": int(ok.sum()),
         }
+        n_series = int(ok.sum())
+        clean = {k: _finite(v) for k, v in metrics.items()}  # NaN is not valid JSON
         mlops.training_run_progress(run_id=run_id, progress=50, message="backtest done")
         model = _model(end).fit(panel)
         fingerprint = hashlib.sha256(np.nan_to_num(panel.y, nan=-1).tobytes()).hexdigest()
         info = mlops.model_version_register_and_activate(
-            force=force,
+            force=force or clean["mase"] is None,
             capability=CAPABILITY,
             artifact=model,
             params={
                 k: v for k, v in vars(model).items() if not k.endswith("_") and k != "holidays"
             },
-            metrics=metrics,
+            metrics={**clean, "n_series": n_series},
             primary_metric="mase",
             higher_is_better=False,
             train_window=(_aware(panel.dates[0].date()), _aware(end)),
@@ -100,18 +101,24 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
         ForecastAccuracy.objects.create(
             cutoff=panel.dates[cut - 1].date(),
             horizon_days=HORIZON,
-            n_series=metrics["n_series"],
-            mase=_finite(metrics["mase"]),
-            wape=_finite(metrics["wape"]),
-            coverage80=_finite(metrics["coverage80"]),
-            coverage95=_finite(metrics["coverage95"]),
-            baseline_mase=_finite(metrics["seasonal_naive_mase"]),
+            n_series=n_series,
+            mase=clean["mase"],
+            wape=clean["wape"],
+            coverage80=clean["coverage80"],
+            coverage95=clean["coverage95"],
+            baseline_mase=clean["seasonal_naive_mase"],
             model_version=info.label,
         )
     except Exception as exc:
         mlops.training_run_finish(run_id=run_id, status="failed", message=str(exc)[:500])
         raise
-    summary = {**metrics, "version": info.label, "version_id": info.id, "activated": info.activated}
+    summary = {
+        **clean,
+        "n_series": n_series,
+        "version": info.label,
+        "version_id": info.id,
+        "activated": info.activated,
+    }
     mlops.training_run_finish(
         run_id=run_id, status="succeeded", summary=summary, model_version_id=info.id
     )
@@ -163,7 +170,7 @@ def forecasts_generate(
 
 
 def forecasts_summarize(*, counts: list[int], end: str) -> dict[str, Any]:
-    """Finish a batch: drop forecasts of products no longer active or older than ``end``."""
+    """Finish a batch: drop forecast rows for days that are already history."""
     stale = Forecast.objects.filter(date__lte=date.fromisoformat(end))
     removed, _ = stale.delete()
     return {"products": int(sum(counts)), "removed_stale": removed}

@@ -219,7 +219,7 @@ class DemandForecaster:
             "verbose": -1,
         }
         data = lgb.Dataset(x, label=target, feature_name=names, free_raw_data=True)
-        self.feature_names_ = names
+        self.feature_names_: list[str] = names
         return lgb.train(params, data, num_boost_round=self.n_estimators)
 
     def fit(self, panel: Panel) -> DemandForecaster:
@@ -228,7 +228,7 @@ class DemandForecaster:
         first, last, _ = observed_bounds(panel.y)
         self.freq_ = panel.freq
         self.season_ = panel.season
-        self.feature_names_: list[str] = []
+        self.feature_names_ = []
         bt_cut = last - self.horizon
         rows = self._sample_rows(panel.y, panel.stockout, first, bt_cut, self.random_state)
         self.booster_bt_ = self._booster(fb, panel.y, rows, self.random_state)
