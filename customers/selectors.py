@@ -41,7 +41,13 @@ def customer_data_export(*, customer_id: int) -> dict[str, object]:
     orders = Order.objects.filter(customer_id=customer_id).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
     )
+    from customers.services import _app_hooks
+
+    extra = {}
+    for hook in _app_hooks("customer_data_export"):  # e.g. support tickets
+        extra[hook.__module__.split(".")[0]] = hook(customer_id=customer_id)
     return {
+        **extra,
         "account": {
             "email": user.email if user else None,
             "first_name": user.first_name if user else None,

@@ -91,6 +91,24 @@ def customer_register(
     return customer
 
 
+def _app_hooks(name: str) -> list[Any]:
+    """``<app>.facade.<name>`` of every ML app that offers it (personal data they hold)."""
+    import importlib
+
+    from django.conf import settings
+
+    hooks = []
+    for app in settings.ML_CAPABILITIES:
+        try:
+            facade = importlib.import_module(f"{app}.facade")
+        except ImportError:
+            continue
+        hook = getattr(facade, name, None)
+        if callable(hook):
+            hooks.append(hook)
+    return hooks
+
+
 @transaction.atomic
 def customer_erase(*, customer: Customer) -> Customer:
     """GDPR erasure: remove the person, keep the shop's books.
@@ -118,6 +136,8 @@ def customer_erase(*, customer: Customer) -> Customer:
         customer.user = None
         customer.save(update_fields=["user"])
         user.delete()
+    for hook in _app_hooks("customer_data_erase"):
+        hook(customer_id=customer.pk)  # e.g. support tickets: e-mail and message text
     customer.marketing_consent = False
     customer.erased_at = timezone.now()
     customer.save(update_fields=["marketing_consent", "erased_at"])
