@@ -38,7 +38,14 @@ class PriceProposalAdmin(admin.ModelAdmin):
         "conflicts",
         "created_at",
     ]
-    list_filter = ["status", "objective", "pooled", "auto_applied", "product__category"]
+    list_filter = [
+        "status",
+        "objective",
+        "pooled",
+        "is_experiment",
+        "auto_applied",
+        "product__category",
+    ]
     search_fields = ["product__sku", "product__name"]
     list_select_related = ["product"]
     actions = ["approve_selected", "reject_selected"]

@@ -40,6 +40,7 @@ class ProposalOutputSerializer(serializers.Serializer):
     profit_new = serializers.DecimalField(max_digits=12, decimal_places=2)
     bound_by = serializers.CharField()
     conflicts = serializers.CharField()
+    is_experiment = serializers.BooleanField()
     model_version = serializers.CharField()
     created_at = serializers.DateTimeField()
 

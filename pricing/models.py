@@ -77,6 +77,15 @@ class PricingPolicy(models.Model):
         help_text="Do not propose changes smaller than this %.",
     )
     horizon_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    explore_pct = models.DecimalField(
+        **PCT,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("30"))],
+        help_text="Price experiment: products without usable price history get test prices "
+        "this % above (even weeks) or below (odd weeks) the current price, within the "
+        "guardrails, so their elasticity can be learned. Empty = no experiments.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -193,6 +202,9 @@ class PriceProposal(models.Model):
         on_delete=models.SET_NULL,
     )
     auto_applied = models.BooleanField(default=False)
+    is_experiment = models.BooleanField(
+        default=False, help_text="A test price to learn the elasticity, not the model's optimum."
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:

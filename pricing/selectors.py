@@ -40,6 +40,7 @@ class EffectivePolicy:
     auto_approve_below_pct: Decimal | None = None
     min_change_pct: Decimal = Decimal("0.5")
     horizon_days: int = 7
+    explore_pct: Decimal | None = None
 
 
 _POLICY_FIELDS = [f.name for f in fields(EffectivePolicy)]

@@ -23,7 +23,7 @@ from catalog.money import q2
 from mlops import facade as mlops
 from pricing import selectors
 from pricing.ml.elasticity import ElasticityEstimator
-from pricing.ml.optimizer import PriceOptimizer
+from pricing.ml.optimizer import PriceOptimizer, bound_names
 from pricing.ml.pipeline import products_with_estimates
 from pricing.models import CompetitorPrice, ElasticityEstimate, PriceProposal
 from storefront.api_errors import ServiceError
@@ -177,6 +177,7 @@ def proposal_frame(*, now: datetime) -> pd.DataFrame:
             "competitor_cap_pct": [num(p.competitor_cap_pct) for p in pol],
             "min_change_pct": [num(p.min_change_pct) for p in pol],
             "auto_approve_below_pct": [num(p.auto_approve_below_pct) for p in pol],
+            "explore_pct": [num(p.explore_pct) for p in pol],
             "horizon_days": [
                 max((p.sell_through_by - today).days, 1)
                 if p.objective == "sell_through" and p.sell_through_by
@@ -205,6 +206,8 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
         return {"proposals": 0, "auto_applied": 0}
     frame = products_with_estimates(frame, loaded.artifact)
     result = PriceOptimizer().propose(frame)
+    result["is_experiment"] = False
+    _experiments(frame, result, now)
     label = f"{CAPABILITY}-v{loaded.version}"
     new: list[PriceProposal] = []
     thresholds: list[float] = []
@@ -235,6 +238,8 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
                 conflicts=row["conflicts"][:200],
                 model_version=label,
                 created_at=now,
+                is_experiment=bool(row["is_experiment"]),
+                note="price experiment: no usable price history" if row["is_experiment"] else "",
             )
         )
     with transaction.atomic():
@@ -254,6 +259,39 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
             except ServiceError as exc:
                 logger.info("auto-apply of proposal %s refused: %s", proposal.pk, exc.message)
     return {"proposals": len(created), "auto_applied": auto}
+
+
+def _experiments(frame: pd.DataFrame, result: pd.DataFrame, now: datetime) -> None:
+    """Where the policy allows it, a product without own price history (pooled estimate) gets
+    a test price around the model's price: +x% in even ISO weeks, -x% in odd ones, clipped to
+    its guardrails (so a guardrail still wins). Updates `result` in place."""
+    pct = frame["explore_pct"].to_numpy(float)
+    pooled = frame["pooled"].to_numpy(bool)
+    todo = np.isfinite(pct) & (pct > 0) & pooled
+    todo &= result["conflicts"].to_numpy(str) == ""
+    if not todo.any():
+        return
+    sign = 1.0 if timezone.localtime(now).isocalendar().week % 2 == 0 else -1.0
+    p0 = result["current_price"].to_numpy(float)
+    centre = result["recommended_price"].to_numpy(float)
+    target = np.round(centre * (1 + sign * pct / 100), 2)
+    lo = result["allowed_min"].to_numpy(float)
+    hi = result["allowed_max"].to_numpy(float)
+    test = np.clip(target, lo, hi)
+    todo &= np.abs(test - p0) >= 0.005
+    e = result["elasticity"].to_numpy(float)
+    base = frame["base_daily_units"].to_numpy(float)
+    cost = frame["cost"].to_numpy(float)
+    units = np.nan_to_num(base) * (test / p0) ** e
+    idx = np.flatnonzero(todo)
+    result.loc[idx, "recommended_price"] = test[idx]
+    result.loc[idx, "units_new"] = units[idx]
+    result.loc[idx, "revenue_new"] = (test * units)[idx]
+    result.loc[idx, "profit_new"] = ((test - cost) * units)[idx]
+    result.loc[idx, "changed"] = True
+    result.loc[idx, "is_experiment"] = True
+    names = bound_names(frame.iloc[idx], test[idx])
+    result.loc[idx, "bound"] = [",".join(n) for n in names]
 
 
 def price_proposal_apply(

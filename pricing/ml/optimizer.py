@@ -234,7 +234,7 @@ class PriceOptimizer:
 
         u0, r0, pr0 = per_day(p0)
         u1, r1, pr1 = per_day(price)
-        bound = _bound_names(df, price)
+        bound = bound_names(df, price)
         out = pd.DataFrame(
             {
                 "product_id": df["product_id"].to_numpy() if "product_id" in df else np.arange(n),
@@ -262,7 +262,7 @@ class PriceOptimizer:
         return out
 
 
-def _bound_names(df: pd.DataFrame, price: np.ndarray) -> list[list[str]]:
+def bound_names(df: pd.DataFrame, price: np.ndarray) -> list[list[str]]:
     """Guardrails whose limit the chosen price sits on (the explanation's "what held it")."""
     names: list[list[str]] = [[] for _ in range(len(df))]
     with np.errstate(invalid="ignore"):

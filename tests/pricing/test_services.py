@@ -197,3 +197,21 @@ def test_no_was_price_when_history_cannot_tell():
     product = ProductFactory(price=Decimal("9.00"), list_price=Decimal("19.00"))
     ref = facade.reference_price(product_id=product.pk)
     assert ref.source == "fallback" and not ref.show_was and ref.reference_price is None
+
+
+def test_products_without_price_history_get_a_test_price_where_allowed():
+    from datetime import datetime
+
+    PricingPolicy.objects.create(explore_pct=Decimal("5"))
+    flat = ProductFactory(price=Decimal("20.00"), cost=Decimal("11.00"), with_stock=10_000)
+    activate_model({1_000_000: -2.0, 1_000_001: -2.5})  # other products: flat one is pooled
+    even_week = timezone.make_aware(datetime(2026, 1, 7, 12))  # ISO week 2
+    services.price_proposals_generate(now=even_week)
+    up = PriceProposal.objects.get(product=flat, status="pending")
+    assert up.is_experiment and up.pooled and "experiment" in up.note
+    services.price_proposals_generate(now=even_week + timedelta(days=7))
+    down = PriceProposal.objects.get(product=flat, status="pending")
+    assert down.is_experiment
+    # +5% one week, -5% the next, around the model's price and within the 10% max change
+    assert float(up.proposed_price / down.proposed_price) == pytest.approx(1.05 / 0.95, abs=0.01)
+    assert Decimal("18.00") <= down.proposed_price < up.proposed_price <= Decimal("22.00")
