@@ -163,3 +163,18 @@ def test_shopper_finds_buys_and_sees_the_order(page, store) -> None:  # type: ig
     page.goto(base + "/account/")
     assert number in page.get_by_test_id("orders").inner_text()
     shot(page, "11-account")
+
+
+def test_help_form_suggests_answers_and_opens_a_ticket(page, store) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + "/help/")
+    page.get_by_label("E-mail").fill("guest@example.com")
+    page.get_by_label("Subject").fill("Late parcel")
+    page.get_by_label("Your message").fill("Where is my order? It has not arrived yet")
+    suggestions = page.locator("[data-help-suggestions]")
+    suggestions.locator("li").first.wait_for()
+    shot(page, "12-help")
+    page.get_by_role("button", name="Send message").click()
+    created = page.get_by_test_id("ticket-created")
+    created.wait_for()
+    assert "status:" in created.inner_text()
+    shot(page, "13-help-sent")
