@@ -53,6 +53,13 @@ def propensity_for(*, customer_ids: list[int]) -> dict[int, float]:
     )
 
 
+def visitor_propensity(*, session_ids: list[str]) -> dict[str, float]:
+    """7-day purchase propensity for anonymous sessions (empty without a trained model)."""
+    from insights import selectors
+
+    return selectors.visitor_propensity(session_ids=session_ids)
+
+
 def dashboard_panel() -> dict[str, Any]:
     """Figures for the store dashboard's customer-intelligence panel."""
     from django.db.models import Count, Q

@@ -100,6 +100,39 @@ def marketing_list(
     ]
 
 
+def visitor_propensity(*, session_ids: list[str], window_days: int = 7) -> dict[str, float]:
+    """7-day purchase propensity for anonymous sessions, from their recent browsing, with
+    the active insights model (fed the customer feature layout with no order history).
+    Empty without an active model. One events query."""
+    import pandas as pd
+
+    from customers.models import Event
+    from insights.ml.features import visitor_features
+    from mlops import facade as mlops
+
+    if not session_ids:
+        return {}
+    loaded = mlops.model_active_get(capability="insights")
+    if loaded is None:
+        return {}
+    now = timezone.now()
+    rows = Event.objects.filter(
+        session_id__in=session_ids,
+        customer__isnull=True,
+        created_at__gte=now - timedelta(days=window_days),
+    ).values_list("customer_id", "session_id", "type", "created_at")
+    events = pd.DataFrame.from_records(
+        list(rows), columns=["customer_id", "session_id", "type", "created_at"]
+    )
+    if events.empty:
+        return {}
+    events["customer_id"] = events["customer_id"].astype(float)
+    events["created_at"] = pd.to_datetime(events["created_at"], utc=True)
+    feats = visitor_features(events, now, window_days=window_days)
+    scores = loaded.artifact["propensity"].predict_proba(feats)
+    return {str(sid): float(p) for sid, p in zip(feats.index, scores, strict=True)}
+
+
 @dataclass(frozen=True)
 class CartSuggestion:
     cart_id: int
@@ -177,6 +210,10 @@ def abandoned_carts(
         .order_by("-updated_at")[: limit * 3]
     )
     min_margin, max_discount = _guardrails()
+    carts = list(carts)
+    visitors = visitor_propensity(
+        session_ids=[c.session_id for c in carts if c.customer_id is None and c.session_id]
+    )
     out = []
     for cart in carts:
         lines = list(cart.lines.all())
@@ -185,7 +222,7 @@ def abandoned_carts(
         value = q2(sum((ln.product.price * ln.quantity for ln in lines), Decimal("0")))
         customer = cart.customer
         score = getattr(customer, "insight", None) if customer else None
-        propensity = score.propensity_7d if score else None
+        propensity = score.propensity_7d if score else visitors.get(cart.session_id)
         allowed = max_discount_pct(
             [float(ln.product.price) for ln in lines],
             [float(ln.product.cost) for ln in lines],

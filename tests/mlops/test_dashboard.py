@@ -94,15 +94,20 @@ def test_dashboard_query_count_does_not_grow_with_the_store(
 
 def test_rollups_give_the_same_dashboard_as_live_queries() -> None:
     _store(40)
-    live = dashboard.dashboard_get(period_key="30", with_panels=False, use_rollups=False)
+    lives = {
+        key: dashboard.dashboard_get(period_key=key, with_panels=False, use_rollups=False)
+        for key in dashboard.PERIODS
+    }
     summary = dashboard.dashboard_rollups_refresh()
     assert summary["rows"] > 0
-    rolled = dashboard.dashboard_get(period_key="30", with_panels=False)
-    assert rolled.rollups_through is not None
-    assert (rolled.revenue, rolled.orders, rolled.aov) == (live.revenue, live.orders, live.aov)
-    assert rolled.revenue_change == live.revenue_change
-    for key in ("sales", "funnel", "products", "categories"):
-        assert rolled.tables[key].rows == live.tables[key].rows, key
+    for period_key, live in lives.items():
+        rolled = dashboard.dashboard_get(period_key=period_key, with_panels=False)
+        assert rolled.rollups_through is not None
+        assert (rolled.revenue, rolled.orders, rolled.aov) == (live.revenue, live.orders, live.aov)
+        assert rolled.revenue_change == live.revenue_change
+        for key in ("sales", "funnel", "products", "categories"):
+            assert rolled.tables[key].rows == live.tables[key].rows, (period_key, key)
+    live = lives["30"]
     # an order placed after the refresh shows up at once (today is always live)
     product = ProductFactory(price=Decimal("999.00"))
     order_create(customer=None, products=[(product, 1)], placed_at=timezone.now())
@@ -113,13 +118,23 @@ def test_rollups_give_the_same_dashboard_as_live_queries() -> None:
 
 def test_dashboard_page_query_count_is_constant(admin_client) -> None:  # type: ignore[no-untyped-def]
     _store(5)
+    dashboard.dashboard_rollups_refresh()
     with CaptureQueriesContext(connection) as small:
         assert admin_client.get("/admin/mlops/modelversion/dashboard/").status_code == 200
     _store(50, seed_offset=1)
+    dashboard.dashboard_rollups_refresh()
     with CaptureQueriesContext(connection) as big:
         response = admin_client.get("/admin/mlops/modelversion/dashboard/?period=90")
     assert response.status_code == 200
     assert len(small.captured_queries) == len(big.captured_queries)
+
+
+def test_first_dashboard_visit_builds_the_rollups(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from mlops.models import RollupState
+
+    _store(3)
+    assert admin_client.get("/admin/mlops/modelversion/dashboard/").status_code == 200
+    assert RollupState.objects.get().through_day == timezone.localdate() - timedelta(days=1)
 
 
 def test_dashboard_page_shows_kpis_tables_and_unavailable_panels(admin_client) -> None:  # type: ignore[no-untyped-def]
