@@ -19,7 +19,6 @@ class MerchandisingRuleAdmin(admin.ModelAdmin):
     list_filter = ["kind", "slot", "is_active"]
     list_editable = ["position", "is_active"]
     search_fields = ["product__sku", "product__name", "note"]
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["product"]
     list_select_related = ["product"]
 

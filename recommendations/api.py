@@ -38,7 +38,8 @@ class ItemOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
     score = serializers.FloatField()
-    source = serializers.CharField(help_text="which source produced the item, or fallback")
+    # a field named "source" shadows Field.source only for the type checker; DRF pops it
+    source = serializers.CharField(help_text="which source produced the item, or fallback")  # type: ignore[assignment]
     model_version = serializers.CharField(allow_null=True)
 
 
@@ -65,15 +66,13 @@ def _respond(
     variant: str,
     customer_id: int | None,
 ) -> Response:
-    from catalog import facade as catalog
-
-    info = catalog.products_get([r.product_id for r in items])
+    info = selectors.product_cards(product_ids=[r.product_id for r in items])
     rows: list[dict[str, Any]] = [
         {
             "product_id": r.product_id,
-            "name": info[r.product_id].name,
-            "slug": info[r.product_id].slug,
-            "price": info[r.product_id].price,
+            "name": info[r.product_id][0],
+            "slug": info[r.product_id][1],
+            "price": info[r.product_id][2],
             "score": r.score,
             "source": r.source,
             "model_version": r.model_version,
@@ -210,7 +209,7 @@ class RecommendationClickApi(APIView):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField(min_value=1)
         slot = serializers.ChoiceField(choices=Slot.values)
-        source = serializers.CharField(max_length=40, required=False, default="")
+        source = serializers.CharField(max_length=40, required=False, default="")  # type: ignore[assignment]
         variant = serializers.CharField(max_length=40, required=False, default="")
         position = serializers.IntegerField(min_value=1, max_value=100, required=False)
 

@@ -87,8 +87,6 @@ def _apply_rules(
 ) -> list[Recommendation]:
     """In stock, not excluded, no recent durable, category diversity, blocks and pins, then
     back-fill with popular products."""
-    from catalog import facade as catalog
-
     rules = [r for r in selectors.rules_active() if r.slot in ("", slot)]
     blocked = {r.product_id for r in rules if r.kind == MerchandisingRule.Kind.BLOCK}
     pins = [r for r in rules if r.kind == MerchandisingRule.Kind.PIN]
@@ -106,12 +104,12 @@ def _apply_rules(
         pool = [r for r in recs if r.product_id not in banned and r.product_id not in seen]
         missing = ({r.product_id for r in pool} | extra_ids) - info.keys()
         if missing:
-            info.update(catalog.products_get(missing))  # one query per phase
+            info.update(selectors.product_states(product_ids=missing))  # one query per phase
         for rec in pool:
             if len(out) >= limit:
                 return
             p = info.get(rec.product_id)
-            if p is None or not p.is_active or p.available <= 0 or rec.product_id in seen:
+            if p is None or not p.sellable or rec.product_id in seen:
                 continue
             seen.add(rec.product_id)
             if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
@@ -121,7 +119,7 @@ def _apply_rules(
             out.append(rec)
 
     # spare candidates so that rules can drop some; the popular fill only when still short
-    take(candidates[: limit * 3], frozenset(p.product_id for p in pins))
+    take(candidates[: limit * 2], frozenset(p.product_id for p in pins))
     if len(out) < limit:
         take(
             [
@@ -139,7 +137,7 @@ def _apply_rules(
     out += deferred[: max(0, limit - len(out))]
     for pin in pins:
         p = info.get(pin.product_id)
-        if p is None or not p.is_active or p.available <= 0 or pin.product_id in banned:
+        if p is None or not p.sellable or pin.product_id in banned:
             continue
         out = [r for r in out if r.product_id != pin.product_id]
         out.insert(
@@ -190,14 +188,14 @@ def for_you_set(
         except Exception:  # a broken model or cache must not break the page
             logger.exception("for-you recommendations failed; serving the fallback")
             candidates = []
-    items = _apply_rules(
+    chosen = _apply_rules(
         candidates,
         slot=Slot.FOR_YOU,
         limit=limit,
         exclude=set(exclude_product_ids),
         customer_id=customer_id,
     )
-    return RecommendationSet(items, variant)
+    return RecommendationSet(chosen, variant)
 
 
 def for_you(

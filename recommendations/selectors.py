@@ -129,6 +129,33 @@ def recent_durables(*, customer_id: int, days: int = 180) -> set[int]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ProductState:
+    category_id: int
+    sellable: bool  # active and at least one unit available
+
+
+def product_states(*, product_ids: set[int]) -> dict[int, ProductState]:
+    """Category and sellability of products in one narrow query (the rules' hot path)."""
+    from catalog.models import Product
+
+    rows = Product.objects.filter(pk__in=list(product_ids)).values_list(
+        "pk", "category_id", "is_active", "stock__on_hand", "stock__reserved"
+    )
+    return {
+        pk: ProductState(cat, bool(active) and (on_hand or 0) - (reserved or 0) > 0)
+        for pk, cat, active, on_hand, reserved in rows
+    }
+
+
+def product_cards(*, product_ids: list[int]) -> dict[int, tuple[str, str, Any]]:
+    """Name, slug and price (Decimal) per product for list responses."""
+    from catalog.models import Product
+
+    rows = Product.objects.filter(pk__in=product_ids).values_list("pk", "name", "slug", "price")
+    return {pk: (name, slug, price) for pk, name, slug, price in rows}
+
+
 def popular_product_ids(*, category_id: int | None = None, limit: int = 40) -> list[int]:
     """Active, in-stock products by the catalogue's popularity signal (the fallback list)."""
     from catalog.models import Product
@@ -193,9 +220,9 @@ def feedback_report(*, since: datetime | None = None) -> list[FeedbackRow]:
             "order_id", "product_id", "unit_price", "quantity"
         )
         for order_id, pid, price, qty in lines:
-            key = clicked.get((order_session[order_id], pid))
-            if key:
-                revenue[key] += float(price * qty)
+            hit = clicked.get((order_session[order_id], pid))
+            if hit:
+                revenue[hit] += float(price * qty)
     keys = sorted(set(shown) | set(clicks))
     return [
         FeedbackRow(

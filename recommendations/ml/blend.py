@@ -14,8 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 
 import numpy as np
+from scipy import sparse
 
 from .data import Interactions
 from .ranker import HistoryStats, Ranker, candidate_features
@@ -237,10 +240,10 @@ class BlendRecommender:
             return float(np.mean(hits @ _DISCOUNTS[: idx.shape[1]] / ideal[sel]))
 
         rng = np.random.default_rng(self.random_state)
-        fold = rng.permutation(len(users_arr)) % 2
+        fold: np.ndarray = rng.permutation(len(users_arr)) % 2
         ranker_cv, blend_cv = [], []
-        for f in (0, 1):
-            tr, te = fold != f, fold == f
+        for fold_id in (0, 1):
+            tr, te = fold != fold_id, fold == fold_id
             x, y, g = rows(tr)
             if y.sum() == 0:
                 return None
@@ -322,9 +325,19 @@ class BlendRecommender:
             return empty.astype(np.int64), empty, empty.astype(object)
         return np.vstack(out_i), np.vstack(out_s), np.vstack(out_src)
 
+    def popularity_scores(self) -> np.ndarray:
+        """All-time plus trending popularity per item (each scaled to max 1)."""
+        popular = cast(Popularity, self.sources_["popular"])
+        trending = cast(Popularity, self.sources_["trending"])
+        return popular.scores_ + trending.scores_
+
+    def item_similarity(self) -> sparse.csr_matrix:
+        """Item x item cosine neighbours (top ``knn_neighbors`` per row)."""
+        return cast(ItemKNN, self.sources_["item_knn"]).similarity_
+
     def popular(self, k: int) -> np.ndarray:
         """Fallback list for customers without history: trending blended with popularity."""
-        s = self.sources_["popular"].scores_ + self.sources_["trending"].scores_
+        s = self.popularity_scores()
         return top_k_rows(s[None, :], k)[0][0]
 
 
@@ -440,7 +453,7 @@ def tune_weights(
     options = [True] if variant == "discovery" else [False, True]
     results = []
     for excl in options:
-        w, val = coordinate_ascent(lambda x, e=excl: _ndcg(c, x, e), start, GRID)
+        w, val = coordinate_ascent(partial(_ndcg, c, exclude_seen=excl), start, GRID)
         results.append((val, not excl, w, excl))
     val, _, w, excl = max(results, key=lambda r: (r[0], r[1]))
     return Weights(dict(zip(names, map(float, w), strict=True)), excl, val)

@@ -8,8 +8,9 @@ the tests all run the same code.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -77,15 +78,15 @@ def tuned_als(
 ) -> tuple[ALS, dict[str, float]]:
     """ALS with factors/regularisation/alpha chosen on a holdout of ``data`` (never the test)."""
     holdout = holdout_split(data, seed=seed)
-    best: tuple[float, dict[str, float]] = (-1.0, {})
+    best: tuple[float, dict[str, Any]] = (-1.0, {})
     if holdout.truth:
         for values in itertools.product(*ALS_GRID.values()):
-            params = dict(zip(ALS_GRID, values, strict=True))
-            m = ALS(**params, random_state=seed, num_threads=num_threads).fit(holdout.train)
+            trial: dict[str, Any] = dict(zip(ALS_GRID, values, strict=True))
+            m = ALS(**trial, random_state=seed, num_threads=num_threads).fit(holdout.train)
             val = _ndcg_holdout(m, holdout.train, holdout.truth, discovery)
             if val > best[0]:
-                best = (val, params)
-    params = best[1] or {"factors": 64, "regularization": 0.05, "alpha": 10.0}
+                best = (val, trial)
+    params: dict[str, Any] = best[1] or {"factors": 64, "regularization": 0.05, "alpha": 10.0}
     return ALS(**params, random_state=seed, num_threads=num_threads).fit(data), {
         **params,
         "validation_ndcg": best[0],
@@ -131,7 +132,7 @@ def build_model(
 
 def recommend_frame(
     train: pd.DataFrame,
-    users: list[object],
+    users: Sequence[object],
     *,
     k: int = 10,
     exclude_purchased: bool = False,
@@ -168,10 +169,10 @@ def recommend_frame(
             seen = data.binary()
             idx_l, val_l = [], []
             for start in range(0, len(uidx), 1000):
-                u = uidx[start : start + 1000]
-                s = model.score(u).astype(np.float64)
+                batch = uidx[start : start + 1000]
+                s = model.score(batch).astype(np.float64)
                 if exclude_purchased or method == "unseen_popularity":
-                    s[seen[u].toarray() > 0] = -np.inf
+                    s[seen[batch].toarray() > 0] = -np.inf
                 i, v = top_k_rows(s, k_eff)
                 idx_l.append(i)
                 val_l.append(v)

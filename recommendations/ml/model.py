@@ -98,8 +98,7 @@ class StoreRecommender:
     def popular(self, k: int, exclude: set[object] | None = None) -> list[Scored]:
         if self.blend_ is None or len(self.item_ids_) == 0:
             return []
-        s = self.blend_.sources_["popular"].scores_ + self.blend_.sources_["trending"].scores_
-        s = s.astype(float).copy()
+        s = self.blend_.popularity_scores().astype(float)
         for item in exclude or ():
             if item in self.item_index_:
                 s[self.item_index_[item]] = -np.inf
@@ -138,8 +137,7 @@ class StoreRecommender:
         """Bought-by-the-same-customers neighbours, topped up with content neighbours."""
         out: list[Scored] = []
         if self.blend_ is not None and item in self.item_index_:
-            sim = self.blend_.sources_["item_knn"].similarity_
-            row = sim[self.item_index_[item]]
+            row = self.blend_.item_similarity()[self.item_index_[item]]
             order = np.argsort(-row.data, kind="stable")[:k]
             out = [(self.item_ids_[row.indices[j]], float(row.data[j]), "item_knn") for j in order]
         if len(out) < k and item in self.content_index_:
@@ -168,7 +166,7 @@ class StoreRecommender:
             for item in recent_items[:3]:
                 out += [s for s in self.similar(item, k) if s[0] not in recent_items]
             return sorted(out, key=lambda s: -s[1])[:k]
-        sim = self.blend_.sources_["item_knn"].similarity_
+        sim = self.blend_.item_similarity()
         weights = 0.7 ** np.arange(len(known))
         rows = np.asarray([self.item_index_[i] for i in known])
         scores = np.asarray(sim[rows].T @ weights).ravel()

@@ -139,4 +139,4 @@ class Ranker:
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.model_.predict(x)
+        return np.asarray(self.model_.predict(x))

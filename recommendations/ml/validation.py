@@ -55,12 +55,12 @@ def holdout_split(
     hidden = np.zeros(len(ev), dtype=bool)
     pos = np.flatnonzero((ev.t.to_numpy() == last_t) & ev.u.isin(chosen).to_numpy())
     users_at = ev.u.to_numpy()[pos]
-    truth: dict[int, set[int]] = {}
+    hidden_items: dict[int, set[int]] = {}
     for u in chosen:
         rows = pos[users_at == u]
         hide = rng.choice(rows, max(1, len(rows) // 2), replace=False)
         hidden[hide] = True
-        truth[int(u)] = set(map(int, ev.i.to_numpy()[hide]))
+        hidden_items[int(u)] = set(map(int, ev.i.to_numpy()[hide]))
     return Holdout(
-        Interactions(data.user_ids, data.item_ids, ev[~hidden], data.now), truth, "basket"
+        Interactions(data.user_ids, data.item_ids, ev[~hidden], data.now), hidden_items, "basket"
     )

@@ -125,3 +125,13 @@ def test_bought_together_and_similar_use_the_model(trained) -> None:  # type: ig
     assert {r.product_id for r in together} <= {p.pk for p in tea}
     similar = facade.similar_products(product_id=tea[0].pk, limit=3)
     assert similar[0].source == "item_knn"
+
+
+def test_precomputed_for_you_read_stays_at_two_queries(
+    trained, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    customer = trained["customers"][1]
+    facade.for_you(customer_id=customer.pk, limit=12)  # warm: list, rules, variant cached
+    with django_assert_max_num_queries(2):  # recent durables + product/stock rows
+        recs = facade.for_you(customer_id=customer.pk, limit=12)
+    assert len(recs) == 12
