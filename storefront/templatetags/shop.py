@@ -57,3 +57,10 @@ def currency_symbol() -> str:
 def available_of(product: Any) -> int:
     stock = getattr(product, "stock", None)
     return max(stock.available, 0) if stock else 0
+
+
+@register.filter
+def attribute_label(key: Any) -> str:
+    """ "material_or_style" -> "Material or style"."""
+    text = str(key).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

@@ -113,6 +113,10 @@
     });
   }
 
+  /* ---- filters: folded away on phones so the products come first -------------------------- */
+  const facets = $("[data-facets]");
+  if (facets && window.matchMedia("(max-width: 900px)").matches) facets.open = false;
+
   /* ---- filters: submit on change ---------------------------------------------------------- */
   $$("form[data-autosubmit]").forEach((form) => {
     form.addEventListener("change", (event) => {
