@@ -19,6 +19,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,7 +47,7 @@ def _setup(database_url: str | None) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _synthetic_store(customers: int, seed: int) -> dict[str, object]:
+def _synthetic_store(customers: int, seed: int) -> dict[str, Any]:
     import numpy as np
     from django.utils import timezone
 
@@ -118,7 +119,7 @@ def _synthetic_store(customers: int, seed: int) -> dict[str, object]:
     }
 
 
-def _demo_store(scale: str, seed: int) -> dict[str, object]:
+def _demo_store(scale: str, seed: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     started = time.perf_counter()
@@ -143,7 +144,7 @@ def _time_page(client, url: str, repeat: int) -> tuple[float, float, int]:  # ty
     return statistics.median(times), max(times), len(ctx.captured_queries)
 
 
-def _churn_frames(info: dict[str, object]) -> str:
+def _churn_frames(info: dict[str, Any]) -> str:
     """Model vs RFM rule on planted churn, from frames (synthetic store)."""
     import numpy as np
 

@@ -67,7 +67,7 @@ class CustomerScoreListApi(APIView):
         monetary = serializers.DecimalField(max_digits=12, decimal_places=2)
         churn_risk = serializers.FloatField()
         propensity_7d = serializers.FloatField()
-        source = serializers.CharField()
+        source = serializers.CharField()  # type: ignore[assignment]  # a field named "source"
         model_version = serializers.CharField()
 
     @extend_schema(

@@ -87,7 +87,7 @@ def marketing_list(
     )
     return [
         {
-            "email": s.customer.user.email,
+            "email": s.customer.user.email if s.customer.user else "",
             "customer_id": str(s.customer.public_id),
             "segment": s.segment,
             "churn_risk": round(s.churn_risk, 4),
@@ -210,12 +210,12 @@ def abandoned_carts(
         .order_by("-updated_at")[: limit * 3]
     )
     min_margin, max_discount = _guardrails()
-    carts = list(carts)
+    cart_list = list(carts)
     visitors = visitor_propensity(
-        session_ids=[c.session_id for c in carts if c.customer_id is None and c.session_id]
+        session_ids=[c.session_id for c in cart_list if c.customer_id is None and c.session_id]
     )
     out = []
-    for cart in carts:
+    for cart in cart_list:
         lines = list(cart.lines.all())
         if not lines:
             continue
@@ -234,7 +234,7 @@ def abandoned_carts(
             customer
             and customer.marketing_consent
             and customer.erased_at is None
-            and customer.user_id
+            and customer.user is not None
             and customer.user.email
         )
         out.append(
@@ -254,7 +254,7 @@ def abandoned_carts(
     out.sort(key=lambda s: -s.priority)
     out = out[:limit]
     if with_recommendations:
-        out = [s if s.action != "recommend" else _with_recs(s, carts) for s in out]
+        out = [s if s.action != "recommend" else _with_recs(s, cart_list) for s in out]
     return out
 
 

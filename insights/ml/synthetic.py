@@ -51,9 +51,9 @@ def planted_churn_store(
     view_mult = np.where(to_churn <= 0, 0.02, 0.1 + 0.9 * fade)
     weekly = 1 + 0.25 * np.sin(2 * np.pi * day_idx / 7)
 
-    orders_per_day = rng.poisson(order_rate[None, :] * buy_mult * weekly * active)
-    views_per_day = rng.poisson(view_rate[None, :] * view_mult * weekly * active)
-    views_per_day = np.maximum(views_per_day, np.minimum(orders_per_day, 1) * 2)  # buyers browse
+    orders_per_day: np.ndarray = rng.poisson(order_rate[None, :] * buy_mult * weekly * active)
+    view_counts: np.ndarray = rng.poisson(view_rate[None, :] * view_mult * weekly * active)
+    view_counts = np.maximum(view_counts, np.minimum(orders_per_day, 1) * 2)  # buyers browse
 
     o_day, o_cust = np.nonzero(orders_per_day)
     n_orders = orders_per_day[o_day, o_cust]
@@ -73,8 +73,8 @@ def planted_churn_store(
     orders["placed_at"] = orders["placed_at"].dt.floor("us")
     orders = orders[orders["placed_at"] < pd.Timestamp(now)].reset_index(drop=True)
 
-    v_day, v_cust = np.nonzero(views_per_day)
-    counts = views_per_day[v_day, v_cust]
+    v_day, v_cust = np.nonzero(view_counts)
+    counts = view_counts[v_day, v_cust]
     session = np.char.add(
         np.char.add("c", ids[v_cust].astype(str)), np.char.add("d", v_day.astype(str))
     )
