@@ -35,6 +35,7 @@ RULE_FIELDS: list[str] = [*CHECKOUT_FEATURES, "score", *RULE_TEXT_FIELDS]
 HISTORY_CAP = 300  # latest rows per entity; a card used more often is suspicious anyway
 RULES_CACHE_KEY = "fraud:rules:v1"
 SETTINGS_CACHE_KEY = "fraud:settings:v1"
+FRAUD_REASON_CODES = ["fraud", "10.4", "4837", "4863"]  # ours, Visa and Mastercard fraud codes
 
 _ENTITY_FIELDS = (
     "order_id",
@@ -110,12 +111,17 @@ def _rows_to_frame(rows: list[dict[str, Any]], labels: dict[int, datetime]) -> p
     return frame
 
 
-def fraud_labels_known(*, order_ids: list[int] | None = None) -> dict[int, datetime]:
-    """When each order became known as fraud: first chargeback, or a reviewer's verdict."""
-    cb = Chargeback.objects.all()
+def fraud_labels_known(
+    *, order_ids: list[int] | None = None, as_of: datetime | None = None
+) -> dict[int, datetime]:
+    """When each order became known as fraud: first fraud chargeback, or a reviewer's verdict."""
+    # "not_received" and other service disputes are not fraud
+    cb = Chargeback.objects.filter(reason_code__in=FRAUD_REASON_CODES)
     rv = RiskAssessment.objects.filter(review_outcome=RiskAssessment.Outcome.FRAUD)
     if order_ids is not None:
         cb, rv = cb.filter(order_id__in=order_ids), rv.filter(order_id__in=order_ids)
+    if as_of is not None:  # what was known then: a later chargeback is not a label yet
+        cb, rv = cb.filter(received_at__lte=as_of), rv.filter(reviewed_at__lte=as_of)
     known: dict[int, datetime] = {}
     for oid, at in (
         cb.values("order_id").annotate(at=Min("received_at")).values_list("order_id", "at")
@@ -157,12 +163,33 @@ def checkout_context(*, order_id: int) -> CheckoutContext:
         branches.append((Q(ip_address=current["ip_address"]), _ENTITY_FIELDS))
     base = Payment.objects.filter(order__placed_at__lte=placed).exclude(order_id=order_id)
     # one indexed query per entity (SQLite cannot LIMIT inside a UNION); dedupe by payment
+    # label arrival times ride along (one join each) instead of a query over the ids
+    label_times = {
+        "cb_at": Min(
+            "order__chargebacks__received_at",
+            filter=Q(order__chargebacks__reason_code__in=FRAUD_REASON_CODES),
+        ),
+        "rv_at": Min(
+            "order__risk_assessment__reviewed_at",
+            filter=Q(order__risk_assessment__review_outcome=RiskAssessment.Outcome.FRAUD),
+        ),
+    }
     seen: dict[int, dict[str, Any]] = {}
     for q, fields in branches:
-        for row in base.filter(q).order_by("-order__placed_at").values(*fields, "pk")[:HISTORY_CAP]:
+        rows = (
+            base.filter(q)
+            .values(*fields, "pk")
+            .annotate(**label_times)
+            .order_by("-order__placed_at")[:HISTORY_CAP]
+        )
+        for row in rows:
             seen[row["pk"]] = {**seen.get(row["pk"], {}), **row}
     history = list(seen.values())
-    labels = fraud_labels_known(order_ids=[r["order_id"] for r in history]) if history else {}
+    labels: dict[int, datetime] = {}
+    for r in history:
+        times = [t for t in (r["cb_at"], r["rv_at"]) if t is not None]
+        if times:
+            labels[r["order_id"]] = min(times)
     frame = _rows_to_frame([*history, current], labels)
     frame = frame.iloc[np.argsort(frame["order_id"].to_numpy() == order_id, kind="stable")]
     ship = current["order__shipping_address"] or {}
@@ -192,13 +219,12 @@ def training_frame(*, until: datetime | None = None) -> pd.DataFrame:
     latest: dict[int, dict[str, Any]] = {}
     for r in rows:
         latest[r["order_id"]] = r
-    labels = fraud_labels_known()
+    labels = fraud_labels_known(as_of=until)
     frame = _rows_to_frame(list(latest.values()), labels)
-    genuine = set(
-        RiskAssessment.objects.filter(review_outcome=RiskAssessment.Outcome.GENUINE).values_list(
-            "order_id", flat=True
-        )
-    )
+    reviewed = RiskAssessment.objects.filter(review_outcome=RiskAssessment.Outcome.GENUINE)
+    if until is not None:
+        reviewed = reviewed.filter(reviewed_at__lte=until)
+    genuine = set(reviewed.values_list("order_id", flat=True))
     frame["label_fraud"] = frame["fraud_known_at"].notna().astype(float)
     frame["reviewed_genuine"] = frame["order_id"].isin(genuine)
     return frame.sort_values(["placed_at", "order_id"]).reset_index(drop=True)
