@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser
@@ -99,6 +99,7 @@ class AbandonedCartListApi(APIView):
         discount_pct = serializers.IntegerField()
         recommended = serializers.ListField(child=serializers.CharField())
 
+        @extend_schema_field(serializers.ListField(child=serializers.DictField()))
         def get_items(self, obj: selectors.CartSuggestion) -> list[dict[str, object]]:
             return [{"name": n, "quantity": q, "unit_price": str(p)} for n, q, p in obj.items]
 
