@@ -56,7 +56,10 @@ def _model() -> tuple[Any, str] | None:
 
 
 def strategy_for(*, customer_id: int | None, session_id: str) -> str:
-    """The A/B variant for this shopper ("blend" when no experiment runs)."""
+    """The A/B variant for this shopper ("blend" when no experiment runs).
+
+    Same assignment as ``mlops.experiments.variant_for`` (a hash of experiment and unit), but
+    the experiment row is cached for a minute so the hot path makes no query for it."""
     from django.core.cache import cache
 
     from mlops import experiments
@@ -64,15 +67,29 @@ def strategy_for(*, customer_id: int | None, session_id: str) -> str:
     unit = f"c{customer_id}" if customer_id else session_id
     if not unit:
         return "blend"
-    key = f"recommendations:variant:{unit}"
-    variant = cache.get(key)
-    if variant is None:
+    key = "recommendations:experiment"
+    exp = cache.get(key)
+    if exp is None:
         try:
-            variant = experiments.variant_for(EXPERIMENT_KEY, unit)
+            from mlops.models import Experiment
+
+            row = (
+                Experiment.objects.filter(key=EXPERIMENT_KEY)
+                .values_list("status", "variants", "weights")
+                .first()
+            )
         except Exception:
             logger.exception("experiment lookup failed")
-            variant = "blend"
-        cache.set(key, variant, 60)  # a started/stopped experiment shows within a minute
+            row = None
+        exp = tuple(row) if row else ()
+        cache.set(key, exp, 60)  # a started/stopped experiment shows within a minute
+    if not exp or not exp[1]:
+        return "blend"
+    status, variants, weights = exp
+    if status != "running":
+        variant = str(variants[0])
+    else:
+        variant = experiments.assign(EXPERIMENT_KEY, unit, list(variants), list(weights or []))
     return variant if variant in STRATEGIES else "blend"
 
 
@@ -119,7 +136,7 @@ def _apply_rules(
             out.append(rec)
 
     # spare candidates so that rules can drop some; the popular fill only when still short
-    take(candidates[: limit * 2], frozenset(p.product_id for p in pins))
+    take(candidates[: limit * 3], frozenset(p.product_id for p in pins))
     if len(out) < limit:
         take(
             [
