@@ -164,3 +164,20 @@ def review_create(
         defaults={"rating": rating, "title": title, "body": body, "is_published": True},
     )
     return review
+
+
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "country")
+
+
+@transaction.atomic
+def address_remember(*, customer_id: int, address: dict[str, Any]) -> None:
+    """Keep the last delivery address as the customer's default (no duplicates)."""
+    from customers.models import Address
+
+    values = {f: str(address.get(f, "") or "") for f in ADDRESS_FIELDS}
+    Address.objects.filter(customer_id=customer_id, is_default=True).update(is_default=False)
+    existing = Address.objects.filter(customer_id=customer_id, **values).first()
+    if existing is not None:
+        Address.objects.filter(pk=existing.pk).update(is_default=True)
+    else:
+        Address.objects.create(customer_id=customer_id, is_default=True, **values)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.services import customer_for_user
+from customers.services import address_remember, customer_for_user
 from orders import selectors, services
 from orders.models import Cart, Order, OrderLine
 from storefront.api_errors import ServiceError
@@ -263,6 +263,9 @@ class CheckoutApi(APIView):
             ),
         )
         order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+        if order.customer_id is not None:
+            # The next checkout starts filled in (the shopper can change it there).
+            address_remember(customer_id=order.customer_id, address=values["shipping_address"])
         if order.customer_id is None:
             # Guests may look at their order later in this session only.
             request.session.setdefault("guest_orders", [])

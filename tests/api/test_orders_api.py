@@ -76,3 +76,15 @@ def test_cart_query_count_is_independent_of_lines(shopper_client: APIClient) -> 
     with CaptureQueriesContext(connection) as nine:
         shopper_client.get("/api/v1/cart/")
     assert len(nine.captured_queries) == len(one.captured_queries)
+
+
+def test_checkout_remembers_the_address_for_next_time(shopper_client: APIClient, shopper) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    for key in ("a", "b"):  # the same address twice is kept once
+        shopper_client.post("/api/v1/cart/lines/", {"product_id": ProductFactory().pk})
+        shopper_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert shopper.addresses.count() == 1
+    page = Client()
+    page.force_login(shopper.user)
+    assert ADDRESS["line1"] in page.get("/checkout/").content.decode()
