@@ -47,7 +47,7 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "small": Scale(160, 600, 365, 18.0, 0.6, 0.8),
-    "medium": Scale(3000, 15000, 365, 230.0, 1.1, 1.0),
+    "medium": Scale(3000, 15000, 365, 300.0, 0.6, 0.8),
     "large": Scale(10000, 80000, 730, 1800.0, 2.0, 1.2),
 }
 
@@ -270,7 +270,7 @@ class Simulator:
         el_hi = np.array([s["elasticity"][1] for _, _, s in leaves])
         elasticity = np.round(el_lo[leaf] + r.random(P) * (el_hi[leaf] - el_lo[leaf]), 3)
         cost = np.round(list_price * r.uniform(0.32, 0.62, P), 2)
-        pop = np.exp(r.normal(0, 1.1, P)) * (list_price / np.median(list_price)) ** -0.45
+        pop = np.exp(r.normal(0, 1.5, P)) * (list_price / np.median(list_price)) ** -0.35
         pop *= np.where(consumable, 1.6, 1.0)
         season = np.stack([self._season(leaves[x][2]["season"]) for x in range(L)])  # L x D
         self.season_leaf = season
@@ -358,11 +358,11 @@ class Simulator:
         factor = np.ones((P, D))
         reason = np.zeros((P, D), dtype=np.int8)  # 0 list, 1 promo, 2 store event
         # per-product promotions: 3-7 a year, 3-14 days, 10-35 % off
-        n_promo = r.poisson(5.0 * D / 365, P)
+        n_promo = r.poisson(7.0 * D / 365, P)
         pr_i = np.repeat(np.arange(P), n_promo)
         pr_start = r.integers(0, D - 1, len(pr_i)).tolist()
         pr_len = r.integers(3, 15, len(pr_i)).tolist()
-        pr_off = r.choice([0.1, 0.15, 0.2, 0.25, 0.3, 0.35], size=len(pr_i)).tolist()
+        pr_off = r.choice([0.15, 0.2, 0.25, 0.3, 0.35, 0.4], size=len(pr_i)).tolist()
         for i, st, ln, off in zip(pr_i.tolist(), pr_start, pr_len, pr_off, strict=True):
             factor[i, st : st + ln] = 1 - off
             reason[i, st : st + ln] = 1
@@ -405,7 +405,8 @@ class Simulator:
                 else:
                     ph_reason.append("list price review")
         day = np.array(ph_day)
-        t = self.day_end_us[day] - US_PER_DAY + r.integers(6 * 60, 9 * 60, len(day)) * US_PER_MIN
+        # a new price applies from the start of its day
+        t = self.day_end_us[day] - US_PER_DAY + r.integers(1, 60, len(day)) * 1_000_000
         t = np.where(
             day == 0, np.minimum(t, w.tables["products"]["created_at"][ph_prod] + US_PER_MIN), t
         )
@@ -1401,7 +1402,7 @@ class Simulator:
             np.full(len(lo), -1),
             start[lo] + (r.random(len(lo)) * 0.5 * dur[lo]).astype(np.int64),
         )
-        n_alt = r.poisson(1.5, len(lo))
+        n_alt = r.poisson(1.1, len(lo))
         ao = np.repeat(lo, n_alt)
         ap = pick_in_leaf(np.repeat(leaf[lp], n_alt))
         emit(

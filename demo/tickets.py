@@ -480,24 +480,21 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
         id_base=base,
         key="messages",
     )
-    GroundTruth.objects.bulk_create(
-        [
-            GroundTruth(
-                kind="ticket",
-                key=e,
-                value={
-                    "intent": x["intent"],
-                    "category": x["category"],
-                    "language": x["language"],
-                    "style": x["style"],
-                },
-            )
-            for e, x in zip(ext, rows, strict=True)
-        ],
-        batch_size=5000,
+    base["ticket_truth"] = next_id(GroundTruth)
+    insert(
+        GroundTruth,
+        {
+            "kind": ["ticket"] * n,
+            "key": ext,
+            "value": [
+                json.dumps({k: x[k] for k in ("intent", "category", "language", "style")})
+                for x in rows
+            ],
+        },
+        id_base=base,
+        key="ticket_truth",
     )
     progress(
         f"  wrote {count:>9,} support tickets ({int(solved.sum()):,} solved, {n - int(solved.sum())} open)"
     )
-    _ = json
     return count

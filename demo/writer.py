@@ -66,6 +66,12 @@ def _column(field: models.Field, values: Any, n: int, id_base: dict[str, int]) -
     return list(values)
 
 
+def _slice(values: Any, start: int, stop: int) -> Any:
+    if isinstance(values, tuple) and values and values[0] == "fk":
+        return (values[0], values[1], values[2][start:stop])
+    return values[start:stop]
+
+
 def _default(field: models.Field, n: int) -> list[Any]:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         value: Any = timezone.now()
@@ -102,27 +108,34 @@ def insert(
     if n == 0:
         return 0
     first = id_base[key]
-    cols: list[str] = []
-    values: list[list[Any]] = []
-    for field in model._meta.concrete_fields:
-        cols.append(field.column)
-        if field.primary_key:
-            values.append(list(range(first, first + n)))
-        elif field.name in data:
-            values.append(_column(field, data[field.name], n, id_base))
-        else:
-            values.append(_default(field, n))
+    fields = list(model._meta.concrete_fields)
+    cols = [f.column for f in fields]
+    nullable = [f.column for f in fields if f.null]
     table = model._meta.db_table
-    rows = list(zip(*values, strict=True))
+    # convert and write chunk by chunk so a million events never sit in memory as tuples
     for start in range(0, n, chunk):
-        _write(table, cols, rows[start : start + chunk])
+        stop = min(start + chunk, n)
+        values: list[list[Any]] = []
+        for field in fields:
+            if field.primary_key:
+                values.append(list(range(first + start, first + stop)))
+            elif field.name in data:
+                values.append(
+                    _column(field, _slice(data[field.name], start, stop), stop - start, id_base)
+                )
+            else:
+                values.append(_default(field, stop - start))
+        _write(table, cols, list(zip(*values, strict=True)), nullable=nullable)
+        del values
         if progress and n > chunk:
-            progress(f"  {table}: {min(start + chunk, n):,}/{n:,}")
+            progress(f"  {table}: {stop:,}/{n:,}")
     DemoRange.objects.create(table=table, first_id=first, last_id=first + n - 1)
     return n
 
 
-def _write(table: str, cols: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+def _write(
+    table: str, cols: Sequence[str], rows: Sequence[tuple[Any, ...]], nullable: Sequence[str] = ()
+) -> None:
     connection.ensure_connection()
     quoted = ", ".join(connection.ops.quote_name(c) for c in cols)
     if _is_pg():
@@ -131,12 +144,15 @@ def _write(table: str, cols: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> 
         writer.writerows(rows)
         buf.seek(0)
         with connection.cursor() as cur:
-            cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv)", buf)
+            # csv writes None as "" when quoting strings: FORCE_NULL reads it back as NULL
+            force = ", ".join(connection.ops.quote_name(c) for c in nullable)
+            options = f"FORMAT csv, FORCE_NULL ({force})" if nullable else "FORMAT csv"
+            cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN WITH ({options})", buf)
     else:
         marks = ", ".join(["?"] * len(cols))
         raw = connection.connection
         # a big page cache keeps the event indexes in memory while they grow
-        raw.execute("PRAGMA cache_size = -400000")
+        raw.execute("PRAGMA cache_size = -200000")
         raw.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608
 
 
