@@ -1,5 +1,8 @@
 from celery import shared_task
 
+from mlops.dashboard import dashboard_rollups_refresh_task  # noqa: F401 (registers the task)
+from mlops.monitoring import monitoring_check_task  # noqa: F401 (registers the task)
+
 
 @shared_task(bind=True, acks_late=True, max_retries=2)
 def capability_train_task(

@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "insights",
 ]
 
-ML_CAPABILITIES = ["recommendations", "pricing", "forecasting", "fraud", "support"]
+ML_CAPABILITIES = ["recommendations", "pricing", "forecasting", "fraud", "support", "insights"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -217,6 +217,19 @@ CELERY_BEAT_SCHEDULE = {
     "support-model-train": {
         "task": "support.tasks.support_model_train_task",
         "schedule": crontab(minute=30, hour=3),
+    },
+    "insights-train": {
+        "task": "mlops.tasks.capability_train_task",
+        "schedule": crontab(minute=0, hour=5),
+        "args": ["insights"],
+    },
+    "dashboard-rollups": {
+        "task": "mlops.dashboard.dashboard_rollups_refresh_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "mlops-monitoring": {
+        "task": "mlops.monitoring.monitoring_check_task",
+        "schedule": crontab(minute=45),
     },
     "cart-reservations-expire": {
         "task": "orders.tasks.carts_abandoned_mark_task",
