@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "results" / "demo.md"
@@ -38,7 +39,7 @@ def child(scale: str, seed: int, rerun: bool, retail: str | None) -> None:
     call_command("migrate", verbosity=0)
     t0, c0 = time.perf_counter(), time.process_time()
     result = demo_populate(seed=seed, scale=scale)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "scale": scale,
         "seconds": time.perf_counter() - t0,
         "cpu_seconds": time.process_time() - c0,
@@ -62,7 +63,7 @@ def child(scale: str, seed: int, rerun: bool, retail: str | None) -> None:
     print("RESULT " + json.dumps(out, default=str))
 
 
-def elasticity_recovery() -> dict[str, object]:
+def elasticity_recovery() -> dict[str, Any]:
     """Per product, a Poisson log-log fit of daily units on price / reference price.
 
     The offset is the expected demand without the product's own price: the store's daily
@@ -80,6 +81,8 @@ def elasticity_recovery() -> dict[str, object]:
     from demo.models import DemoRun
 
     run = DemoRun.objects.first()
+    if run is None:
+        return {"products": 0}
     anchor = pd.Timestamp(run.anchor).tz_convert("UTC")
     n_days = 365
     truth = facade.ground_truth("elasticity")
@@ -142,7 +145,7 @@ def elasticity_recovery() -> dict[str, object]:
     for c in np.unique(cat):
         members = np.flatnonzero(cat == c)
         leaf = units_all[members].sum(axis=0)
-        for i in members:
+        for i in members.tolist():
             sku = skus[i]
             if sku in accessories or units[i, ok[i]].sum() < 300:
                 continue
@@ -189,7 +192,7 @@ def elasticity_recovery() -> dict[str, object]:
     }
 
 
-def run_scale(scale: str, seed: int, rerun: bool, retail: str | None) -> dict[str, object]:
+def run_scale(scale: str, seed: int, rerun: bool, retail: str | None) -> dict[str, Any]:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix=f"demo-bench-{scale}-") as tmp:
         env["MLSTORE_VAR_DIR"] = tmp
@@ -209,7 +212,29 @@ def run_scale(scale: str, seed: int, rerun: bool, retail: str | None) -> dict[st
         return result
 
 
-def report(results: list[dict[str, object]]) -> str:
+PLANTED = """
+## What the generator plants (read with `demo.facade.ground_truth(kind)`)
+
+| kind | key | value |
+|---|---|---|
+| `elasticity` | SKU | `elasticity`, `base_daily_units`, `reference_price`, `cost`, `season`, `lead_time_days`: daily demand is Poisson(base * (price / reference) ** elasticity * season * weekday/holiday * growth) |
+| `stockout` | SKU | ISO dates on which demand exceeded stock (sales are censored) |
+| `fraud` | order number | `scenario` (stolen_card, card_testing, account_takeover, amount_outlier), `declined`, `chargeback`, `new_shipping_address` |
+| `segment` | customer id | `segment` (loyal, regular, bargain_hunter, occasional, one_off), `order_rate`, `top_categories` |
+| `churn` | customer id | `churned`, `churn_date` (no activity after it), `one_off` |
+| `copurchase` | SKU | `partner_sku`, `rate`: the partner joins the basket with that probability |
+| `quality` | SKU | `mean_rating` the review ratings are drawn around |
+| `ticket` | ticket external id | `intent`, `category`, `language`, `style` |
+
+The history ends at the moment the command runs (the last 24-hour window ends now), spans 365
+days (730 at large scale) and is identical for a seed apart from that anchor (`--now` pins it).
+Re-running deletes exactly the rows the previous run wrote (primary-key ranges recorded in
+`demo.DemoRange`); rows people created are kept, and a demo category holding a merchant's
+product is kept too.
+"""
+
+
+def report(results: list[dict[str, Any]]) -> str:
     load = os.getloadavg()
     out = [
         "# Demo generator benchmark",
@@ -260,6 +285,7 @@ def report(results: list[dict[str, object]]) -> str:
                 "",
                 f"{imp['seconds']:.1f} s: {imp['summary']}",
             ]
+    out += ["", PLANTED.strip()]
     out += ["", "Row counts per table (" + results[-1]["scale"] + "):", "", "```"]
     out += [f"{k:>14}: {v:,}" for k, v in results[-1]["counts"].items()]
     out += ["```", ""]

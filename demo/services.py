@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.models import (
@@ -66,11 +66,13 @@ def _noop(_: str) -> None:
     return None
 
 
-def _reuse_or_create(model: type, lookup: str, rows: list[dict[str, Any]]) -> list[int]:
+def _reuse_or_create(
+    model: type[models.Model], lookup: str, rows: list[dict[str, Any]]
+) -> list[int]:
     """Small reference tables: reuse a row with the same natural key (kept from an earlier
     run because a user's data points at it), else create it and remember it as demo data."""
     existing = dict(
-        model.objects.filter(**{f"{lookup}__in": [r[lookup] for r in rows]}).values_list(
+        model._default_manager.filter(**{f"{lookup}__in": [r[lookup] for r in rows]}).values_list(
             lookup, "pk"
         )
     )
@@ -78,7 +80,7 @@ def _reuse_or_create(model: type, lookup: str, rows: list[dict[str, Any]]) -> li
     for row in rows:
         pk = existing.get(row[lookup])
         if pk is None:
-            obj = model.objects.create(**row)
+            obj = model._default_manager.create(**row)
             pk = obj.pk
             DemoRange.objects.create(table=model._meta.db_table, first_id=pk, last_id=pk)
         ids.append(pk)

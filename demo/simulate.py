@@ -180,17 +180,17 @@ class Simulator:
                 }
             )
             parent = len(w.categories) - 1
-            for li, (leaf, spec) in enumerate(leafs.items()):
+            for li, (leaf_name, spec) in enumerate(leafs.items()):
                 w.categories.append(
                     {
-                        "name": leaf,
-                        "slug": slugify(f"{dept} {leaf}"),
+                        "name": leaf_name,
+                        "slug": slugify(f"{dept} {leaf_name}"),
                         "parent": parent,
                         "position": li,
-                        "description": f"{leaf} from {dept.lower()}.",
+                        "description": f"{leaf_name} from {dept.lower()}.",
                     }
                 )
-                leaves.append((dept, leaf, spec))
+                leaves.append((dept, leaf_name, spec))
         self.leaf_cat = np.array([i for i, c in enumerate(w.categories) if c["parent"] is not None])
         self.leaves = leaves
         L = len(leaves)
@@ -223,10 +223,10 @@ class Simulator:
             brand[i] = b
             noun = spec["nouns"][int(r.integers(len(spec["nouns"])))]
             adj = spec["adjs"][int(r.integers(len(spec["adjs"])))]
-            a = {k: v[int(r.integers(len(v)))] for k, v in spec["attrs"].items()}
+            attr = {k: v[int(r.integers(len(v)))] for k, v in spec["attrs"].items()}
             variant = ", ".join(
                 str(v)
-                for k, v in a.items()
+                for k, v in attr.items()
                 if k in ("size", "colour", "weight", "volume", "capacity", "pack", "pieces")
             )
             name = f"{w.brands[b]} {adj} {noun}" + (f", {variant}" if variant else "")
@@ -234,7 +234,7 @@ class Simulator:
                 name = f"{name} ({['Mk II', 'Edition 2', 'Classic', 'Plus', 'Pro', 'Mini'][i % 6]})"
             seen.add(name)
             sku = f"NW-{leaf[i]:02d}{i:05d}"
-            attr_phrase = " and ".join(f"{v}" for v in list(a.values())[:2])
+            attr_phrase = " and ".join(f"{v}" for v in list(attr.values())[:2])
             fmt = {
                 "adj_l": adj.lower(),
                 "noun_l": noun.lower(),
@@ -244,7 +244,7 @@ class Simulator:
             }
             opener = vocab.DESCRIPTION_OPENERS[int(r.integers(len(vocab.DESCRIPTION_OPENERS)))]
             picks = r.choice(len(vocab.DESCRIPTION_DETAILS), size=2, replace=False)
-            spec_line = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in a.items())
+            spec_line = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in attr.items())
             desc = (
                 " ".join(
                     [opener.format(**fmt)]
@@ -252,12 +252,12 @@ class Simulator:
                 )
                 + f"\n\nSpecification: {spec_line}."
             )
-            a["material_or_style"] = adj
+            attr["material_or_style"] = adj
             names.append(name)
             skus.append(sku)
             slugs.append(f"{slugify(name)[:190]}-{sku.lower()}")
             descs.append(desc)
-            attrs.append(json.dumps(a, ensure_ascii=False))
+            attrs.append(json.dumps(attr, ensure_ascii=False))
             nouns.append(noun)
         consumable = np.array([leaves[x][2]["consumable"] for x in leaf])
         # a few nouns are consumable in otherwise durable leaves
@@ -328,13 +328,13 @@ class Simulator:
             if len(a_idx) == 0 or len(b_idx) == 0:
                 continue
             # partners favour the same brand, else the most popular B
-            for a in a_idx:
+            for a in a_idx.tolist():
                 same = b_idx[brand[b_idx] == brand[a]]
                 cand = same if len(same) else b_idx[np.argsort(-pop[b_idx])[:3]]
                 partner[a] = int(cand[int(r.integers(len(cand)))])
                 rate[a] = round(float(r.uniform(0.25, 0.45)), 2)
         self.partner, self.partner_rate = partner, rate
-        for a in np.flatnonzero(partner >= 0):
+        for a in np.flatnonzero(partner >= 0).tolist():
             w.truth.append(
                 (
                     "copurchase",
@@ -350,7 +350,7 @@ class Simulator:
         lp = self.p["list_price0"]
         list_path = np.repeat(lp[:, None], D, axis=1)
         n_rev = r.poisson(1.0, P)
-        for i in np.flatnonzero(n_rev):
+        for i in np.flatnonzero(n_rev).tolist():
             for day in np.sort(r.integers(5, D - 2, n_rev[i])):
                 f = float(r.choice([0.9, 0.93, 0.95, 1.05, 1.08, 1.1, 1.12]))
                 new = max(0.99, round(float(np.round(list_path[i, day] * f)) - 0.01, 2))
@@ -462,14 +462,14 @@ class Simulator:
                 launching = launch_day == d
                 arrive_l = launching & ~arrive
                 on_hand[arrive_l] += first_delivery[arrive_l]
-                for i in np.flatnonzero(arrive_l):
+                for i in np.flatnonzero(arrive_l).tolist():
                     mv_prod.append(i)
                     mv_day.append(d)
                     mv_qty.append(int(first_delivery[i]))
                     mv_kind.append(1)
             if arrive.any():
                 on_hand[arrive] += pending_qty[arrive]
-                for i in np.flatnonzero(arrive):
+                for i in np.flatnonzero(arrive).tolist():
                     mv_prod.append(i)
                     mv_day.append(d)
                     mv_qty.append(int(pending_qty[i]))
@@ -699,7 +699,7 @@ class Simulator:
             day_orders: dict[int, int] = {}  # customer -> local order index
             local_cust: list[int] = []
             # re-buys: consumable groups go to a customer whose supply runs out now
-            for gi in np.flatnonzero(consumable[g_prod]):
+            for gi in np.flatnonzero(consumable[g_prod]).tolist():
                 heap = due.get(int(g_prod[gi]))
                 while heap and heap[0][0] <= d + 2:
                     _, cu = heapq.heappop(heap)
@@ -756,8 +756,8 @@ class Simulator:
             # accessories bought because of their partner join the partner's order
             ep, eo, eq = [], [], []
             if d in extra_by_day:
-                first_order_of = {}
-                for gi, p in zip(range(G), g_prod.tolist(), strict=True):
+                first_order_of: dict[int, int] = {}
+                for gi, p in enumerate(g_prod.tolist()):
                     first_order_of.setdefault(p, g_order[gi])
                 for a_, b_, q_ in extra_by_day[d]:
                     o = first_order_of.get(a_)
@@ -952,7 +952,7 @@ class Simulator:
         # card testing: a burst within ~40 minutes
         ct = self.ct_burst >= 0
         if ct.any():
-            first_t = {}
+            first_t: dict[int, int] = {}
             for i in np.flatnonzero(ct).tolist():
                 b = int(self.ct_burst[i])
                 first_t.setdefault(b, int(placed[i]))
@@ -1014,7 +1014,7 @@ class Simulator:
         brands = np.empty(N, int)
         countries = list(vocab.COUNTRIES)
         compromised = r.integers(1, 2**62, size=max(3, int((scen == 0).sum() // 5) + 1))
-        ct_device = r.integers(1, 2**62, size=int(self.ct_burst.max()) + 2) if N else []
+        ct_device = r.integers(1, 2**62, size=int(self.ct_burst.max()) + 2 if N else 1)
         new_addr_rows: list[tuple[int, dict[str, str], int]] = []
         cw = np.array([v["w"] for v in vocab.COUNTRIES.values()])
         reg = self.o_cust >= 0
@@ -1309,8 +1309,8 @@ class Simulator:
             pos = np.searchsorted(key, lv + r.random(len(lv)) * 0.999999)
             return order_by_leaf[np.clip(pos, 0, P - 1)]
 
-        global_leaf = np.bincount(leaf, weights=popw, minlength=L)
-        global_leaf /= global_leaf.sum()
+        global_leaf = np.bincount(leaf, weights=popw, minlength=L).astype(float)
+        global_leaf = global_leaf / global_leaf.sum()
 
         def pick_leaf(cust: np.ndarray) -> np.ndarray:
             out = r.choice(L, size=len(cust), p=global_leaf)

@@ -109,8 +109,8 @@ def insert(
         return 0
     first = id_base[key]
     fields = list(model._meta.concrete_fields)
-    cols = [f.column for f in fields]
-    nullable = [f.column for f in fields if f.null]
+    cols = [str(f.column) for f in fields]
+    nullable = [str(f.column) for f in fields if f.null]
     table = model._meta.db_table
     # convert and write chunk by chunk so a million events never sit in memory as tuples
     for start in range(0, n, chunk):
@@ -203,7 +203,7 @@ def demo_rows_remove(progress: Progress | None = None) -> dict[str, int]:
             continue
         for rel in model._meta.related_objects:
             if rel.many_to_many:
-                through = rel.through
+                through = rel.through  # type: ignore[attr-defined]
                 if through._meta.db_table not in existing_tables:
                     continue
                 for f in through._meta.concrete_fields:
