@@ -164,7 +164,12 @@ def latency(n_products: int, n_customers: int, seed: int, calls: int = 300) -> d
     import os
     import statistics
 
-    db = Path(tempfile.mkdtemp()) / "recbench.sqlite3"
+    import atexit
+    import shutil
+
+    tmp_dir = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, tmp_dir, True)  # the throw-away database goes at exit
+    db = Path(tmp_dir) / "recbench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
     import django
