@@ -161,11 +161,10 @@ def scale_test(n: int, seed: int) -> dict[str, float]:
 def latency(n_products: int, n_customers: int, seed: int, calls: int = 300) -> dict[str, float]:
     """Server-side latency of the store's recommendation reads on a synthetic store in a
     throw-away SQLite database: train once, then time facade calls and the for-you API."""
-    import os
-    import statistics
-
     import atexit
+    import os
     import shutil
+    import statistics
 
     tmp_dir = tempfile.mkdtemp()
     atexit.register(shutil.rmtree, tmp_dir, True)  # the throw-away database goes at exit
