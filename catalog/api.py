@@ -8,7 +8,6 @@ import django_filters
 from django import forms
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
-from django.db.models.signals import post_save
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -17,13 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import search, selectors
-from catalog.models import Category, Product, Review, Stock
+from catalog.models import Category, Product, Review
 from customers.services import customer_for_user, event_record, review_create
 
 logger = logging.getLogger(__name__)
 
-# Product saves (price, name, activation) and new reviews invalidate explicitly; the TTL only
-# bounds what a direct SQL update could leave behind. Stock is never cached.
+# Cached detail is stamped with Product.updated_at and checked on every read; a new review
+# invalidates it; the TTL bounds what a review moderated elsewhere could leave behind.
 PRODUCT_DETAIL_TTL = 600
 
 
@@ -189,31 +188,36 @@ def product_detail_invalidate(product_ids: Any) -> None:
 
 
 def product_detail_data(product_id: int) -> dict[str, Any]:
-    """The product detail payload: the slow parts (reference price from the price history,
-    rating aggregate) cached until the product changes, the stock read fresh (one indexed
-    query), so "in stock" is never stale after a sale, a restock or a cancellation."""
+    """The product detail payload, cheap enough for the hottest read of the store.
+
+    The slow parts (reference price from the price history, rating aggregate) are cached,
+    stamped with the product's ``updated_at``. Each request reads that stamp and the stock
+    in one indexed query, so a price change made in any process (a Celery worker applying a
+    pricing proposal, the admin) shows at once, and "in stock" is never stale after a sale,
+    a restock or a cancellation (those are queryset updates: no signal would fire).
+    """
     if not 0 < product_id <= ID_MAX:
         raise Product.DoesNotExist
+    row = (
+        Product.objects.filter(pk=product_id, is_active=True)
+        .values_list("updated_at", "stock__on_hand", "stock__reserved")
+        .first()
+    )
+    if row is None:
+        raise Product.DoesNotExist
+    updated_at, on_hand, reserved = row
+    stamp = updated_at.isoformat()
     key = product_detail_cache_key(product_id)
-    data = cache.get(key)
-    if data is None:
+    cached = cache.get(key)
+    if cached is None or cached[0] != stamp:
         product = (
             selectors.product_list_active()
             .annotate(rating_avg=Avg("reviews__rating"), review_count=Count("reviews"))
             .get(pk=product_id)
         )
-        data = dict(ProductDetailOutputSerializer(product).data)
-        cache.set(key, data, PRODUCT_DETAIL_TTL)
-        return data
-    stock = Stock.objects.filter(product_id=product_id).values_list("on_hand", "reserved").first()
-    return {**data, "available": max(stock[0] - stock[1], 0) if stock else 0}
-
-
-def _on_product_saved(sender: type, instance: Product, **kwargs: Any) -> None:
-    product_detail_invalidate([instance.pk])
-
-
-post_save.connect(_on_product_saved, sender=Product, dispatch_uid="catalog-api-detail-cache")
+        cached = (stamp, dict(ProductDetailOutputSerializer(product).data))
+        cache.set(key, cached, PRODUCT_DETAIL_TTL)
+    return {**cached[1], "available": max((on_hand or 0) - (reserved or 0), 0)}
 
 
 class ProductDetailApi(APIView):

@@ -217,9 +217,9 @@ def test_product_detail_is_a_few_queries_then_served_from_cache(
     api_client: APIClient, django_assert_max_num_queries, django_assert_num_queries
 ) -> None:
     product = ProductFactory()
-    with django_assert_max_num_queries(3):  # product + rating aggregate + price history
+    with django_assert_max_num_queries(4):  # stamp+stock, product+rating, price history (2)
         api_client.get(f"/api/v1/products/{product.pk}/")
-    with django_assert_num_queries(1):  # cached; only the stock is read fresh
+    with django_assert_num_queries(1):  # cached; only the stamp and stock are read fresh
         api_client.get(f"/api/v1/products/{product.pk}/")
 
 
