@@ -143,7 +143,8 @@ class Ticket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.subject}"
+        # no subject: str() ends up in admin log entries, and subjects may hold personal data
+        return f"Ticket #{self.pk}"
 
 
 class Message(models.Model):
