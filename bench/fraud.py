@@ -242,6 +242,13 @@ def demo_store(test_days: int) -> None:
     for name in sorted(set(scenario[is_fraud])):
         row(f"planted fraud: {name}", (scenario == name) & ~declined_by_issuer)
     row("issuer-declined attempts (card testing)", declined_by_issuer)
+    fraud_paid = is_fraud & ~declined_by_issuer
+    print("\n| threshold | legitimate orders at or above | planted fraud at or above |")
+    print("|---|---|---|")
+    for th in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.85):
+        print(
+            f"| {th} | {(score[legit] >= th).mean():.2%} | {(score[fraud_paid] >= th).mean():.1%} |"
+        )
 
 
 def latency(n: int, seed: int) -> None:
@@ -308,18 +315,23 @@ def latency(n: int, seed: int) -> None:
         for i in range(n)
     ]
     RiskAssessment.objects.filter(order__in=orders).delete()
-    times = []
+    wall, cpu = [], []
     for order in orders:
         with transaction.atomic():  # as inside checkout
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             decision = facade.order_assess(order_id=order.pk)
-            times.append((time.perf_counter() - t) * 1000)
-    ms = np.array(times[5:])  # the first calls load the model
-    print(
-        f"order_assess over {ms.size} orders (source={decision.source}): "
-        f"p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
-        f"p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms"
-    )
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+    # the first calls load the model; CPU time is what the call costs on an idle machine
+    # (the shared 2-core box is usually oversubscribed, which inflates wall time)
+    for name, values in (("wall", wall), ("cpu", cpu)):
+        ms = np.array(values[5:])
+        print(
+            f"order_assess {name} time over {ms.size} orders (source={decision.source}): "
+            f"p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
+            f"p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms"
+        )
+    print(f"load average during the run: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

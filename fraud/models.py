@@ -9,13 +9,15 @@ from django.utils import timezone
 class RiskSettings(models.Model):
     """The merchant's risk thresholds (one row). Scores are calibrated fraud probabilities."""
 
+    # Defaults: review from a 5% fraud probability (a review costs far less than 5% of a
+    # chargeback), decline only when fraud is more likely than not.
     elevated_threshold = models.FloatField(
-        default=0.30,
+        default=0.05,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Score from which an order is 'elevated' risk and held for review.",
     )
     highest_threshold = models.FloatField(
-        default=0.85,
+        default=0.50,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Score from which an order is 'highest' risk.",
     )
