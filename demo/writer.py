@@ -196,6 +196,21 @@ def demo_rows_remove(progress: Progress | None = None) -> dict[str, int]:
     models_by_table = _model_for_table()
     existing_tables = set(connection.introspection.table_names())
     keep: dict[str, set[int]] = {}
+    # tables holding nothing but demo rows cannot hold a user's reference to a demo row
+    only_demo: set[str] = set()
+    with connection.cursor() as cur:
+        for table, ranges in by_table.items():
+            if table not in existing_tables:
+                continue
+            cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+            total = cur.fetchone()[0]
+            where = " OR ".join(["id BETWEEN %s AND %s"] * len(ranges))
+            cur.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {where}",  # noqa: S608
+                [v for r in ranges for v in r],
+            )
+            if cur.fetchone()[0] == total:
+                only_demo.add(table)
     # 1) non-demo rows that reference demo rows
     for table, ranges in by_table.items():
         model = models_by_table.get(table)
@@ -213,6 +228,8 @@ def demo_rows_remove(progress: Progress | None = None) -> dict[str, int]:
             other = rel.related_model
             if other._meta.db_table not in existing_tables:
                 continue  # an app whose migrations have not run yet
+            if other._meta.db_table in only_demo:
+                continue
             fk = rel.field
             q = _range_q(ranges, fk.attname)
             own = by_table.get(other._meta.db_table)
@@ -246,17 +263,10 @@ def demo_rows_remove(progress: Progress | None = None) -> dict[str, int]:
             if table not in models_by_table:
                 continue
             kept = keep.get(table, set())
-            cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
-            total = cur.fetchone()[0]
-            where = " OR ".join(["id BETWEEN %s AND %s"] * len(ranges))
-            cur.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE {where}",  # noqa: S608
-                [v for r in ranges for v in r],
-            )
-            in_ranges = cur.fetchone()[0]
-            if total == in_ranges and not kept:
+            if table in only_demo and not kept:
+                cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+                counts[table] = cur.fetchone()[0]
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - SQLite truncates fast
-                counts[table] = total
             else:
                 n = 0
                 for lo, hi in ranges:
