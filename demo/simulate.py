@@ -48,7 +48,7 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "small": Scale(160, 600, 365, 18.0, 0.6, 0.8),
     "medium": Scale(3000, 15000, 365, 300.0, 0.6, 0.8),
-    "large": Scale(10000, 80000, 730, 1800.0, 2.0, 1.2),
+    "large": Scale(10000, 80000, 730, 1350.0, 0.6, 0.8),
 }
 
 SEGMENTS = ["loyal", "regular", "bargain_hunter", "occasional", "one_off"]
