@@ -5,7 +5,6 @@ merges), check out, see the order in the account; a sold-out product says so. A 
 of every page lands in test-artifacts/screenshots/.
 """
 
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +15,6 @@ from django.conf import settings
 from customers.services import customer_register
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
-# synchronous test setup, not async code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PASSWORD = "a-long-pass-phrase"
@@ -28,6 +23,13 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests
+    # are plain synchronous setup, not async code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
