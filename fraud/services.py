@@ -140,9 +140,9 @@ def order_risk_evaluate(*, order_id: int) -> Decision:
     )
 
 
-@transaction.atomic
 def order_risk_assess(*, order_id: int) -> RiskAssessment:
-    """Decide and store the assessment; runs inside checkout's transaction (atomic with it)."""
+    """Decide and store the assessment (one INSERT). Call inside a transaction: checkout's,
+    through `facade.order_assess`, so the decision commits or rolls back with the order."""
     started = time.perf_counter()
     decision = order_risk_evaluate(order_id=order_id)
     return RiskAssessment.objects.create(
