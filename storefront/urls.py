@@ -25,3 +25,4 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("storefront.page_urls")),
 ]
+handler404 = "storefront.views.not_found"
