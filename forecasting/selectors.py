@@ -89,12 +89,19 @@ def demand_panel(
     if not y.any():
         return None
     created = (_local_dates(products["created_at"]) - start).dt.days.to_numpy()
-    first = np.clip(np.minimum(created, first_sale), 0, t_len - 1)
-    y[np.arange(t_len)[None, :] < first[:, None]] = np.nan
-
     # end-of-day stock = stock now minus every movement after that day
     on_hand_now = products["on_hand"].fillna(0).to_numpy(dtype=float)
     moves = _movements_frame(list(map(int, pid)))
+    first_move = np.full(n, -1)
+    if not moves.empty:
+        known = moves[moves["product_id"].isin(row_of)]
+        if not known.empty:
+            earliest = _local_dates(known.groupby("product_id")["created_at"].min())
+            first_move[[row_of[int(p)] for p in earliest.index]] = (earliest - start).dt.days
+    # nothing could sell before the product existed and had stock
+    first = np.clip(np.minimum(np.maximum(created, first_move), first_sale), 0, t_len - 1)
+    y[np.arange(t_len)[None, :] < first[:, None]] = np.nan
+
     after = np.zeros((n, t_len + 1))  # net movement on each day (last column: after `end`)
     if not moves.empty:
         moves = moves[moves["product_id"].isin(row_of)]
