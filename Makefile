@@ -44,11 +44,8 @@ install-embeddings: install
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py populate_demo --seed $(SEED) --scale $(SCALE)
-	DEBUG=1 $(BIN)/python manage.py train_all || echo "WARNING: some models failed to train; the store serves fallbacks (see admin alerts)"
-	DEBUG=1 $(BIN)/python manage.py shell -c "from mlops.dashboard import dashboard_rollups_refresh as r; r(full=True)"
 	@DEBUG=1 $(BIN)/python manage.py ensure_admin
-	@echo "Store: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	DEBUG=1 HOST=$(HOST) PORT=$(PORT) bash scripts/demo-serve.sh
 
 test: install-dev
 	@if [ -x /usr/bin/chromium ]; then :; else echo "note: /usr/bin/chromium missing: browser tests will be skipped (apt-get install -y chromium)"; fi
