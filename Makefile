@@ -44,7 +44,7 @@ install-embeddings: install
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py populate_demo --seed $(SEED) --scale $(SCALE)
-	@DEBUG=1 $(BIN)/python manage.py ensure_admin
+	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py ensure_admin
 	DEBUG=1 HOST=$(HOST) PORT=$(PORT) bash scripts/demo-serve.sh
 
 test: install-dev

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         user.set_password(options["password"])
         user.save()
         self.stdout.write(
-            f"Admin login: http://127.0.0.1:8000/admin/  user={options['username']} "
+            f"Admin login: http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+            f"/admin/  user={options['username']} "
             f"password={options['password']}"
         )
