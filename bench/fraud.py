@@ -96,6 +96,8 @@ def main() -> None:
         "vs its planted fraud",
     )
     args = ap.parse_args()
+    if Path(args.data).is_dir():  # bench/run_all.py passes the shared data folder
+        args.data = str(Path(args.data) / "fraud" / "transactions_2018-04-01_2018-07-31.parquet")
     if args.demo_store:
         demo_store(args.test_days if args.test_days != 14 else 30)
         return

@@ -126,7 +126,7 @@ class Payment(models.Model):
     card_last4 = models.CharField(max_length=4)
     card_brand = models.CharField(max_length=20)
     bin_country = models.CharField(max_length=2)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     ip_country = models.CharField(max_length=2, blank=True)
     device_id = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)

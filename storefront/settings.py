@@ -215,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fraud-model-train": {
         "task": "fraud.tasks.fraud_model_train_task",
-        "schedule": crontab(minute=0, hour=3, day_of_week="mon"),
+        "schedule": crontab(minute=0, hour=3),
     },
     "support-model-train": {
         "task": "support.tasks.support_model_train_task",
