@@ -122,7 +122,7 @@ class RuleFieldListApi(APIView):
 
     @extend_schema(
         summary="Fields a rule may use (staff)",
-        responses={200: serializers.ListField(child=serializers.CharField())},
+        responses={200: {"type": "array", "items": {"type": "string"}}},
     )
     def get(self, request: Request) -> Response:
         return Response(selectors.RULE_FIELDS)
