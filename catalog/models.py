@@ -6,7 +6,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-
 class Category(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
@@ -61,9 +60,15 @@ class Product(models.Model):
     )
     attributes = models.JSONField(default=dict, blank=True)
     # list_price is the undiscounted price; price is what the shopper pays now.
-    list_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    cost = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    list_price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    cost = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     is_active = models.BooleanField(default=True)
     is_consumable = models.BooleanField(
         default=False, help_text="Bought again and again (re-buy candidates)."

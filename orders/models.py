@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-
 class Cart(models.Model):
     class Status(models.TextChoices):
         OPEN = "open"

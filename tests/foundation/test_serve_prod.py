@@ -41,8 +41,13 @@ def test_serve_prod_serves_pages_api_and_runs_a_worker() -> None:
     }
     env.pop("PYTEST_XDIST_WORKER", None)
     proc = subprocess.Popen(
-        ["bash", "scripts/serve-prod.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        ["bash", "scripts/serve-prod.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 150
@@ -76,7 +81,11 @@ def test_serve_prod_serves_pages_api_and_runs_a_worker() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         subprocess.run(
-            ["psql", f"{base}/postgres", "-qc",
-             f"DROP DATABASE IF EXISTS mlstore_serveprod_{os.getpid()} WITH (FORCE)"],
+            [
+                "psql",
+                f"{base}/postgres",
+                "-qc",
+                f"DROP DATABASE IF EXISTS mlstore_serveprod_{os.getpid()} WITH (FORCE)",
+            ],
             capture_output=True,
         )
