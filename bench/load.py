@@ -25,7 +25,7 @@ from bench._server import ROOT, drop_database, fresh_database, gunicorn, manage,
 DB = "mlstore_bench_load"
 
 
-def seed(env: dict[str, str], products: int) -> None:
+def seed(env: dict[str, str], products: int) -> int:
     code = f"""
 import os, django
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'storefront.settings'); django.setup()
@@ -67,6 +67,7 @@ def shopper(
     while time.perf_counter() < stop:
         pid = rng.randint(1, products)
         roll = rng.random()
+        body: dict[str, object] | None
         if roll < 0.35:
             method, url, body = "get", f"{base}/api/v1/products/{pid}/", None
         elif roll < 0.6:
