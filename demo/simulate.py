@@ -981,12 +981,15 @@ class Simulator:
         self.total = total
         yymm = placed.astype("datetime64[us]").astype("datetime64[M]").astype(str)
         hexes = r.integers(0, 2**32, N)
-        numbers = [
-            f"{m[2:4]}{m[5:7]}-{h:08X}" for m, h in zip(yymm.tolist(), hexes.tolist(), strict=True)
-        ]
-        dup = len(set(numbers)) != len(numbers)
-        if dup:
-            numbers = [f"{n[:-3]}{i % 4096:03X}" for i, n in enumerate(numbers)]
+        numbers: list[str] = []
+        seen: set[str] = set()
+        for m, h in zip(yymm.tolist(), hexes.tolist(), strict=True):
+            number = f"{m[2:4]}{m[5:7]}-{h:08X}"
+            while number in seen:  # rare at large scale (birthday collisions); stay unique
+                h = (h + 1) % 2**32
+                number = f"{m[2:4]}{m[5:7]}-{h:08X}"
+            seen.add(number)
+            numbers.append(number)
         self.numbers = numbers
         age_days = (self.anchor_us - placed) / US_PER_DAY
         scen = self.scenario
