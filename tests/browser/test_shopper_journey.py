@@ -7,22 +7,16 @@ of every page lands in test-artifacts/screenshots/.
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from customers.services import customer_register
+from tests.browser_support import BROWSER_MARKS, SHOTS, chromium_page
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PASSWORD = "a-long-pass-phrase"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(autouse=True)
@@ -34,30 +28,8 @@ def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        pg = context.new_page()
-        pg.base = live_server.url  # type: ignore[attr-defined]
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(live_server.url, width=1280, height=900, timeout_ms=10_000) as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 retrain a model and see the new version appear. Screenshots go to
 test-artifacts/screenshots/admin-*.png."""
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,46 +11,25 @@ from django.utils import timezone
 from insights.ml.synthetic import planted_churn_store
 from insights.synthetic_load import synthetic_store_load
 from mlops import experiments
+from tests.browser_support import BROWSER_MARKS, SHOTS, chromium_page
 from tests.factories import ProductFactory, UserFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM setup beside Playwright's loop
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PASSWORD = "merchant-pass-phrase"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
-]
+pytestmark = BROWSER_MARKS
+
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync setup.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
 def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(60_000)  # a retrain runs inside the request (eager Celery)
-        pg = context.new_page()
-        pg.base = live_server.url  # type: ignore[attr-defined]
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
+    # A retrain runs inside the request (eager Celery), hence the long timeout.
+    with chromium_page(live_server.url, width=1400, height=1000, timeout_ms=60_000) as pg:
+        yield pg
 
 
 @pytest.fixture
