@@ -59,59 +59,53 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
     observed = int(np.sum(np.any(~np.isnan(panel.y), axis=0)))
     if observed < MIN_HISTORY_DAYS:
         return {"skipped": f"only {observed} days of history (need {MIN_HISTORY_DAYS})"}
-    run_id = mlops.training_run_start(capability=CAPABILITY)
-    try:
-        cut = panel.n_periods - HORIZON
-        train_panel = panel.truncate(cut)
-        backtest = _model(end).fit(train_panel).predict(train_panel)
-        actual = panel.y[:, cut:].copy()
-        if panel.stockout is not None:
-            actual[panel.stockout[:, cut:]] = np.nan  # sales on stockout days are not demand
-        ok = ~np.isnan(train_panel.y[:, -1])  # products that existed at the cutoff
-        from forecasting.ml.baselines import seasonal_naive
+    # TrainingRun rows are kept by mlops.services.capability_train (admin, `train_all`,
+    # `make demo`); recording another here listed each of those trainings twice.
+    cut = panel.n_periods - HORIZON
+    train_panel = panel.truncate(cut)
+    backtest = _model(end).fit(train_panel).predict(train_panel)
+    actual = panel.y[:, cut:].copy()
+    if panel.stockout is not None:
+        actual[panel.stockout[:, cut:]] = np.nan  # sales on stockout days are not demand
+    ok = ~np.isnan(train_panel.y[:, -1])  # products that existed at the cutoff
+    from forecasting.ml.baselines import seasonal_naive
 
-        history = train_panel.y[ok]
-        metrics: dict[str, float] = {
-            "mase": float(mase(actual[ok], backtest.mean[ok], history, 7)),
-            "wape": wape(actual[ok], backtest.mean[ok]),
-            "coverage80": coverage(actual[ok], backtest.lower[0.8][ok], backtest.upper[0.8][ok]),
-            "coverage95": coverage(actual[ok], backtest.lower[0.95][ok], backtest.upper[0.95][ok]),
-            "seasonal_naive_mase": float(
-                mase(actual[ok], seasonal_naive(history, HORIZON, 7), history, 7)
-            ),
-        }
-        n_series = int(ok.sum())
-        clean = {k: _finite(v) for k, v in metrics.items()}  # NaN is not valid JSON
-        mlops.training_run_progress(run_id=run_id, progress=50, message="backtest done")
-        model = _model(end).fit(panel)
-        fingerprint = hashlib.sha256(np.nan_to_num(panel.y, nan=-1).tobytes()).hexdigest()
-        info = mlops.model_version_register_and_activate(
-            force=force or clean["mase"] is None,
-            capability=CAPABILITY,
-            artifact=model,
-            params={
-                k: v for k, v in vars(model).items() if not k.endswith("_") and k != "holidays"
-            },
-            metrics={**clean, "n_series": n_series},
-            primary_metric="mase",
-            higher_is_better=False,
-            train_window=(_aware(panel.dates[0].date()), _aware(end)),
-            data_fingerprint=fingerprint,
-        )
-        ForecastAccuracy.objects.create(
-            cutoff=panel.dates[cut - 1].date(),
-            horizon_days=HORIZON,
-            n_series=n_series,
-            mase=clean["mase"],
-            wape=clean["wape"],
-            coverage80=clean["coverage80"],
-            coverage95=clean["coverage95"],
-            baseline_mase=clean["seasonal_naive_mase"],
-            model_version=info.label,
-        )
-    except Exception as exc:
-        mlops.training_run_finish(run_id=run_id, status="failed", message=str(exc)[:500])
-        raise
+    history = train_panel.y[ok]
+    metrics: dict[str, float] = {
+        "mase": float(mase(actual[ok], backtest.mean[ok], history, 7)),
+        "wape": wape(actual[ok], backtest.mean[ok]),
+        "coverage80": coverage(actual[ok], backtest.lower[0.8][ok], backtest.upper[0.8][ok]),
+        "coverage95": coverage(actual[ok], backtest.lower[0.95][ok], backtest.upper[0.95][ok]),
+        "seasonal_naive_mase": float(
+            mase(actual[ok], seasonal_naive(history, HORIZON, 7), history, 7)
+        ),
+    }
+    n_series = int(ok.sum())
+    clean = {k: _finite(v) for k, v in metrics.items()}  # NaN is not valid JSON
+    model = _model(end).fit(panel)
+    fingerprint = hashlib.sha256(np.nan_to_num(panel.y, nan=-1).tobytes()).hexdigest()
+    info = mlops.model_version_register_and_activate(
+        force=force or clean["mase"] is None,
+        capability=CAPABILITY,
+        artifact=model,
+        params={k: v for k, v in vars(model).items() if not k.endswith("_") and k != "holidays"},
+        metrics={**clean, "n_series": n_series},
+        primary_metric="mase",
+        higher_is_better=False,
+        train_window=(_aware(panel.dates[0].date()), _aware(end)),
+        data_fingerprint=fingerprint,
+    )
+    ForecastAccuracy.objects.create(
+        cutoff=panel.dates[cut - 1].date(),
+        horizon_days=HORIZON,
+        n_series=n_series,
+        mase=clean["mase"],
+        wape=clean["wape"],
+        coverage80=clean["coverage80"],
+        coverage95=clean["coverage95"],
+        baseline_mase=clean["seasonal_naive_mase"],
+        model_version=info.label,
+    )
     summary = {
         **clean,
         "n_series": n_series,
@@ -119,9 +113,6 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
         "version_id": info.id,
         "activated": info.activated,
     }
-    mlops.training_run_finish(
-        run_id=run_id, status="succeeded", summary=summary, model_version_id=info.id
-    )
     return summary
 
 
