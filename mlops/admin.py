@@ -416,6 +416,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "capability",
         "status",
         "progress",
+        "attempts",
         "created_at",
         "finished_at",
         "model_version",

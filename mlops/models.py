@@ -82,9 +82,25 @@ class TrainingRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Celery task id: a task redelivered after a lost worker resumes this run.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started this run (more than 1 after a lost worker)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capability", "task_id"],
+                condition=~models.Q(task_id=""),
+                name="one_training_run_per_task",
+            )
+        ]
 
 
 class Alert(models.Model):

@@ -177,6 +177,39 @@ def training_run_start(*, capability: str, triggered_by_id: int | None = None) -
     )
 
 
+def _training_run_claim(
+    *, capability: str, run_id: int | None, task_id: str, triggered_by_id: int | None
+) -> TrainingRun:
+    with transaction.atomic():
+        if run_id is not None:
+            run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        elif task_id:
+            run, _ = TrainingRun.objects.select_for_update().get_or_create(
+                capability=capability,
+                task_id=task_id,
+                defaults={"triggered_by_id": triggered_by_id},
+            )
+        else:
+            run = TrainingRun.objects.create(
+                capability=capability, triggered_by_id=triggered_by_id
+            )
+        if run.finished_at is None:
+            if run.attempts:
+                logger.warning(
+                    "training run %s of %s restarted (attempt %s): its worker was lost",
+                    run.pk,
+                    capability,
+                    run.attempts + 1,
+                )
+            run.status = TrainingRun.Status.RUNNING
+            run.started_at = timezone.now()
+            run.attempts += 1
+            if task_id and not run.task_id:
+                run.task_id = task_id
+            run.save(update_fields=["status", "started_at", "attempts", "task_id"])
+    return run
+
+
 def training_run_progress(*, run_id: int, progress: int, message: str = "") -> None:
     TrainingRun.objects.filter(pk=run_id).update(
         progress=min(max(progress, 0), 100), message=message
@@ -207,21 +240,24 @@ def capability_train(
     force: bool = False,
     run_id: int | None = None,
     triggered_by_id: int | None = None,
+    task_id: str = "",
 ) -> TrainingRun:
-    """Run one capability's ``facade.train`` under a TrainingRun record (admin, beat, demo)."""
+    """Run one capability's ``facade.train`` under a TrainingRun record (admin, beat, demo).
+
+    Safe to redeliver: a Celery task that comes back after its worker died (acks_late)
+    finds its run by ``run_id`` or ``task_id`` and trains again under that same record; a run
+    that already finished is returned as it is, so nothing is trained or applied twice."""
     from importlib import import_module
 
     from django.conf import settings
 
     if capability not in settings.ML_CAPABILITIES:
         raise ServiceError(f"unknown capability {capability!r}", field="capability")
-    if run_id is None:
-        run = training_run_start(capability=capability, triggered_by_id=triggered_by_id)
-    else:
-        TrainingRun.objects.filter(pk=run_id).update(
-            status=TrainingRun.Status.RUNNING, started_at=timezone.now()
-        )
-        run = TrainingRun.objects.get(pk=run_id)
+    run = _training_run_claim(
+        capability=capability, run_id=run_id, task_id=task_id, triggered_by_id=triggered_by_id
+    )
+    if run.finished_at is not None:
+        return run
     try:
         facade = import_module(f"{capability}.facade")
         train = getattr(facade, "train", None)

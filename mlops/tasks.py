@@ -10,4 +10,7 @@ def capability_train_task(
 ) -> str:  # type: ignore[no-untyped-def]
     from mlops.services import capability_train  # tasks call services
 
-    return capability_train(capability=capability, run_id=run_id, force=force).status
+    # The task id keys the run, so a redelivery (worker lost, acks_late) resumes the same run.
+    return capability_train(
+        capability=capability, run_id=run_id, force=force, task_id=self.request.id or ""
+    ).status

@@ -30,6 +30,10 @@ from storefront.api_errors import ServiceError
 
 logger = logging.getLogger(__name__)
 CAPABILITY = "pricing"
+# Automatic repricing moves a product at most once in this window. The nightly cycle is the
+# only automatic writer, so a cycle redelivered after its worker died (acks_late) re-proposes
+# but does not step an already-moved price a second time.
+AUTO_APPLY_COOLDOWN = timedelta(hours=20)
 HOLDOUT_DAYS = 28
 
 
@@ -250,8 +254,15 @@ def price_proposals_generate(*, now: datetime | None = None) -> dict[str, Any]:
         ).update(status=PriceProposal.Status.SUPERSEDED, decided_at=now)
         created = PriceProposal.objects.bulk_create(new, batch_size=1000)
     auto = 0
+    recently_moved = set(
+        PriceProposal.objects.filter(
+            auto_applied=True, decided_at__gte=now - AUTO_APPLY_COOLDOWN
+        ).values_list("product_id", flat=True)
+    )
     for proposal, threshold in zip(created, thresholds, strict=True):
         change = abs(float(proposal.proposed_price / proposal.current_price - 1)) * 100
+        if proposal.product_id in recently_moved:
+            continue  # stays pending for a person
         if np.isfinite(threshold) and change < threshold and not proposal.conflicts:
             try:
                 price_proposal_apply(proposal_id=proposal.pk, auto=True)

@@ -1,20 +1,14 @@
 """A real Celery worker process on the Redis broker runs a task against the test database."""
 
 import os
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.models import Cart
 from tests.factories import CartFactory, CartLineFactory
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.worker_support import worker_start, worker_stop
 
 
 @pytest.mark.integration
@@ -27,34 +21,8 @@ def test_real_worker_runs_task_and_writes_to_database() -> None:
     fresh = CartFactory()
     CartLineFactory(cart=fresh)
 
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
     queue = f"itest-{os.getpid()}"
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.pop("PYTEST_XDIST_WORKER", None)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "storefront",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-            f"--hostname={queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = worker_start(queue)
     from storefront.celery import app as celery_app
 
     celery_app.conf.task_always_eager = False
@@ -68,9 +36,4 @@ def test_real_worker_runs_task_and_writes_to_database() -> None:
         assert stale.status == Cart.Status.ABANDONED
         assert fresh.status == Cart.Status.OPEN
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        time.sleep(0.1)
+        worker_stop(worker)
