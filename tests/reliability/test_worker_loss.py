@@ -129,7 +129,7 @@ def test_price_application_killed_midway_moves_no_price_twice(shared_media, brok
         moved_before_kill = set(
             Product.objects.filter(price=Decimal("18.00")).values_list("pk", flat=True)
         )
-        assert moved_before_kill == {pk for pk in sorted(p.pk for p in products)[:2]}
+        assert moved_before_kill == set(sorted(p.pk for p in products)[:2])
 
         for pid in child_pids(worker.pid):
             os.kill(pid, signal.SIGKILL)
@@ -141,10 +141,12 @@ def test_price_application_killed_midway_moves_no_price_twice(shared_media, brok
             what="the redelivered cycle to apply the remaining prices",
         )
         wait_until(
-            lambda: PriceProposal.objects.filter(
-                product_id__in=moved_before_kill, status="pending"
-            ).count()
-            == len(moved_before_kill),
+            lambda: (
+                PriceProposal.objects.filter(
+                    product_id__in=moved_before_kill, status="pending"
+                ).count()
+                == len(moved_before_kill)
+            ),
             timeout=60,
             what="the redelivered cycle to finish",
         )
