@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fraud import selectors
-from fraud.ml.checkout import CHECKOUT_FEATURES, checkout_features
+from fraud.ml.checkout import CHECKOUT_FEATURES, checkout_features, checkout_features_last
 from fraud.ml.model import FraudClassifier
 from fraud.models import RiskAssessment, RiskRule, RiskSettings
 from fraud.rules import rule_compile
@@ -99,8 +99,8 @@ def _jsonable(value: Any) -> Any:
 def order_risk_evaluate(*, order_id: int) -> Decision:
     """Features, model score (if a model is active) and merchant rules for one order."""
     ctx = selectors.checkout_context(order_id=order_id)
-    feats = checkout_features(ctx.frame).iloc[[-1]]
-    values: dict[str, Any] = {k: _jsonable(v) for k, v in feats.iloc[0].items()}
+    feats = checkout_features_last(ctx.rows)
+    values: dict[str, Any] = {k: _jsonable(v) for k, v in feats.items()}
     values.update(ctx.raw)
     score: float | None = None
     reasons: list[dict[str, Any]] = []
@@ -109,14 +109,14 @@ def order_risk_evaluate(*, order_id: int) -> Decision:
     if loaded is not None:
         try:
             clf: FraudClassifier = loaded.artifact
-            score = float(clf.predict_proba(feats)[0])
+            score, top = clf.score_one(feats, top_k=3)
             reasons = [
                 {
                     "feature": r.feature,
                     "value": _jsonable(r.value),
                     "contribution": round(r.contribution, 3),
                 }
-                for r in clf.reasons(feats, top_k=3)[0]
+                for r in top
             ]
             model_version = f"{CAPABILITY}-v{loaded.version}"
         except Exception:  # a broken artifact must not stop checkout: rules still decide

@@ -8,6 +8,7 @@ refits on everything. Calibration is monotone, so rankings (AP, AUC) are those o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +138,26 @@ class FraudClassifier:
                 ]
             )
         return out
+
+    def score_one(
+        self, features: Mapping[str, float], top_k: int = 3
+    ) -> tuple[float, list[Reason]]:
+        """Calibrated probability and top reasons of ONE row given as {feature: value}.
+
+        The checkout path: one single-threaded `pred_contrib` call on a numpy row; the
+        contributions plus the bias sum to the raw margin, so no second predict is needed.
+        """
+        if self.booster_ is None:
+            return self.base_rate_, []
+        x = np.array([[features[f] for f in self.feature_names_]], dtype=np.float64)
+        contrib = np.asarray(self.booster_.predict(x, pred_contrib=True, num_threads=1))[0]
+        z = self.calib_a_ * float(contrib.sum()) + self.calib_b_
+        row = contrib[:-1]
+        top = np.argsort(-row)[:top_k]
+        reasons = [
+            Reason(self.feature_names_[j], float(x[0, j]), float(row[j])) for j in top if row[j] > 0
+        ]
+        return float(expit(z)), reasons
 
 
 def _platt(margin: np.ndarray, y: np.ndarray, n_iter: int = 50) -> tuple[float, float]:

@@ -1,3 +1,4 @@
+from datetime import UTC
 from unittest import mock
 
 import pandas as pd
@@ -6,7 +7,7 @@ from django.db import transaction
 
 from catalog.models import Stock
 from fraud import facade, selectors, services
-from fraud.ml.checkout import checkout_features
+from fraud.ml.checkout import checkout_features, checkout_features_last
 from fraud.models import RiskAssessment, RiskSettings
 from orders.models import Order
 from tests.factories import CustomerFactory
@@ -133,11 +134,33 @@ def test_online_features_equal_training_features_for_the_same_order():
     customer = CustomerFactory()
     checkout(customer=customer, price="30.00")
     order = checkout(customer=customer, price="90.00", key="k2", ip_country="NG", device_id="dev-x")
-    online = checkout_features(selectors.checkout_context(order_id=order.pk).frame).iloc[-1]
+    ctx = selectors.checkout_context(order_id=order.pk)
+    online = checkout_features(ctx.frame).iloc[-1]
     frame = selectors.training_frame()
     offline = checkout_features(frame)[frame["order_id"] == order.pk].iloc[0]
     pd.testing.assert_series_equal(online, offline, check_names=False)
+    # what checkout actually scores: the one-row path over the raw-SQL history
+    fast = pd.Series(checkout_features_last(ctx.rows))
+    pd.testing.assert_series_equal(fast, offline, check_names=False)
     assert online["cust_n_1d"] == 2 and online["ip_bill_mismatch"] == 1
+    assert online["cust_n_1h"] == 2 and online["hour"] == order.placed_at.astimezone(UTC).hour
+
+
+def test_online_features_equal_training_features_for_guests_and_shared_entities():
+    store_history(customers=10, seed=4)
+    shopper = CustomerFactory()
+    checkout(customer=shopper, price="15.00", device_id="dev-shared")
+    checkout(price="40.00", device_id="dev-shared", key="g1")  # a guest on the same device
+    checkout(price="5.00", device_id="dev-shared", key="g2", ip_address="")
+    last = checkout(price="55.00", device_id="dev-shared", key="g3", ip_country="NG")
+    frame = selectors.training_frame()
+    batch = checkout_features(frame).set_index(frame["order_id"])
+    # the last order: batch windows are whole seconds, so an earlier order placed within the
+    # same second would also count orders after it (checkout never sees those)
+    fast = pd.Series(checkout_features_last(selectors.checkout_context(order_id=last.pk).rows))
+    pd.testing.assert_series_equal(fast, batch.loc[last.pk], check_names=False)
+    assert batch.loc[last.pk, "device_accounts"] == 2  # the shopper and the guest card
+    assert batch.loc[last.pk, "new_ship_address"] == 0  # the guest shipped here before
 
 
 def test_train_on_empty_store_is_skipped():
