@@ -107,9 +107,7 @@ def _apply_rules(
     rules = [r for r in selectors.rules_active() if r.slot in ("", slot)]
     blocked = {r.product_id for r in rules if r.kind == MerchandisingRule.Kind.BLOCK}
     pins = [r for r in rules if r.kind == MerchandisingRule.Kind.PIN]
-    banned = exclude | blocked
-    if customer_id:
-        banned |= selectors.recent_durables(customer_id=customer_id)
+    banned = exclude | blocked  # recent durables are flagged by product_states
     per_category = max(2, math.ceil(limit / 3))
     seen: set[int] = set()
     counts: dict[int, int] = {}
@@ -121,12 +119,13 @@ def _apply_rules(
         pool = [r for r in recs if r.product_id not in banned and r.product_id not in seen]
         missing = ({r.product_id for r in pool} | extra_ids) - info.keys()
         if missing:
-            info.update(selectors.product_states(product_ids=missing))  # one query per phase
+            # one query per phase, durables bought by this customer included
+            info.update(selectors.product_states(product_ids=missing, customer_id=customer_id))
         for rec in pool:
             if len(out) >= limit:
                 return
             p = info.get(rec.product_id)
-            if p is None or not p.sellable or rec.product_id in seen:
+            if p is None or not p.sellable or p.durable_bought or rec.product_id in seen:
                 continue
             seen.add(rec.product_id)
             if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
@@ -154,7 +153,7 @@ def _apply_rules(
     out += deferred[: max(0, limit - len(out))]
     for pin in pins:
         p = info.get(pin.product_id)
-        if p is None or not p.sellable or pin.product_id in banned:
+        if p is None or not p.sellable or p.durable_bought or pin.product_id in banned:
             continue
         out = [r for r in out if r.product_id != pin.product_id]
         out.insert(

@@ -133,18 +133,53 @@ def recent_durables(*, customer_id: int, days: int = 180) -> set[int]:
 class ProductState:
     category_id: int
     sellable: bool  # active and at least one unit available
+    durable_bought: bool = False  # non-consumable the customer bought recently
 
 
-def product_states(*, product_ids: set[int]) -> dict[int, ProductState]:
-    """Category and sellability of products in one narrow query (the rules' hot path)."""
+def product_states(
+    *, product_ids: set[int], customer_id: int | None = None, durable_days: int = 180
+) -> dict[int, ProductState]:
+    """Category and sellability of products in one narrow query (the rules' hot path); with
+    ``customer_id`` the same query also flags non-consumables that customer bought in the
+    last ``durable_days`` (what ``recent_durables`` returns), so the rules need no second
+    round trip."""
+    from django.db.models import Exists, OuterRef, Value
+
     from catalog.models import Product
+    from orders.models import Order, OrderLine
 
-    rows = Product.objects.filter(pk__in=list(product_ids)).values_list(
-        "pk", "category_id", "is_active", "stock__on_hand", "stock__reserved"
+    qs = Product.objects.filter(pk__in=list(product_ids))
+    if customer_id:
+        since = timezone.now() - timedelta(days=durable_days)
+        qs = qs.annotate(
+            durable_bought=Exists(
+                OrderLine.objects.filter(
+                    product_id=OuterRef("pk"),
+                    order__customer_id=customer_id,
+                    order__placed_at__gte=since,
+                )
+                .exclude(order__status=Order.Status.CANCELLED)
+                .values("pk")
+            )
+        )
+    else:
+        qs = qs.annotate(durable_bought=Value(False))
+    rows = qs.values_list(
+        "pk",
+        "category_id",
+        "is_active",
+        "is_consumable",
+        "stock__on_hand",
+        "stock__reserved",
+        "durable_bought",
     )
     return {
-        pk: ProductState(cat, bool(active) and (on_hand or 0) - (reserved or 0) > 0)
-        for pk, cat, active, on_hand, reserved in rows
+        pk: ProductState(
+            cat,
+            bool(active) and (on_hand or 0) - (reserved or 0) > 0,
+            bool(bought) and not consumable,
+        )
+        for pk, cat, active, consumable, on_hand, reserved, bought in rows
     }
 
 

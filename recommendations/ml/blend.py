@@ -23,7 +23,7 @@ from scipy import sparse
 from .data import Interactions
 from .ranker import HistoryStats, Ranker, candidate_features
 from .sources import ALS, EASE, ItemKNN, PersonalHistory, Popularity, UserKNN, top_k_rows
-from .validation import Holdout, holdout_split
+from .validation import Holdout, holdout_windows
 
 Source = Popularity | PersonalHistory | ItemKNN | UserKNN | EASE | ALS
 
@@ -82,6 +82,7 @@ class BlendRecommender:
         candidates_per_source: int = 50,
         max_validation_users: int = 1000,
         validation_fraction: float = 0.2,
+        validation_windows: int = 3,
         use_ranker: bool = False,
         random_state: int = 0,
         num_threads: int = 2,
@@ -99,6 +100,7 @@ class BlendRecommender:
         self.candidates_per_source = candidates_per_source
         self.max_validation_users = max_validation_users
         self.validation_fraction = validation_fraction
+        self.validation_windows = validation_windows
         self.use_ranker = use_ranker
         self.random_state = random_state
         self.num_threads = num_threads
@@ -113,7 +115,7 @@ class BlendRecommender:
             "user_knn": UserKNN(
                 n_neighbors=self.user_neighbors, half_life_days=self.half_life_days * 4
             ),
-            "ease": EASE(l2=self.ease_l2, max_items=self.ease_max_items),
+            "ease": EASE(l2=getattr(self, "ease_l2_", self.ease_l2), max_items=self.ease_max_items),
             "als": ALS(
                 factors=self.als_factors,
                 regularization=self.als_regularization,
@@ -138,27 +140,34 @@ class BlendRecommender:
     # -- fit -------------------------------------------------------------------------------
     def fit(self, data: Interactions) -> BlendRecommender:
         start = time.perf_counter()
-        holdout = holdout_split(
+        holdouts = holdout_windows(
             data,
             fraction=self.validation_fraction,
             max_users=self.max_validation_users,
+            max_windows=self.validation_windows,
             seed=self.random_state,
         )
-        self.validation_mode_ = holdout.mode
+        self.validation_mode_ = holdouts[0].mode if holdouts else "time"
+        self.ease_l2_ = self.ease_l2
+        self.validation_users_ = sum(len(h.truth) for h in holdouts)
         self.weights_: dict[str, Weights] = {}
         self.rankers_: dict[str, Ranker | None] = {}
         self.ranker_report_: dict[str, dict[str, float]] = {}
-        if holdout.truth:
-            inner = self._make_sources()
-            self._fit_sources(inner, holdout.train)
+        if holdouts:
+            fitted: list[tuple[dict[str, Source], Holdout]] = []
+            for holdout in holdouts:
+                inner = self._make_sources()
+                self._fit_sources(inner, holdout.train)
+                if not fitted:  # EASE's regularisation is chosen on the first slice
+                    self.ease_l2_ = cast(EASE, inner["ease"]).tune_l2(holdout.truth)
+                fitted.append((inner, holdout))
             for variant in VARIANTS:
                 self.weights_[variant] = tune_weights(
-                    inner, holdout, variant=variant, per_source=self.candidates_per_source
+                    fitted, variant=variant, per_source=self.candidates_per_source
                 )
             if self.use_ranker:
-                stats = HistoryStats(holdout.train, self.trending_days)
                 for variant in VARIANTS:
-                    self.rankers_[variant] = self._train_ranker(inner, stats, holdout, variant)
+                    self.rankers_[variant] = self._train_ranker(fitted, variant)
         for variant in VARIANTS:
             self.weights_.setdefault(
                 variant,
@@ -185,35 +194,43 @@ class BlendRecommender:
         }
 
     def _train_ranker(
-        self, inner: dict[str, Source], stats: HistoryStats, holdout: Holdout, variant: str
+        self, fitted: list[tuple[dict[str, Source], Holdout]], variant: str
     ) -> Ranker | None:
-        """Train on the holdout; keep it only if 2-fold cross-fitted NDCG@10 beats the tuned
-        weighted blend on the same customers (small or odd data sets fall back to weights)."""
+        """Train on the validation slices; keep it only if 2-fold cross-fitted NDCG@10 beats
+        the tuned weighted blend on the same customers (small or odd data sets fall back to
+        weights)."""
         discovery = variant == "discovery"
-        seen_all = holdout.train.binary()
-        users, truths = [], []
-        for u, items in sorted(holdout.truth.items()):
-            if discovery:
-                items = items - set(seen_all[u].indices.tolist())
-            if items:
-                users.append(u)
-                truths.append(items)
-        if len(users) < 20:
-            return None
-        users_arr = np.asarray(users)
+        truths: list[set[int]] = []
         cands, valids, feats, labels = [], [], [], []
-        for b in _batches(len(users_arr), 500):
-            c, v, f = candidate_features(
-                self._dense(inner, users_arr[b]),
-                users_arr[b],
-                stats,
-                per_source=self.candidates_per_source,
-                discovery=discovery,
-            )
-            cands.append(c)
-            valids.append(v)
-            feats.append(f)
-            labels.append(np.stack([np.isin(c[r], list(truths[j])) for r, j in enumerate(b)]))
+        for inner, holdout in fitted:
+            stats = HistoryStats(holdout.train, self.trending_days)
+            seen_all = holdout.train.binary()
+            users, window_truths = [], []
+            for u, items in sorted(holdout.truth.items()):
+                if discovery:
+                    items = items - set(seen_all[u].indices.tolist())
+                if items:
+                    users.append(u)
+                    window_truths.append(items)
+            users_arr = np.asarray(users, dtype=np.int64)
+            for b in _batches(len(users_arr), 500):
+                c, v, f = candidate_features(
+                    self._dense(inner, users_arr[b]),
+                    users_arr[b],
+                    stats,
+                    per_source=self.candidates_per_source,
+                    discovery=discovery,
+                )
+                cands.append(c)
+                valids.append(v)
+                feats.append(f)
+                labels.append(
+                    np.stack([np.isin(c[r], list(window_truths[j])) for r, j in enumerate(b)])
+                )
+            truths += window_truths
+        if len(truths) < 20:
+            return None
+        users_arr = np.arange(len(truths))
         width = max(c.shape[1] for c in cands)
 
         def pad(a: np.ndarray, fill: float) -> np.ndarray:
@@ -405,6 +422,16 @@ def _candidates(
     )
 
 
+def _concat(parts: list[_Candidates]) -> _Candidates:
+    return _Candidates(
+        np.concatenate([p.scores for p in parts], axis=1),
+        np.vstack([p.valid for p in parts]),
+        np.vstack([p.seen for p in parts]),
+        np.vstack([p.relevant for p in parts]),
+        np.concatenate([p.ideal for p in parts]),
+    )
+
+
 def _ndcg(c: _Candidates, w: np.ndarray, exclude_seen: bool) -> float:
     # (users*candidates, sources) @ weights is one BLAS call; masks are added as -inf
     total = (c.flat @ w.astype(np.float32)).reshape(c.valid.shape)
@@ -442,10 +469,13 @@ def coordinate_ascent(
 
 
 def tune_weights(
-    sources: dict[str, Source], holdout: Holdout, *, variant: str, per_source: int = 100
+    fitted: list[tuple[dict[str, Source], Holdout]], *, variant: str, per_source: int = 100
 ) -> Weights:
-    """Blend weights maximising NDCG@10 on the holdout for one variant."""
-    c = _candidates(sources, holdout, variant, per_source)
+    """Blend weights maximising NDCG@10 for one variant over every validation slice's
+    customers (each slice scored by the sources fitted on its own training part)."""
+    parts = [_candidates(s, h, variant, per_source) for s, h in fitted]
+    kept = [p for p in parts if p is not None]
+    c = _concat(kept) if kept else None
     names = list(SOURCE_NAMES)
     if c is None:
         return Weights({n: 1.0 if n == "popular" else 0.0 for n in names}, variant == "discovery")

@@ -246,16 +246,53 @@ class EASE:
         keep = np.sort(np.argsort(-freq, kind="stable")[: self.max_items])
         keep = keep[freq[keep] > 0]
         xs = x[:, keep].tocsc()
-        g = (xs.T @ xs).toarray().astype(np.float64)
-        g[np.diag_indices_from(g)] += self.l2
-        p = np.linalg.inv(g)
-        b = -p / np.diag(p)[None, :]
-        b[np.diag_indices_from(b)] = 0.0
+        self.gram_ = (xs.T @ xs).toarray().astype(np.float64)
         self.items_ = keep
-        self.weights_ = b.astype(np.float32)
         self.profile_ = x[:, keep].tocsr()
         self.n_items_ = data.n_items
+        return self.set_l2(self.l2)
+
+    def set_l2(self, l2: float) -> EASE:
+        """Re-solve with another regularisation on the same data (the Gram is kept)."""
+        self.l2 = l2
+        g = self.gram_.copy()
+        g[np.diag_indices_from(g)] += l2
+        p = np.linalg.inv(g) if len(g) else g
+        b = -p / np.diag(p)[None, :] if len(g) else g
+        b[np.diag_indices_from(b)] = 0.0
+        self.weights_ = b.astype(np.float32)
         return self
+
+    def tune_l2(
+        self, truth: dict[int, set[int]], grid: tuple[float, ...] = (50.0, 200.0, 1000.0)
+    ) -> float:
+        """Choose ``l2`` by NDCG@10 of items new to the customer on a held-back ``truth``
+        (user index -> items) for the data this model was fitted on; keeps the best."""
+        users = np.asarray(sorted(truth), dtype=np.int64)
+        seen = self.profile_[users].toarray() > 0
+        rel = np.zeros((len(users), self.n_items_), dtype=bool)
+        for r, u in enumerate(users):
+            rel[r, list(truth[int(u)])] = True
+        full_seen = np.zeros_like(rel)
+        full_seen[:, self.items_] = seen
+        rel &= ~full_seen
+        has = rel.any(axis=1)
+        if not has.any():
+            return self.l2
+        disc = 1.0 / np.log2(np.arange(2, 12))
+        ideal = np.array([disc[: min(int(n), 10)].sum() for n in rel[has].sum(axis=1)])
+        best: tuple[float, float] = (-1.0, self.l2)
+        for l2 in grid:
+            s = self.set_l2(l2).score(users[has])
+            s[full_seen[has]] = -np.inf
+            idx, _ = top_k_rows(s, 10)
+            ndcg = float(
+                np.mean(np.take_along_axis(rel[has], idx, 1) @ disc[: idx.shape[1]] / ideal)
+            )
+            if ndcg > best[0] + 1e-9:
+                best = (ndcg, l2)
+        self.set_l2(best[1])
+        return best[1]
 
     def score(self, users: np.ndarray) -> np.ndarray:
         out = np.zeros((len(users), self.n_items_), dtype=np.float32)

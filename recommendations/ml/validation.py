@@ -64,3 +64,62 @@ def holdout_split(
     return Holdout(
         Interactions(data.user_ids, data.item_ids, ev[~hidden], data.now), hidden_items, "basket"
     )
+
+
+def holdout_windows(
+    data: Interactions,
+    *,
+    fraction: float = 0.2,
+    min_users: int = 30,
+    max_users: int = 2000,
+    max_windows: int = 3,
+    seed: int = 0,
+) -> list[Holdout]:
+    """Several validation slices from the training data alone, so that small data sets give
+    the tuner more customers than one window holds.
+
+    The first slice is ``holdout_split``. While fewer than ``max_users`` validation customers
+    are collected, add the window of the same length just before it (rolling cut-offs: train
+    on everything before the window, truth = what was bought inside it) or, for basket data,
+    hide parts of the last baskets of another random set of customers.
+    """
+    first = holdout_split(
+        data, fraction=fraction, min_users=min_users, max_users=max_users, seed=seed
+    )
+    out = [first] if first.truth else []
+    total = len(first.truth)
+    ev = data.events
+    if not first.truth or len(ev) == 0:
+        return out
+    t0, t1 = float(ev.t.min()), float(ev.t.max())
+    width = fraction * (t1 - t0)
+    for k in range(1, max_windows):
+        if total >= max_users:
+            break
+        if first.mode == "time":
+            end = t1 - k * width
+            if end - width <= t0 + width:  # keep at least one window of history to learn from
+                break
+            window = Interactions(data.user_ids, data.item_ids, ev[ev.t.to_numpy() < end], end)
+            h = holdout_split(
+                window,
+                fraction=width / max(end - t0, 1e-9),
+                min_users=min_users,
+                max_users=max_users - total,
+                seed=seed + k,
+            )
+            if h.mode != "time" or len(h.truth) < min_users:
+                break
+        else:
+            h = holdout_split(
+                data,
+                fraction=fraction,
+                min_users=min_users,
+                max_users=max_users - total,
+                seed=seed + k,
+            )
+            if not h.truth:
+                break
+        out.append(h)
+        total += len(h.truth)
+    return out

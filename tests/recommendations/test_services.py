@@ -127,12 +127,12 @@ def test_bought_together_and_similar_use_the_model(trained) -> None:  # type: ig
     assert similar[0].source == "item_knn"
 
 
-def test_precomputed_for_you_read_stays_at_two_queries(
+def test_precomputed_for_you_read_is_one_query_when_the_list_is_cached(
     trained, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     customer = trained["customers"][1]
     facade.for_you(customer_id=customer.pk, limit=12)  # warm: list, rules, variant cached
-    with django_assert_max_num_queries(2):  # recent durables + product/stock rows
+    with django_assert_max_num_queries(1):  # product/stock rows with the durable flag
         recs = facade.for_you(customer_id=customer.pk, limit=12)
     assert len(recs) == 12
 

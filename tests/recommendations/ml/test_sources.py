@@ -12,7 +12,7 @@ from recommendations.ml.sources import (
     Popularity,
     cosine_top_k,
 )
-from recommendations.ml.validation import holdout_split
+from recommendations.ml.validation import holdout_split, holdout_windows
 
 
 def _log(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -119,3 +119,39 @@ def test_holdout_uses_time_for_returning_customers_and_baskets_otherwise(
     u, items = next(iter(b.truth.items()))
     ev = b.train.events
     assert not set(ev[ev.u == u].i) & items
+
+
+def test_ease_regularisation_is_chosen_on_held_back_basket_items(basket_log: pd.DataFrame) -> None:
+    h = holdout_split(encode(basket_log), min_users=5)
+    model = EASE(l2=5.0).fit(h.train)
+    chosen = model.tune_l2(h.truth, grid=(1.0, 50.0, 5000.0))
+    assert chosen in (1.0, 50.0, 5000.0) and model.l2 == chosen
+    # the kept solution is the one a fresh fit with that regularisation gives
+    fresh = EASE(l2=chosen).fit(h.train)
+    users = np.array(sorted(h.truth))
+    np.testing.assert_allclose(model.score(users), fresh.score(users), rtol=1e-4, atol=1e-6)
+    # and it completes the held-back baskets: the 3 best unseen items are the rest of the
+    # basket's block, so the hidden item is among them (10 items, 5 per block)
+    seen = h.train.binary()[users].toarray() > 0
+    scores = np.where(seen, -np.inf, model.score(users))
+    top3 = np.argsort(-scores, axis=1)[:, :3]
+    hit = [bool(set(top3[r]) & h.truth[int(u)]) for r, u in enumerate(users)]
+    assert np.mean(hit) > 0.95
+
+
+def test_rolling_validation_windows_add_customers_without_looking_ahead(
+    repeat_log: pd.DataFrame,
+) -> None:
+    data = encode(repeat_log)
+    windows = holdout_windows(data, fraction=0.2, min_users=5, max_users=1000, max_windows=3)
+    assert len(windows) >= 2 and all(w.mode == "time" for w in windows)
+    cuts = [w.train.now for w in windows]
+    assert cuts == sorted(cuts, reverse=True)  # each window lies before the previous one
+    ev = data.events
+    for w in windows:
+        assert w.train.events.t.max() < w.train.now  # the models see only the past
+        for u, items in w.truth.items():
+            bought_after = set(ev[(ev.u == u) & (ev.t >= w.train.now)].i)
+            assert items <= bought_after
+    # enough customers in the first window: no older windows are added
+    assert len(holdout_windows(data, fraction=0.2, min_users=5, max_users=10)) == 1
