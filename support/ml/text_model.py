@@ -12,6 +12,7 @@ LinearSVC.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
 _DIGITS = re.compile(r"\d+")
+logger = logging.getLogger(__name__)
 
 
 def normalise(text: str) -> str:
@@ -132,6 +134,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_analyzers", None)  # closures rebuilt on load
+        state.pop("_warned_no_encoder", None)
         return state
 
     def _fast_tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -186,12 +189,25 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         lr = _softmax(z / 2.0) if self.lr_.coef_.shape[0] == 1 else _softmax(z)
         p = w_svm * svm + w_lr * lr
         total = w_svm + w_lr
-        if self.emb_lr_ is not None and w_emb > 0:
-            ze = self._linear(self.emb_lr_, np.asarray(self.encoder.encode(texts)))
-            pe = _softmax(ze / 2.0) if self.emb_lr_.coef_.shape[0] == 1 else _softmax(ze)
+        emb_lr = self.emb_lr_
+        emb = self._embed(texts) if emb_lr is not None and w_emb > 0 else None
+        if emb_lr is not None and emb is not None:
+            ze = self._linear(emb_lr, emb)
+            pe = _softmax(ze / 2.0) if emb_lr.coef_.shape[0] == 1 else _softmax(ze)
             p = p + w_emb * pe
             total += w_emb
         return p / total
+
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
+        """Sentence vectors, or None when the embeddings package has gone (e.g. a model trained
+        with it, loaded where it is not installed): the TF-IDF members then vote alone."""
+        try:
+            return np.asarray(self.encoder.encode(texts))
+        except (FileNotFoundError, ImportError):
+            if not getattr(self, "_warned_no_encoder", False):
+                logger.warning("support: embeddings package missing, intent uses TF-IDF only")
+                self._warned_no_encoder = True
+            return None
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]

