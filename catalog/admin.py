@@ -1,5 +1,11 @@
-from django.contrib import admin
+from decimal import Decimal
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from catalog import services
 from catalog.models import (
     Brand,
     Category,
@@ -40,15 +46,33 @@ class StockInline(admin.StackedInline):
 
 class PriceHistoryInline(admin.TabularInline):
     model = PriceHistory
-    readonly_fields = ["price", "changed_at", "source", "reason"]
+    readonly_fields = ["price", "changed_at", "source", "reason", "changed_by"]
     extra = 0
     can_delete = False
     max_num = 0
     ordering = ["-changed_at"]
 
 
+class ProductAdminForm(forms.ModelForm):
+    # The price itself stays read-only: a change goes through the service, which writes the
+    # price history (the EU "was" price and the audit trail read it) with the user.
+    new_price = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="Set a new selling price (recorded in the price history with your name).",
+    )
+    price_reason = forms.CharField(required=False, max_length=200, label="Reason")
+
+    class Meta:
+        model = Product
+        fields = "__all__"  # noqa: DJ007 (ProductAdmin decides what is shown)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
     list_display = [
         "sku",
         "name",
@@ -67,6 +91,27 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StockInline, PriceHistoryInline]
     autocomplete_fields = ["category", "brand", "supplier"]
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        new_price = form.cleaned_data.get("new_price")
+        if new_price is not None and new_price != obj.price:
+            services.product_price_set(
+                product_id=obj.pk,
+                price=new_price,
+                source="manual",
+                reason=form.cleaned_data.get("price_reason") or "set in admin",
+                user_id=request.user.pk,
+            )
+            obj.refresh_from_db()
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        message = super().construct_change_message(request, form, formsets, add)
+        if form.cleaned_data.get("new_price") is not None:
+            message.append({"changed": {"fields": [f"Price -> {form.cleaned_data['new_price']}"]}})
+        return message
 
     @admin.display(description="available", ordering="stock__on_hand")
     def stock_available(self, obj: Product) -> int:

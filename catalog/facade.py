@@ -121,9 +121,16 @@ def stock_levels() -> dict[int, int]:
 
 
 def product_price_set(
-    *, product_id: int, price: Decimal, source: str = "manual", reason: str = ""
+    *,
+    product_id: int,
+    price: Decimal,
+    source: str = "manual",
+    reason: str = "",
+    user_id: int | None = None,
 ) -> None:
-    services.product_price_set(product_id=product_id, price=price, source=source, reason=reason)
+    services.product_price_set(
+        product_id=product_id, price=price, source=source, reason=reason, user_id=user_id
+    )
 
 
 def price_history_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -152,6 +153,14 @@ class PriceHistory(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=40, default="manual")  # manual, pricing, import, demo
     reason = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who set or approved the price; empty for automatic changes.",
+    )
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -11,7 +11,12 @@ from storefront.api_errors import ServiceError
 
 @transaction.atomic
 def product_price_set(
-    *, product_id: int, price: Decimal, source: str = "manual", reason: str = ""
+    *,
+    product_id: int,
+    price: Decimal,
+    source: str = "manual",
+    reason: str = "",
+    user_id: int | None = None,
 ) -> Product:
     """Change a product's selling price and record it in the price history."""
     price = q2(price)
@@ -27,6 +32,7 @@ def product_price_set(
             source=source,
             reason=reason[:200],
             changed_at=timezone.now(),
+            changed_by_id=user_id,
         )
     return product
 

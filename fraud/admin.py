@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from fraud import selectors, services
 from fraud.models import ReviewQueueItem, RiskAssessment, RiskRule, RiskSettings
 from fraud.rules import RuleSyntaxError, rule_compile
+from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
 
 
@@ -37,7 +38,7 @@ class RiskRuleForm(forms.ModelForm):
 
 
 @admin.register(RiskRule)
-class RiskRuleAdmin(admin.ModelAdmin):
+class RiskRuleAdmin(AuditedActionsMixin):
     form = RiskRuleForm
     list_display = ["name", "action", "expression", "position", "is_active", "updated_at"]
     list_editable = ["position", "is_active"]
@@ -54,7 +55,7 @@ class RiskRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskSettings)
-class RiskSettingsAdmin(admin.ModelAdmin):
+class RiskSettingsAdmin(AuditedActionsMixin):
     list_display = ["__str__", "review_elevated", "decline_highest", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -77,7 +78,7 @@ def _reasons_html(obj: RiskAssessment) -> str:
     return format_html("<ul style='margin:0'>{}{}</ul>", rules, reasons)
 
 
-class _AssessmentAdminBase(admin.ModelAdmin):
+class _AssessmentAdminBase(AuditedActionsMixin):
     list_display = [
         "order_link",
         "score_display",

@@ -33,6 +33,7 @@ from mlops.models import (
     ModelVersion,
     TrainingRun,
 )
+from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
 
 _PLOTLY_JS: str | None = None
@@ -86,7 +87,7 @@ def _fmt_float(value: float | None, digits: int = 3) -> str:
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(AuditedActionsMixin):
     list_display = [
         "capability",
         "version",
@@ -411,7 +412,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin):
+class TrainingRunAdmin(AuditedActionsMixin):
     list_display = [
         "capability",
         "status",
@@ -426,7 +427,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedActionsMixin):
     list_display = ["created_at", "capability", "level", "message", "resolved_at"]
     list_filter = ["level", "capability"]
     actions = ["resolve"]
@@ -438,20 +439,20 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeatureSnapshot)
-class FeatureSnapshotAdmin(admin.ModelAdmin):
+class FeatureSnapshotAdmin(AuditedActionsMixin):
     list_display = ["created_at", "capability", "feature", "kind", "sample_size"]
     list_filter = ["capability", "kind"]
     readonly_fields = [f.name for f in FeatureSnapshot._meta.fields]
 
 
 @admin.register(MetricSample)
-class MetricSampleAdmin(admin.ModelAdmin):
+class MetricSampleAdmin(AuditedActionsMixin):
     list_display = ["measured_at", "capability", "metric", "value", "sample_size"]
     list_filter = ["capability", "metric"]
 
 
 @admin.register(Experiment)
-class ExperimentAdmin(admin.ModelAdmin):
+class ExperimentAdmin(AuditedActionsMixin):
     list_display = ["key", "name", "capability", "status", "started_at", "stopped_at"]
     list_filter = ["status", "capability"]
     prepopulated_fields = {"key": ("name",)}

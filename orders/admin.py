@@ -13,6 +13,7 @@ from orders.models import (
     Payment,
     Refund,
 )
+from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
 
 
@@ -23,7 +24,7 @@ class CartLineInline(admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(AuditedActionsMixin):
     list_display = ["token", "customer", "status", "created_at", "updated_at"]
     list_filter = ["status"]
     raw_id_fields = ["customer"]
@@ -63,7 +64,7 @@ class HistoryInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AuditedActionsMixin):
     list_display = ["number", "placed_at", "status", "total", "currency", "customer"]
     list_filter = ["status", "placed_at"]
     search_fields = ["number", "email"]
@@ -102,7 +103,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(AuditedActionsMixin):
     list_display = [
         "order",
         "amount",
@@ -120,14 +121,14 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(AuditedActionsMixin):
     list_display = ["order", "amount", "reason", "created_at"]
     readonly_fields = ["order", "payment", "amount", "reason", "created_at"]
     list_select_related = ["order"]
 
 
 @admin.register(Chargeback)
-class ChargebackAdmin(admin.ModelAdmin):
+class ChargebackAdmin(AuditedActionsMixin):
     list_display = ["order", "amount", "reason_code", "received_at"]
     list_filter = ["reason_code"]
     readonly_fields = ["order", "payment", "amount", "reason_code", "received_at"]

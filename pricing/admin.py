@@ -20,10 +20,11 @@ from pricing.models import (
     PriceProposal,
     PricingPolicy,
 )
+from storefront.admin_audit import AuditedActionsMixin
 
 
 @admin.register(PriceProposal)
-class PriceProposalAdmin(admin.ModelAdmin):
+class PriceProposalAdmin(AuditedActionsMixin):
     list_display = [
         "id",
         "product",
@@ -140,7 +141,7 @@ def _chart(product_id: int) -> SafeString:
 
 
 @admin.register(ElasticityEstimate)
-class ElasticityEstimateAdmin(admin.ModelAdmin):
+class ElasticityEstimateAdmin(AuditedActionsMixin):
     list_display = [
         "product",
         "category",
@@ -172,7 +173,7 @@ class ElasticityEstimateAdmin(admin.ModelAdmin):
 
 
 @admin.register(PricingPolicy)
-class PricingPolicyAdmin(admin.ModelAdmin):
+class PricingPolicyAdmin(AuditedActionsMixin):
     list_display = [
         "__str__",
         "enabled",
@@ -193,14 +194,14 @@ class PricingPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceBound)
-class PriceBoundAdmin(admin.ModelAdmin):
+class PriceBoundAdmin(AuditedActionsMixin):
     list_display = ["product", "floor_price", "ceiling_price"]
     search_fields = ["product__sku", "product__name"]
     raw_id_fields = ["product"]
 
 
 @admin.register(CompetitorPrice)
-class CompetitorPriceAdmin(admin.ModelAdmin):
+class CompetitorPriceAdmin(AuditedActionsMixin):
     list_display = ["product", "competitor", "price", "observed_at", "source"]
     list_filter = ["competitor", "source"]
     search_fields = ["product__sku", "competitor"]

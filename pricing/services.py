@@ -332,6 +332,7 @@ def price_proposal_apply(
                 price=proposal.proposed_price,
                 source="pricing",
                 reason=f"proposal #{proposal.pk}" + (" (auto)" if auto else ""),
+                user_id=user_id,
             )
             proposal.status = PriceProposal.Status.APPLIED
             proposal.decided_at = timezone.now()

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from storefront.admin_audit import AuditedActionsMixin
 from support import selectors, services
 from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
 
@@ -25,7 +26,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(AuditedActionsMixin):
     list_display = (
         "id",
         "subject",
@@ -171,13 +172,13 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(AuditedActionsMixin):
     list_display = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedActionsMixin):
     list_display = (
         "position",
         "intent",
@@ -192,7 +193,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpArticle)
-class HelpArticleAdmin(admin.ModelAdmin):
+class HelpArticleAdmin(AuditedActionsMixin):
     list_display = ("title", "intent", "language", "is_published", "updated_at")
     list_filter = ("intent", "language", "is_published")
     search_fields = ("title", "body")
@@ -200,7 +201,7 @@ class HelpArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TriageFeedback)
-class TriageFeedbackAdmin(admin.ModelAdmin):
+class TriageFeedbackAdmin(AuditedActionsMixin):
     list_display = ("ticket", "kind", "old_value", "new_value", "agent", "created_at")
     list_filter = ("kind",)
     readonly_fields = (
