@@ -15,7 +15,7 @@ _SELF_LOGGED = {"delete_selected"}
 
 class AuditedActionsMixin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+        actions: dict[str, Any] = dict(super().get_actions(request))
         return {
             name: (
                 func if name in _SELF_LOGGED else _audited(func, str(description)),
