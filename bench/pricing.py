@@ -32,6 +32,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from mlops.metrics.pricing import allowed_range, pricing_report  # noqa: E402
 from pricing.ml.elasticity import ElasticityEstimator  # noqa: E402
 from pricing.ml.optimizer import PriceOptimizer  # noqa: E402
-from pricing.ml.pipeline import recommend_prices  # noqa: E402
+from pricing.ml.pipeline import products_with_estimates, recommend_prices  # noqa: E402
 
 RETAIL = "../shared/data/retail/online_retail_II_partial_2009-12-01_2010-01-31.parquet"
 GUARD_COLS = [
@@ -341,7 +342,6 @@ def simulated(args: argparse.Namespace) -> list[str]:
 def timing(n: int, days: int, seed: int) -> None:
     hist, products, _ = simulate(n, days, seed)
     print(f"timing: {n} products x {days} days = {len(hist)} rows")
-    from pricing.ml.pipeline import products_with_estimates
 
     t0, c0 = time.perf_counter(), time.process_time()
     est = ElasticityEstimator().fit(hist, products)
@@ -388,11 +388,18 @@ def retail(path: str) -> None:
         )
 
 
-def demo_world(scale: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The demo generator's own demand simulation (demo/simulate.py, the code behind
-    `populate_demo`), run up to the sales stage: HIST / PRODUCTS / TRUTH as for `simulate`.
-    The store sees units sold (own sales + co-purchases), censored by stock; it is not told
-    which days were stockouts or promotions."""
+def _demo_sim(
+    scale: str,
+    seed: int,
+    *,
+    experiment_pct: float = 0.0,
+    experiment_weeks: int = 0,
+    volume: float = 1.0,
+) -> tuple[Any, Any]:
+    """The demo generator (demo/simulate.py, the code behind `populate_demo`) run up to the
+    sales stage. What-if knobs for `--demo-what-if` only (never in the scored rows): a
+    season of price experiments on every product (+-experiment_pct in alternating weeks over
+    the last experiment_weeks weeks, random phase) and every product's demand x volume."""
     import datetime as dt
 
     from demo.simulate import Simulator, World
@@ -402,18 +409,83 @@ def demo_world(scale: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     sim._calendar()
     sim._catalog(w)
     sim._prices(w)
+    if experiment_pct and experiment_weeks:
+        n, d = sim.price.shape
+        phase = np.random.default_rng(seed + 99).integers(0, 2, n)
+        day = np.arange(d)
+        start = d - 7 * experiment_weeks
+        sign = np.where(((((day - start) // 7)[None, :] + phase[:, None]) % 2) == 0, 1.0, -1.0)
+        factor = np.where(day[None, :] >= start, 1 + experiment_pct * sign, 1.0)
+        sim.price = np.round(sim.price * factor, 2)
+    if volume != 1.0:
+        sim.p["base"] = sim.p["base"] * volume
     sim._demand(w)
+    return sim, w
+
+
+def bayes_bound(sim: Any) -> np.ndarray:
+    """Elasticity an ideal estimator would report for each demo product: the posterior median
+    given the product's uncensored own sales (co-purchase units left out), knowing its true
+    demand level, seasonality and stockout days and, as the prior, the true uniform range its
+    leaf category draws elasticities from. Only the elasticity itself is unknown, so no real
+    estimator can do better on average: its error is a floor for the demo's data."""
+    pp = sim.p
+    e_true = pp["elasticity"]
+    band = np.array([sim.leaves[x][2]["elasticity"] for x in pp["leaf"]], float)
+    ref = pp["list_price0"]
+    lam_ref = sim.lam / (sim.price / ref[:, None]) ** e_true[:, None]  # demand at list price
+    x = np.log(sim.price / ref[:, None])
+    ok = ~sim.censored & (lam_ref > 0)
+    grid = np.linspace(0.0, 1.0, 201)
+    out = np.empty(len(e_true))
+    for i in range(len(e_true)):
+        g = band[i, 0] + grid * (band[i, 1] - band[i, 0])
+        m = ok[i]
+        gx = g[:, None] * x[i, m][None, :]
+        ll = (sim.sales[i, m][None, :] * gx).sum(axis=1) - (
+            lam_ref[i, m][None, :] * np.exp(gx)
+        ).sum(axis=1)
+        post = np.exp(ll - ll.max())
+        out[i] = g[np.searchsorted(np.cumsum(post) / post.sum(), 0.5)]
+    return out
+
+
+def demo_world(scale: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The demo generator's own demand simulation (demo/simulate.py, the code behind
+    `populate_demo`), run up to the sales stage: HIST / PRODUCTS / TRUTH as for `simulate`.
+    The store sees units sold (own sales + co-purchases), censored by stock, and its stock
+    records: `stockout` marks days that ended with nothing on hand. It is not told which days
+    were promotions."""
+    sim, w = _demo_sim(scale, seed)
+    return _demo_frames(sim, w)
+
+
+def _sold_out(sim: Any, sold: np.ndarray) -> np.ndarray:
+    """Days that ended with nothing on hand, from the store's own stock records (opening
+    stock + deliveries - units sold), as a merchant's inventory shows them; not the
+    simulator's hidden record of unmet demand."""
+    n, d = sold.shape
+    prod, day, qty = sim.restocks
+    delivered = np.zeros((n, d))
+    np.add.at(delivered, (prod, day), qty)
+    on_hand = sim.opening[:, None] + np.cumsum(delivered - sold, axis=1)
+    return on_hand <= 0
+
+
+def _demo_frames(sim: Any, w: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     n, d = sim.price.shape
     launched = np.arange(d)[None, :] >= sim.p["launch"][:, None]
     pid = np.array([str(s) for s in sim.skus])
     dates = pd.date_range("2025-01-01", periods=d, freq="D").strftime("%Y-%m-%d").to_numpy()
     rows, cols = np.nonzero(launched)
+    sold = sim.sales + sim.extra
     hist = pd.DataFrame(
         {
             "product_id": pid[rows],
             "date": dates[cols],
             "price": sim.price[rows, cols],
-            "quantity": (sim.sales + sim.extra)[rows, cols],
+            "quantity": sold[rows, cols],
+            "stockout": _sold_out(sim, sold)[rows, cols].astype(int),
         }
     )
     truth_map = {k[1]: v for kind, k, v in w.truth if kind == "elasticity"}
@@ -447,10 +519,11 @@ def demo_world(scale: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def demo_check(scales: list[str], seed: int) -> list[str]:
     lines = []
     for scale in scales:
-        hist, products, truth = demo_world(scale, seed)
+        sim, w = _demo_sim(scale, seed)
+        hist, products, truth = _demo_frames(sim, w)
         units = hist.groupby("product_id")["quantity"].sum()
         t0 = time.perf_counter()
-        mp = model_prices(hist, products)
+        mp, est = recommend_prices(hist, products)
         t_model = time.perf_counter() - t0
         bp = baseline(hist, products)
         rm, rb = score(mp, products, truth), score(bp, products, truth)
@@ -475,6 +548,17 @@ def demo_check(scales: list[str], seed: int) -> list[str]:
             f"  category-mean oracle (true leaf mean for every product): median rel. err "
             f"{floor_err:.3f}"
         )
+        # the floor for any estimator on this data, and the profit its estimates would reach
+        # through the same optimiser and demand levels as the model
+        ideal = bayes_bound(sim)
+        frame = products_with_estimates(products, est)
+        frame["elasticity"] = ideal
+        ri = score(PriceOptimizer().propose(frame).assign(elasticity=ideal), products, truth)
+        print(
+            f"  information bound (ideal estimator knowing all but the elasticity, see "
+            f"bayes_bound): median rel. err {ri['median_rel_error']:.3f}, profit share "
+            f"{ri['profit_share']:.4f}"
+        )
         if busy.any():
             rbusy = score(mp, products, truth, busy)
             print(
@@ -489,6 +573,33 @@ def demo_check(scales: list[str], seed: int) -> list[str]:
             f"{t_model:.1f} s |"
         )
     return lines
+
+
+def demo_what_if(scales: list[str], seed: int) -> None:
+    """How informative the demo's history would have to be: the information bound (and the
+    model's error) if the store had run a season of price experiments on every product, or
+    sold more units per product. What-ifs only, none of them is the demo store."""
+    cases = [
+        ("as generated", 0.0, 0, 1.0),
+        ("+-15% experiments, last 26 weeks", 0.15, 26, 1.0),
+        ("+-20% experiments, all 52 weeks", 0.20, 52, 1.0),
+        ("demand x10", 0.0, 0, 10.0),
+        ("demand x10 + 15% experiments 26 weeks", 0.15, 26, 10.0),
+    ]
+    for scale in scales:
+        for name, pct, weeks, vol in cases:
+            sim, w = _demo_sim(scale, seed, experiment_pct=pct, experiment_weeks=weeks, volume=vol)
+            hist, products, truth = _demo_frames(sim, w)
+            t = truth["elasticity"].to_numpy(float)
+            ideal = np.median(np.abs(bayes_bound(sim) - t) / np.abs(t))
+            est = ElasticityEstimator().fit(hist, products).predict(products["product_id"])
+            model = np.median(np.abs(est["elasticity"].to_numpy(float) - t) / np.abs(t))
+            units = hist.groupby("product_id")["quantity"].sum().median()
+            print(
+                f"  what-if {scale:6s} {name:40s} median units {units:6.0f}  median rel. err: "
+                f"information bound {ideal:.3f}, model {model:.3f}",
+                flush=True,
+            )
 
 
 def demo_db_check() -> None:
@@ -577,6 +688,11 @@ def main() -> None:
         help="only check the populated demo store in DATABASE_URL (trains pricing)",
     )
     ap.add_argument(
+        "--demo-what-if",
+        action="store_true",
+        help="only the information-bound what-ifs on the demo generator (--demo-scales)",
+    )
+    ap.add_argument(
         "--demo-scales",
         default="small,medium",
         help="demo generator scales to check (comma-separated; empty = skip)",
@@ -584,6 +700,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.demo_db:
         demo_db_check()
+        return
+    if args.demo_what_if:
+        demo_what_if(args.demo_scales.split(","), args.seed)
         return
     if args.timing:
         timing(args.timing, args.days, args.seed)

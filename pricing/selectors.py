@@ -127,12 +127,58 @@ def _local_dates(ts: pd.Series) -> pd.Series:
     ).dt.normalize()
 
 
+def _movements_frame(product_ids: list[int]) -> pd.DataFrame:
+    """Signed stock movements (product_id, quantity, created_at), read-only through the app
+    registry (catalog.facade has no movements reader)."""
+    from django.apps import apps
+
+    movement = apps.get_model("catalog", "StockMovement")
+    rows = movement.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "quantity", "created_at"
+    )
+    return pd.DataFrame.from_records(list(rows), columns=["product_id", "quantity", "created_at"])
+
+
+def sold_out_days(grid: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
+    """1.0 where the day ended with nothing on hand, 0.0 where stock was left, NaN where the
+    stock records cannot tell (a product without movements, days before its first movement,
+    records that would put stock below zero). End-of-day stock = stock now minus every
+    movement after that day. grid: product_id, date (sorted by product, then date)."""
+    out = np.full(len(grid), np.nan)
+    if grid.empty:
+        return out
+    ids = [int(p) for p in grid["product_id"].unique()]
+    moves = _movements_frame(ids)
+    if moves.empty:
+        return out
+    moves = moves.assign(date=_local_dates(moves["created_at"]))
+    now_stock = catalog.products_frame().set_index("product_id")["on_hand"]
+    net = moves.groupby(["product_id", "date"])["quantity"].sum()
+    first = moves.groupby("product_id")["date"].min()
+    after_end = net[net.index.get_level_values("date") > end].groupby(level=0).sum()
+    g = grid[["product_id", "date"]].copy()
+    g["net"] = net.reindex(pd.MultiIndex.from_frame(g)).fillna(0.0).to_numpy()
+    # movements after the day: later days in the grid, plus any after `end` (today's)
+    rev = g["net"][::-1].groupby(g["product_id"][::-1]).cumsum()[::-1] - g["net"]
+    pid = g["product_id"]
+    stock = (
+        pid.map(now_stock).astype(float).fillna(0.0)
+        - pid.map(after_end).astype(float).fillna(0.0)
+        - rev
+    )
+    known = pid.isin(first.index) & (g["date"] >= pid.map(first)) & (stock >= 0)
+    out[known.to_numpy()] = (stock[known] <= 0).astype(float).to_numpy()
+    return out
+
+
 def sales_history_frame(*, now: datetime | None = None) -> pd.DataFrame:
-    """Daily panel for elasticity training: product_id, date, price, quantity.
+    """Daily panel for elasticity training: product_id, date, price, quantity, stockout.
 
     One row per product per day from its first known price (or first sale) to yesterday
     (today is incomplete), zero-sales days included. The price is what shoppers paid that day
     when it sold, else the catalogue price in effect at noon (from the price history).
+    `stockout` is 1 when the day ended with nothing on hand (from the stock movements), NaN
+    when the stock records cannot tell (the estimator then infers stockouts from sales).
     """
     now = now or timezone.now()
     end = pd.Timestamp(timezone.localtime(now).date()) - pd.Timedelta(days=1)
@@ -195,7 +241,9 @@ def sales_history_frame(*, now: datetime | None = None) -> pd.DataFrame:
     grid["price"] = grid["paid"].where(grid["paid"].notna(), grid["listed"])
     grid["price"] = grid.groupby("product_id")["price"].transform(lambda s: s.ffill().bfill())
     grid = grid[grid["price"].notna() & (grid["price"] > 0)]
-    return grid[cols].reset_index(drop=True)
+    grid = grid.sort_values(["product_id", "date"]).reset_index(drop=True)
+    grid["stockout"] = sold_out_days(grid, end)
+    return grid[[*cols, "stockout"]]
 
 
 @dataclass(frozen=True, slots=True)

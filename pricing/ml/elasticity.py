@@ -8,8 +8,10 @@ statsmodels GLM with a log link)
 
 so `e` is the elasticity and zero-sales days are used as they are (an OLS on log(units) has to
 drop or fudge them, which biases slow movers towards zero). Stockout days are excluded: a day
-flagged `stockout` in the input, or, without that column, a run of zero-sales days that is
-implausible (p < 0.1%) at the product's usual rate.
+flagged `stockout` in the input (e.g. it ended with nothing on hand), or, where that flag is
+absent or blank, a run of zero-sales days that is implausible (p < 0.1%) at the product's
+usual rate. A store-wide effect per date (holidays, sale weekends), shrunk towards the smooth
+calendar, keeps one-day traffic spikes from being credited to prices cut on those days.
 
 Each own estimate is shrunk towards its category (empirical Bayes: a normal prior whose mean
 and spread are estimated from the category's own estimates, DerSimonian-Laird), so noisy
@@ -41,7 +43,7 @@ class Prior:
 def clean_history(history: pd.DataFrame) -> pd.DataFrame:
     """One row per (product_id, date) with a positive price; returns and bad rows dropped.
 
-    Optional columns kept: `promo` (0/1), `stockout` (0/1). Quantity is clipped at 0 (returns
+    Optional columns kept: `promo` (0/1), `stockout` (0/1, blank = unknown). Quantity is clipped at 0 (returns
     are not negative demand); the day's price is the unit-weighted mean price.
     """
     df = history.copy()
@@ -50,9 +52,11 @@ def clean_history(history: pd.DataFrame) -> pd.DataFrame:
     df["quantity"] = pd.to_numeric(df["quantity"], errors="coerce")
     df = df[np.isfinite(df["price"]) & (df["price"] > 0) & np.isfinite(df["quantity"])]
     df["quantity"] = df["quantity"].clip(lower=0)
-    for flag in ("promo", "stockout"):
-        if flag in df.columns:
-            df[flag] = pd.to_numeric(df[flag], errors="coerce").fillna(0).astype(float).clip(0, 1)
+    if "promo" in df.columns:
+        df["promo"] = pd.to_numeric(df["promo"], errors="coerce").fillna(0).astype(float)
+        df["promo"] = df["promo"].clip(0, 1)
+    if "stockout" in df.columns:  # blank = unknown: inferred from the sales pattern
+        df["stockout"] = pd.to_numeric(df["stockout"], errors="coerce").astype(float).clip(0, 1)
     df["_pq"] = df["price"] * df["quantity"]
     agg: dict[str, tuple[str, str]] = {
         "quantity": ("quantity", "sum"),
@@ -175,6 +179,131 @@ def seasonal_index(
     return out
 
 
+def shrunk_seasonal_index(
+    panel: pd.DataFrame, elasticity: float | pd.Series = -1.5
+) -> tuple[dict[str, pd.Series], pd.Series | None]:
+    """Per group, the all-products calendar plus the group's own deviation from it, shrunk by
+    empirical Bayes: each deviation coefficient (weekday, yearly Fourier terms, trend) is
+    multiplied by tau^2 / (tau^2 + se^2), tau^2 being how much the groups' true deviations
+    vary (method of moments over all groups). A category of five slow sellers keeps close to
+    the store's calendar, a large one follows its own season, and none is left with the
+    store's calendar only because it is small (a gift category's January dip would otherwise
+    be read as customers shunning January's sale prices).
+
+    Returns (index per group, all-products index); groups whose deviation cannot be fitted
+    use the all-products index."""
+    allp = panel.assign(group="__all__")
+    overall = seasonal_index(allp, elasticity).get("__all__")
+    if overall is None:
+        return {}, None
+    d = panel[panel["usable"]].copy()
+    g = d.groupby("product_id")
+    d["_ref"] = g["price"].transform("median")
+    d["_rate"] = g["quantity"].transform("mean")
+    if isinstance(elasticity, pd.Series):
+        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
+    else:
+        e = np.full(len(d), float(elasticity))
+    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** e
+    full = overall.index.to_numpy()
+    start = full.min()
+    span = float((full.max() - start).astype(int))
+    with_dow = len(full) >= 28
+    fits: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for grp, gd in d.groupby("group"):
+        agg = gd.groupby("date").agg(q=("quantity", "sum"), e=("_exp", "sum"))
+        agg = agg[agg["e"] > 0]
+        if len(agg) < 28 or agg["q"].sum() < 10:
+            continue
+        dates = agg.index.to_numpy().astype("datetime64[D]")
+        x = _calendar(dates, start, span, with_dow=with_dow)
+        off = np.log(agg["e"].to_numpy(float)) + overall.reindex(dates).fillna(0.0).to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                res = sm.GLM(
+                    agg["q"].to_numpy(float), x, family=sm.families.Poisson(), offset=off
+                ).fit(maxiter=50)
+                cov = np.asarray(res.cov_params())
+            except (ValueError, np.linalg.LinAlgError, OverflowError):
+                continue
+        beta = np.asarray(res.params, float)
+        var = np.diag(cov).astype(float)
+        if np.all(np.isfinite(beta)) and np.all(np.isfinite(var)):
+            fits[str(grp)] = (beta, var)
+    out: dict[str, pd.Series] = {}
+    if len(fits) < 3:
+        return out, overall
+    b = np.stack([f[0] for f in fits.values()])
+    v = np.stack([f[1] for f in fits.values()])
+    w = 1.0 / np.maximum(v, 1e-12)
+    mean = (w * b).sum(axis=0) / w.sum(axis=0)  # ~0: deviations from the pooled calendar
+    tau2 = np.maximum(0.0, ((b - mean) ** 2 - v).mean(axis=0))
+    xf = _calendar(full, start, span, with_dow=with_dow)
+    for grp, (beta, var) in fits.items():
+        shrink = tau2 / (tau2 + var)
+        shrink[0] = 0.0  # the level is each product's own intercept
+        dev = xf @ (beta * shrink)
+        lin = overall.to_numpy() + dev
+        out[grp] = pd.Series(lin - lin.mean(), index=full)
+    return out, overall
+
+
+def day_effects(
+    panel: pd.DataFrame, elasticity: float | pd.Series = -1.5, min_products: int = 30
+) -> np.ndarray:
+    """Store-wide log effect of each row's date beyond the smooth calendar (holidays, a sale
+    weekend's traffic, an outage): units sold that day by the other products at their regular
+    price against what their rate, price and calendar (`offset`) predict, shrunk towards 0.
+
+    A smooth yearly curve cannot follow a one-day spike; when a store-wide sale falls on such a
+    day, the discounted products' extra units would otherwise be credited to their price cut
+    (or to the promotion). Shrinkage is empirical Bayes (gamma prior on the day's multiplier,
+    its variance estimated from the days' excess dispersion), so a small store's noisy days
+    move little and a calendar without spikes gives effects near 0. A row's own units are
+    left out of its day's effect, so a product cannot explain its own price response away.
+    panel: product_id, date, price, quantity, usable, offset. Returns one value per row."""
+    out = np.zeros(len(panel))
+    use = panel["usable"].to_numpy(bool)
+    d = panel[use]
+    if d["product_id"].nunique() < min_products:  # too few to tell the day from the products
+        return out
+    g = d.groupby("product_id")
+    ref = g["price"].transform("median").to_numpy(float)
+    if isinstance(elasticity, pd.Series):
+        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
+    else:
+        e = np.full(len(d), float(elasticity))
+    shape = np.exp(d["offset"].to_numpy(float)) * (d["price"].to_numpy(float) / ref) ** e
+    # each product's rate: its units over the sum of its predicted shape
+    rate = g["quantity"].transform("sum").to_numpy(float) / np.maximum(
+        pd.Series(shape).groupby(d["product_id"].to_numpy()).transform("sum").to_numpy(), 1e-12
+    )
+    q_row = d["quantity"].to_numpy(float)
+    m_row = rate * shape
+    day = pd.DataFrame({"date": d["date"].to_numpy(), "q": q_row, "m": m_row}).groupby("date").sum()
+    day = day[day["m"] > 0]
+    if len(day) < 28:
+        return out
+    q, m = day["q"].to_numpy(float), day["m"].to_numpy(float)
+    # variance of the true day multipliers beyond Poisson noise (method of moments)
+    tau2 = max(0.0, float(np.sum((q - m) ** 2 - q) / np.sum(m**2)))
+    if tau2 <= 1e-4:
+        return out
+    alpha = 1.0 / tau2
+    center = float(np.mean(np.log((q + alpha) / (m + alpha))))
+    dates = panel["date"].to_numpy()
+    big_q = day["q"].reindex(dates).to_numpy(float)
+    big_m = day["m"].reindex(dates).to_numpy(float)
+    own_q = np.zeros(len(panel))
+    own_m = np.zeros(len(panel))
+    own_q[use], own_m[use] = q_row, m_row
+    qx, mx = big_q - own_q, big_m - own_m
+    ok = np.isfinite(qx) & np.isfinite(mx) & (mx > -alpha)
+    out[ok] = np.log((np.maximum(qx[ok], 0) + alpha) / (np.maximum(mx[ok], 0) + alpha)) - center
+    return out
+
+
 def poisson_irls(
     y: np.ndarray,
     x: np.ndarray,
@@ -261,6 +390,10 @@ class ElasticityEstimator:
 
     Parameters
     ----------
+    seasonality: "shrunk" (each category's calendar = the store's plus its own deviation,
+        shrunk by empirical Bayes), "category" (own calendar for categories of 20+ products,
+        the store's for the rest) or "none".
+    day_effects: add a shrunk store-wide effect per date (see `day_effects`).
     min_obs: fewer usable days than this -> pooled estimate.
     min_price_cv: std of log price below this -> "no price variation" -> pooled estimate.
     min_group: a category needs this many own estimates to get its own prior, else the
@@ -274,7 +407,7 @@ class ElasticityEstimator:
     def __init__(
         self,
         *,
-        seasonality: str = "category",
+        seasonality: str = "shrunk",
         min_obs: int = 21,
         min_price_cv: float = 0.01,
         min_group: int = 5,
@@ -289,6 +422,7 @@ class ElasticityEstimator:
         chunk_size: int = 1000,
         backfit_passes: int = 1,
         promo_effect: str = "pooled",
+        day_effects: bool = True,
     ) -> None:
         self.seasonality = seasonality
         self.min_obs = min_obs
@@ -305,6 +439,7 @@ class ElasticityEstimator:
         self.chunk_size = chunk_size
         self.backfit_passes = backfit_passes
         self.promo_effect = promo_effect
+        self.day_effects = day_effects
 
     def fit(
         self, history: pd.DataFrame, products: pd.DataFrame | None = None
@@ -313,8 +448,8 @@ class ElasticityEstimator:
         stockout 0/1, inferred from the price and sales pattern when absent);
         products (optional): product_id[, category]. Every product in either frame gets a row
         in `estimates_`."""
-        if self.seasonality not in ("category", "none"):
-            raise ValueError("seasonality must be 'category' or 'none'")
+        if self.seasonality not in ("shrunk", "category", "none"):
+            raise ValueError("seasonality must be 'shrunk', 'category' or 'none'")
         hist = clean_history(history)
         ids = pd.Index(hist["product_id"].unique())
         if products is not None and len(products):
@@ -341,10 +476,10 @@ class ElasticityEstimator:
         has_promo = bool((hist["promo"] > 0.5).any())
         pool_promo = has_promo and self.promo_effect == "pooled"
         lift: np.ndarray | None = None  # pooled promo lift per history row, once known
-        passes = 1 + (self.backfit_passes if self.seasonality == "category" else 0)
+        passes = 1 + (self.backfit_passes if self.seasonality != "none" else 0)
         passes = max(passes, 2 if pool_promo else 1)
         for k in range(passes):
-            if self.seasonality == "category":
+            if self.seasonality != "none":
                 hist["offset"] = self._offsets(hist, current)
             else:
                 hist["offset"] = 0.0
@@ -454,15 +589,19 @@ class ElasticityEstimator:
         """Add `promo` and `usable_day` (not a stockout day), from the input or inferred."""
         pid = hist["product_id"].to_numpy()
         cuts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1, len(hist)]
-        if "stockout" in hist.columns:
-            usable = hist["stockout"].to_numpy(float) < 0.5
-        elif self.detect_stockouts:
+        flag = (
+            hist["stockout"].to_numpy(float)
+            if "stockout" in hist.columns
+            else np.full(len(hist), np.nan)
+        )
+        usable = ~(flag >= 0.5)
+        if self.detect_stockouts:
+            # days without a stockout record: runs of zero sales too long for the usual rate
             q = hist["quantity"].to_numpy(float)
-            usable = np.ones(len(hist), dtype=bool)
+            unknown = np.isnan(flag)
             for s, e in zip(cuts[:-1], cuts[1:], strict=True):
-                usable[s:e] = ~implausible_zero_runs(q[s:e])
-        else:
-            usable = np.ones(len(hist), dtype=bool)
+                if unknown[s:e].any():
+                    usable[s:e] &= ~(implausible_zero_runs(q[s:e]) & unknown[s:e])
         if "promo" not in hist.columns:
             hist["promo"] = (
                 infer_promo(hist["price"], hist["product_id"]) if self.detect_promos else 0.0
@@ -476,9 +615,11 @@ class ElasticityEstimator:
         panel = hist[["product_id", "group", "date", "price", "quantity"]].copy()
         panel["usable"] = hist["usable_day"].to_numpy() & (hist["promo"].to_numpy() < 0.5)
         e: float | pd.Series = self.default_elasticity if elasticity is None else elasticity
-        by_group = seasonal_index(panel, e)
-        panel["group"] = "__all__"
-        overall = seasonal_index(panel, e).get("__all__")
+        if self.seasonality == "shrunk":
+            by_group, overall = shrunk_seasonal_index(panel, e)
+        else:
+            by_group = seasonal_index(panel, e)
+            overall = seasonal_index(panel.assign(group="__all__"), e).get("__all__")
         off = np.zeros(len(hist))
         dates = hist["date"].to_numpy().astype("datetime64[D]")
         codes, uniq = pd.factorize(hist["group"].to_numpy())
@@ -488,6 +629,8 @@ class ElasticityEstimator:
                 continue
             m = codes == j
             off[m] = idx.reindex(dates[m]).fillna(0.0).to_numpy()
+        if self.day_effects:
+            off += day_effects(panel.assign(offset=off), e)
         return off
 
     def _pooled_lift(

@@ -82,10 +82,35 @@ def test_stockout_days_do_not_bias_the_estimate():
     hist = panel(truth, base=6.0, stockouts=dict.fromkeys(truth, (200, 240)), seed=3)
     flagged = hist.assign(stockout=0)
     flagged.loc[flagged["date"].between("2025-07-20", "2025-08-28"), "stockout"] = 1
-    for frame in (hist, flagged):  # detected from the zero run, or flagged
+    unknown = hist.assign(stockout=np.nan)  # blank stock record: inferred as without one
+    for frame in (hist, flagged, unknown):  # detected from the zero run, or flagged
         est = ElasticityEstimator().fit(frame).estimates_
         assert est["n_stockout_days"].min() >= 35
         assert abs(est["elasticity"].median() + 2.0) < 0.3
+
+
+def test_sale_days_with_a_store_wide_traffic_spike_are_not_credited_to_the_price_cut():
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2025-01-01", periods=365, freq="D")
+    spike = np.ones(365)
+    events = [47, 48, 130, 131, 220, 221, 330, 331, 332, 333]  # sale weekends, busy days
+    spike[events] = 2.5
+    rows = []
+    for i in range(60):
+        steps = np.where(rng.random(365) < 1 / 30, np.exp(rng.normal(0, 0.1, 365)), 1.0)
+        price = 20 * np.cumprod(steps)
+        if i % 2 == 0:  # half the catalogue joins the store-wide sale
+            price[events] *= 0.75
+        price = np.round(price, 2)
+        qty = rng.poisson(6.0 * (price / 20) ** -2.0 * spike)
+        rows.append(
+            pd.DataFrame({"product_id": f"p{i}", "date": dates, "price": price, "quantity": qty})
+        )
+    hist = pd.concat(rows, ignore_index=True)
+    with_days = ElasticityEstimator().fit(hist).estimates_["own_elasticity"].median()
+    smooth_only = ElasticityEstimator(day_effects=False).fit(hist).estimates_["own_elasticity"]
+    assert abs(with_days + 2.0) < 0.08
+    assert abs(with_days + 2.0) < abs(smooth_only.median() + 2.0)
 
 
 def test_zero_run_detector_only_flags_implausible_runs():
