@@ -122,7 +122,8 @@ def test_training_history_marks_the_days_a_product_ended_sold_out():
             created_at=noon - timedelta(days_ago),
         )
     hist = selectors.sales_history_frame(now=now)
-    flag = dict(zip(((noon.date() - d.date()).days for d in hist["date"]), hist["stockout"]))
+    days_ago = [(noon.date() - d.date()).days for d in hist["date"]]
+    flag = dict(zip(days_ago, hist["stockout"], strict=True))
     assert [flag[d] for d in (8, 7, 6, 5, 4, 3, 2, 1)] == [0, 0, 1, 1, 1, 0, 0, 0]
     # before the first stock record nobody knows: left blank for the model to infer
     assert np.isnan(flag[10]) and np.isnan(flag[9])
