@@ -7,6 +7,7 @@ indexed query on the request path.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,12 +66,21 @@ def recommendation_list_get(
     key = f"recommendations:list:{_cache_version()}:{slot}:{customer_id}"
     hit = cache.get(key)
     if hit is None:
-        row = (
-            RecommendationList.objects.filter(customer_id=customer_id, slot=slot)
-            .values_list("items", "model_version")
-            .first()
-        )
-        hit = (list(row[0]), row[1]) if row else ()
+        from django.db import connection
+
+        # one raw statement on the hot path (an ORM queryset costs more CPU to build)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT items, model_version FROM {RecommendationList._meta.db_table} "
+                "WHERE customer_id = %s AND slot = %s",
+                [int(customer_id), str(slot)],
+            )
+            row = cursor.fetchone()
+        if row:
+            items = json.loads(row[0]) if isinstance(row[0], (str, bytes)) else row[0]
+            hit = (list(items), str(row[1]))
+        else:
+            hit = ()
         cache.set(key, hit, CACHE_SECONDS)
     return hit or None
 
@@ -81,15 +91,17 @@ def session_product_ids(*, session_id: str, limit: int = 10) -> list[int]:
 
     if not session_id:
         return []
-    rows = (
-        Event.objects.filter(
-            session_id=session_id,
-            type__in=[Event.Type.VIEW, Event.Type.ADD_TO_CART],
-            product_id__isnull=False,
+    from django.db import connection
+
+    # one raw statement on the hot path (an ORM queryset costs more CPU to build)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT product_id FROM {Event._meta.db_table} WHERE session_id = %s "
+            "AND type IN (%s, %s) AND product_id IS NOT NULL "
+            "ORDER BY created_at DESC, id DESC LIMIT %s",
+            [session_id, str(Event.Type.VIEW), str(Event.Type.ADD_TO_CART), int(limit * 3)],
         )
-        .order_by("-created_at", "-pk")
-        .values_list("product_id", flat=True)[: limit * 3]
-    )
+        rows = [int(r[0]) for r in cursor.fetchall()]
     out: list[int] = []
     for pid in rows:
         if pid not in out:

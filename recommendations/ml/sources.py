@@ -29,7 +29,9 @@ def top_k_rows(dense: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if k <= 0:
         empty = np.zeros((dense.shape[0], 0))
         return empty.astype(np.int64), empty
-    part = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+    n = dense.shape[1]
+    # partition for the k largest without negating a copy (about twice as fast)
+    part = np.argpartition(dense, n - k, axis=1)[:, n - k :]
     vals = np.take_along_axis(dense, part, axis=1)
     order = np.argsort(-vals, axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1), np.take_along_axis(vals, order, axis=1)
@@ -282,8 +284,13 @@ class EASE:
         disc = 1.0 / np.log2(np.arange(2, 12))
         ideal = np.array([disc[: min(int(n), 10)].sum() for n in rel[has].sum(axis=1)])
         best: tuple[float, float] = (-1.0, self.l2)
+        solved = {self.l2: self.weights_}  # each regularisation is solved once
         for l2 in grid:
-            s = self.set_l2(l2).score(users[has])
+            if l2 in solved:
+                self.l2, self.weights_ = l2, solved[l2]
+            else:
+                solved[l2] = self.set_l2(l2).weights_
+            s = self.score(users[has])
             s[full_seen[has]] = -np.inf
             idx, _ = top_k_rows(s, 10)
             ndcg = float(
@@ -291,7 +298,7 @@ class EASE:
             )
             if ndcg > best[0] + 1e-9:
                 best = (ndcg, l2)
-        self.set_l2(best[1])
+        self.l2, self.weights_ = best[1], solved[best[1]]
         return best[1]
 
     def score(self, users: np.ndarray) -> np.ndarray:
