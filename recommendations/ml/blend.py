@@ -161,10 +161,7 @@ class BlendRecommender:
                 if not fitted:  # EASE's regularisation is chosen on the first slice
                     self.ease_l2_ = cast(EASE, inner["ease"]).tune_l2(holdout.truth)
                 fitted.append((inner, holdout))
-            for variant in VARIANTS:
-                self.weights_[variant] = tune_weights(
-                    fitted, variant=variant, per_source=self.candidates_per_source
-                )
+            self.weights_.update(tune_weights(fitted, per_source=self.candidates_per_source))
             if self.use_ranker:
                 for variant in VARIANTS:
                     self.rankers_[variant] = self._train_ranker(fitted, variant)
@@ -378,48 +375,61 @@ _DISCOUNTS = 1.0 / np.log2(np.arange(2, 12))
 
 
 def _candidates(
-    sources: dict[str, Source], holdout: Holdout, variant: str, per_source: int
-) -> _Candidates | None:
+    sources: dict[str, Source], holdout: Holdout, per_source: int
+) -> dict[str, _Candidates | None]:
+    """Candidates of every variant for the holdout's customers; each source scores a batch
+    of customers once for both variants."""
     seen_all = holdout.train.binary()
-    users, truths = [], []
-    for u, items in sorted(holdout.truth.items()):
-        if variant == "discovery":
-            items = items - set(seen_all[u].indices.tolist())
-        if items:
-            users.append(u)
-            truths.append(items)
-    if not users:
-        return None
-    users_arr = np.asarray(users)
+    users = np.asarray(sorted(u for u, items in holdout.truth.items() if items), dtype=np.int64)
     names = list(SOURCE_NAMES)
-    chunks: list[tuple[np.ndarray, ...]] = []
-    for b in _batches(len(users_arr), 500):
-        u = users_arr[b]
-        seen = seen_all[u].toarray() > 0
-        dense = [_normalise_rows(sources[n].score(u)).astype(np.float32) for n in names]
-        idx = []
-        for d in dense:
-            masked = np.where(seen, -1.0, d) if variant == "discovery" else d
-            idx.append(top_k_rows(masked, per_source)[0])
-        if variant == "default":
-            idx.append(top_k_rows(np.where(seen, 1.0, 0.0), per_source)[0])
-        cand = np.sort(np.hstack(idx), axis=1)
-        dup = np.zeros(cand.shape, dtype=bool)
-        dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
-        scores = np.stack([np.take_along_axis(d, cand, 1) for d in dense])
-        rel = np.zeros(cand.shape, dtype=bool)
-        for r, uu in enumerate(b):
-            rel[r] = np.isin(cand[r], list(truths[uu]))
-        rel &= ~dup
-        ideal = np.array([_DISCOUNTS[: min(len(truths[uu]), 10)].sum() for uu in b])
-        chunks.append((scores, ~dup, np.take_along_axis(seen, cand, 1), rel, ideal))
-    return _Candidates(
-        np.concatenate([c[0] for c in chunks], axis=1),
-        np.vstack([c[1] for c in chunks]),
-        np.vstack([c[2] for c in chunks]),
-        np.vstack([c[3] for c in chunks]),
-        np.concatenate([c[4] for c in chunks]),
-    )
+    chunks: dict[str, list[tuple[np.ndarray, ...]]] = {v: [] for v in VARIANTS}
+    for b in _batches(len(users), 500):
+        u = users[b]
+        seen_b = seen_all[u].toarray() > 0
+        dense_b = [_normalise_rows(sources[n].score(u)).astype(np.float32) for n in names]
+        for variant in VARIANTS:
+            rows, truths = [], []
+            for r, uu in enumerate(u):
+                items = holdout.truth[int(uu)]
+                if variant == "discovery":
+                    items = items - set(seen_all[uu].indices.tolist())
+                if items:
+                    rows.append(r)
+                    truths.append(items)
+            if not rows:
+                continue
+            keep = np.asarray(rows)
+            whole = len(keep) == len(u)
+            seen = seen_b if whole else seen_b[keep]
+            dense = dense_b if whole else [d[keep] for d in dense_b]
+            idx = []
+            for d in dense:
+                masked = np.where(seen, -1.0, d) if variant == "discovery" else d
+                idx.append(top_k_rows(masked, per_source)[0])
+            if variant == "default":
+                idx.append(top_k_rows(np.where(seen, 1.0, 0.0), per_source)[0])
+            cand = np.sort(np.hstack(idx), axis=1)
+            dup = np.zeros(cand.shape, dtype=bool)
+            dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+            scores = np.stack([np.take_along_axis(d, cand, 1) for d in dense])
+            rel = np.zeros(cand.shape, dtype=bool)
+            for r, items in enumerate(truths):
+                rel[r] = np.isin(cand[r], list(items))
+            rel &= ~dup
+            ideal = np.array([_DISCOUNTS[: min(len(t), 10)].sum() for t in truths])
+            chunks[variant].append((scores, ~dup, np.take_along_axis(seen, cand, 1), rel, ideal))
+    return {
+        v: _Candidates(
+            np.concatenate([c[0] for c in ch], axis=1),
+            np.vstack([c[1] for c in ch]),
+            np.vstack([c[2] for c in ch]),
+            np.vstack([c[3] for c in ch]),
+            np.concatenate([c[4] for c in ch]),
+        )
+        if ch
+        else None
+        for v, ch in chunks.items()
+    }
 
 
 def _concat(parts: list[_Candidates]) -> _Candidates:
@@ -469,11 +479,15 @@ def coordinate_ascent(
 
 
 def tune_weights(
-    fitted: list[tuple[dict[str, Source], Holdout]], *, variant: str, per_source: int = 100
-) -> Weights:
-    """Blend weights maximising NDCG@10 for one variant over every validation slice's
+    fitted: list[tuple[dict[str, Source], Holdout]], *, per_source: int = 100
+) -> dict[str, Weights]:
+    """Blend weights maximising NDCG@10 for each variant over every validation slice's
     customers (each slice scored by the sources fitted on its own training part)."""
-    parts = [_candidates(s, h, variant, per_source) for s, h in fitted]
+    parts = [_candidates(s, h, per_source) for s, h in fitted]
+    return {v: _tune_variant([p[v] for p in parts], v) for v in VARIANTS}
+
+
+def _tune_variant(parts: list[_Candidates | None], variant: str) -> Weights:
     kept = [p for p in parts if p is not None]
     c = _concat(kept) if kept else None
     names = list(SOURCE_NAMES)
