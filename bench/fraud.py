@@ -13,14 +13,18 @@ split: the amount rule (score = amount) and random forests on the same windowed 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from fraud.ml.features import EXTENDED_FEATURES, STANDARD_FEATURES  # noqa: E402
 from fraud.ml.pipeline import TransactionFraudModel, history_features, warm_rows  # noqa: E402
@@ -73,6 +77,30 @@ def random_forest(X: pd.DataFrame, y: np.ndarray, seed: int):  # noqa: ANN201
     )
 
 
+OURS = "LightGBM, extended windowed features (ours)"
+RF_STANDARD = "random forest (100 trees, depth 20), standard windowed features"
+RF_EXTENDED = "random forest (100 trees, depth 20), extended windowed features (ours)"
+LGB_STANDARD = "LightGBM, standard windowed features"
+JOB_KEYS = {OURS: "ours", RF_STANDARD: "rf-standard", RF_EXTENDED: "rf-extended"}
+JOB_KEYS[LGB_STANDARD] = "lgb-standard"
+_JOB: dict[str, Any] = {}  # inherited by forked workers (no pickling of the feature frames)
+
+
+def _run_job(job: tuple[str, str, list[str]]) -> tuple[str, np.ndarray, float]:
+    name, kind, cols = job
+    d = _JOB
+    t0 = time.perf_counter()
+    if kind == "lgb":
+        model = TransactionFraudModel(
+            delay_days=d["delay"], features=cols, random_state=d["seed"], n_jobs=d["threads"]
+        ).fit_features(d["X"], d["y"], d["times"])
+        s = model.classifier_.predict_proba(d["T"])
+    else:
+        rf = random_forest(d["X"][cols], d["y"], d["seed"])
+        s = rf.predict_proba(d["T"][cols].fillna(-1).to_numpy())[:, 1]
+    return name, s, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -81,7 +109,32 @@ def main() -> None:
     ap.add_argument("--warmup-days", type=int, default=37)
     ap.add_argument("--sample-customers", type=float, default=1.0)
     ap.add_argument("--skip-rf-extended", action="store_true")
+    ap.add_argument(
+        "--skip-lgb-standard",
+        action="store_true",
+        help="skip the extra LightGBM-on-standard-features row",
+    )
+    ap.add_argument(
+        "--features-cache",
+        default="",
+        metavar="DIR",
+        help="reuse the windowed features computed by an earlier run with the same split "
+        "(parquet files in DIR, e.g. /tmp/fraud-features; never inside the repo)",
+    )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--features-only", action="store_true", help="fill --features-cache, stop")
+    ap.add_argument(
+        "--lgb-threads",
+        type=int,
+        default=1,
+        help="LightGBM threads (1 on a shared box: OpenMP barriers stall when cores are busy)",
+    )
+    ap.add_argument(
+        "--only",
+        default="",
+        metavar="KEYS",
+        help="comma-separated rows to fit: " + ",".join(sorted(set(JOB_KEYS.values()))),
+    )
     ap.add_argument(
         "--latency",
         type=int,
@@ -116,38 +169,67 @@ def main() -> None:
 
     rows = []
     t0 = time.perf_counter()
-    f_train, f_score = history_features(
-        train, score, delay_days=args.delay_days, random_state=args.seed
-    )
+    cache = None
+    if args.features_cache:  # keyed by the split and by the feature code itself
+        code = b"".join(
+            (ROOT / "fraud" / "ml" / f).read_bytes()
+            for f in ("features.py", "windows.py", "pipeline.py")
+        )
+        key = f"{args.test_days}-{args.delay_days}-{args.seed}-{args.sample_customers}"
+        digest = hashlib.sha256(code + args.data.encode() + key.encode()).hexdigest()[:12]
+        cache = Path(args.features_cache) / f"{Path(args.data).stem}-{digest}"
+    if cache is not None and (cache / "score.parquet").exists():
+        f_train = pd.read_parquet(cache / "train.parquet")
+        f_score = pd.read_parquet(cache / "score.parquet")
+        print(f"features read from {cache}", flush=True)
+    else:
+        f_train, f_score = history_features(
+            train, score, delay_days=args.delay_days, random_state=args.seed
+        )
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            f_train.to_parquet(cache / "train.parquet")
+            f_score.to_parquet(cache / "score.parquet")
     keep = warm_rows(train["timestamp"], args.warmup_days)
     y = train["label"].to_numpy()[keep]
     t_features = time.perf_counter() - t0
     print(f"features for {len(tx)} rows: {t_features:.0f}s", flush=True)
+    if args.features_only:
+        return
 
-    def lightgbm(cols: list[str]) -> tuple[np.ndarray, float]:
-        t0 = time.perf_counter()
-        model = TransactionFraudModel(
-            delay_days=args.delay_days, features=cols, random_state=args.seed
-        ).fit_features(f_train.loc[keep], y, train["timestamp"][keep])
-        s = model.classifier_.predict_proba(f_score.loc[is_test])
-        return s, time.perf_counter() - t0 + t_features
-
-    s, secs = lightgbm(EXTENDED_FEATURES)
-    rows.append(("LightGBM, extended windowed features (ours)", metrics(test, s), secs))
-    print(rows[-1], flush=True)
-    rows.append(("amount rule (score = amount)", metrics(test, test["amount"].to_numpy()), 0.0))
-    rf_sets = [("standard", STANDARD_FEATURES)]
+    _JOB.update(
+        X=f_train.loc[keep],
+        y=y,
+        times=train["timestamp"][keep],
+        T=f_score.loc[is_test],
+        seed=args.seed,
+        delay=args.delay_days,
+        threads=args.lgb_threads,
+    )
+    jobs = [(OURS, "lgb", EXTENDED_FEATURES)]
+    jobs.append(
+        ("random forest (100 trees, depth 20), standard windowed features", "rf", STANDARD_FEATURES)
+    )
     if not args.skip_rf_extended:
-        rf_sets.append(("extended", EXTENDED_FEATURES))
-    for name, cols in rf_sets:
-        t0 = time.perf_counter()
-        rf = random_forest(f_train.loc[keep, cols], y, args.seed)
-        s = rf.predict_proba(f_score.loc[is_test, cols].fillna(-1).to_numpy())[:, 1]
-        secs = time.perf_counter() - t0 + t_features
-        rows.append((f"random forest, {name} windowed features", metrics(test, s), secs))
+        jobs.append(
+            (
+                "random forest (100 trees, depth 20), extended windowed features (ours)",
+                "rf",
+                EXTENDED_FEATURES,
+            )
+        )
+    if not args.skip_lgb_standard:
+        jobs.append((LGB_STANDARD, "lgb", STANDARD_FEATURES))
+    if args.only:  # several invocations side by side on the same cached features
+        wanted = set(args.only.split(","))
+        jobs = [j for j in jobs if JOB_KEYS[j[0]] in wanted]
+    results = [_run_job(job) for job in jobs]
+    for name, s, secs in results:
+        rows.append((name, metrics(test, s), secs))
         print(rows[-1], flush=True)
-    s, secs = lightgbm(STANDARD_FEATURES)
-    rows.append(("LightGBM, standard windowed features", metrics(test, s), secs))
+        if cache is not None:
+            np.save(cache / f"scores-{JOB_KEYS[name]}.npy", s)
+    rows.insert(1, ("amount rule (score = amount)", metrics(test, test["amount"].to_numpy()), 0.0))
 
     n_fit = int(keep.sum())
     print(
@@ -156,7 +238,8 @@ def main() -> None:
         f"{args.delay_days}-day delay gap, test {test_start:%Y-%m-%d}..{last_day:%Y-%m-%d} "
         f"({len(test)} rows, {int(test.label.sum())} frauds); machine: 2 cores\n"
     )
-    print("| model | AP | ROC AUC | card precision@100/day | train+score time (s) |")
+    print(f"features: {t_features:.0f}s; load average {os.getloadavg()}\n")
+    print("| model | AP | ROC AUC | card precision@100/day | fit+score wall time (s) |")
     print("|---|---|---|---|---|")
     for name, m, secs in rows:
         print(

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fraud.ml.windows import DAY, EntityWindows
+from fraud.ml.windows import DAY, EVER, EntityWindows
 
 CUSTOMER_WINDOWS = (1, 7, 30)
 TERMINAL_WINDOWS = (1, 7, 30)
+BASELINE_GAP = 14 * DAY  # a customer's usual amounts: transactions older than this
 
 # The classic windowed feature set (amount, calendar flags, customer spend windows and
 # delayed terminal risk); the random-forest baseline uses exactly these.
@@ -45,7 +46,22 @@ EXTRA_FEATURES: list[str] = [
     "term_labelled_share_7d",
 ]
 
-EXTENDED_FEATURES: list[str] = STANDARD_FEATURES + EXTRA_FEATURES
+# Behaviour without labels (amount against the customer's baseline from before the last 14
+# days, recent far-above-baseline transactions, last hour, the terminal's usual amount, the
+# customer-terminal pair) and when the current run of confirmed fraud started.
+RECENT_FEATURES: list[str] = [
+    "cust_n_1h",
+    "cust_base_ratio",
+    "cust_base_z",
+    "cust_high_n_14d",
+    "cust_high_share_14d",
+    "term_amount_ratio_30d",
+    "pair_n_30d",
+    "term_days_since_first_fraud",
+    "cust_days_since_first_fraud",
+]
+
+EXTENDED_FEATURES: list[str] = STANDARD_FEATURES + EXTRA_FEATURES + RECENT_FEATURES
 
 
 def _codes(values: pd.Series) -> np.ndarray:
@@ -99,10 +115,40 @@ def transaction_features(tx: pd.DataFrame, *, delay_days: float | np.ndarray = 7
             n_prev > 0, (s7[:, 1] / s7[:, 0]) / mean_prev, np.nan
         )
     out["cust_hours_since_prev"] = _strictly_previous_gap(cust, secs) / 3600.0
+    out["cust_n_1h"] = cust.sums(ones, lo=3600.0)
+    # the customer's baseline: every transaction older than 14 days (a recent compromise
+    # that inflates amounts does not pollute it)
+    b = cust.sums(np.column_stack([ones, amount, amount**2]), lo=EVER, hi=BASELINE_GAP)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_mean = b[:, 1] / b[:, 0]
+        base_std = np.sqrt(np.clip(b[:, 2] / b[:, 0] - base_mean**2, 0, None))
+        base_z = np.where(b[:, 0] > 1, (amount - base_mean) / (base_std + 1.0), np.nan)
+    out["cust_base_ratio"] = np.where(b[:, 0] > 0, amount / base_mean, np.nan)
+    out["cust_base_z"] = base_z
+    # recent transactions far above that baseline (no labels needed): a compromised card
+    high = np.nan_to_num(base_z, nan=0.0) > 3.0
+    s14 = cust.sums(np.column_stack([ones, high.astype(np.float64)]), lo=BASELINE_GAP)
+    out["cust_high_n_14d"] = s14[:, 1] - high
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["cust_high_share_14d"] = np.where(
+            s14[:, 0] > 1, (s14[:, 1] - high) / (s14[:, 0] - 1), 0.0
+        )
     out["cust_fraud_n_14d"] = cust.sums(fraud, lo=delay + 14 * DAY, hi=delay)
     out["cust_days_since_fraud"] = cust.last_time_where(fraud > 0, hi=delay) / DAY
+    out["cust_days_since_first_fraud"] = (
+        cust.first_time_where(fraud > 0, lo=delay + 28 * DAY, hi=delay) / DAY
+    )
 
-    term = EntityWindows(_codes(tx["terminal_id"]), secs)
+    term_k = _codes(tx["terminal_id"])
+    term = EntityWindows(term_k, secs)
+    st = term.sums(np.column_stack([ones, amount]), lo=30 * DAY)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term_mean_prev = (st[:, 1] - amount) / (st[:, 0] - 1)
+        out["term_amount_ratio_30d"] = np.where(st[:, 0] > 1, amount / term_mean_prev, np.nan)
+    pair = EntityWindows(
+        _codes(tx["customer_id"]) * (int(term_k.max(initial=0)) + 1) + term_k, secs
+    )
+    out["pair_n_30d"] = pair.sums(ones, lo=30 * DAY) - 1
     lab = np.column_stack([known.astype(np.float64), fraud])
     for w in (*TERMINAL_WINDOWS, 14):
         s = term.sums(lab, lo=delay + w * DAY, hi=delay)
@@ -113,6 +159,11 @@ def transaction_features(tx: pd.DataFrame, *, delay_days: float | np.ndarray = 7
         out[f"term_risk_{w}d"] = risk
     out["term_fraud_n_28d"] = term.sums(fraud, lo=delay + 28 * DAY, hi=delay)
     out["term_days_since_fraud"] = term.last_time_where(fraud > 0, hi=delay) / DAY
+    # when the current run of confirmed fraud started (a compromised terminal stays
+    # compromised for weeks, then recovers: the start tells how long it has been going)
+    out["term_days_since_first_fraud"] = (
+        term.first_time_where(fraud > 0, lo=delay + 42 * DAY, hi=delay) / DAY
+    )
     # how much of the terminal's recent traffic is labelled yet (drops while scoring ahead)
     s_all = term.sums(ones, lo=delay + 7 * DAY, hi=delay)
     with np.errstate(invalid="ignore", divide="ignore"):

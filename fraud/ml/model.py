@@ -38,6 +38,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
+# The offline transaction model (`ml_eval fraud`, bench/fraud.py): chosen on a validation
+# split carved from the training weeks only (see docs/results/fraud.md), never on test weeks.
+TRANSACTION_CLASSIFIER: dict[str, Any] = {"params": {}}
+
+
 class FraudClassifier:
     """Gradient-boosted trees -> calibrated fraud probability.
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fraud.ml.features import EXTENDED_FEATURES, transaction_features
-from fraud.ml.model import FraudClassifier
+from fraud.ml.model import TRANSACTION_CLASSIFIER, FraudClassifier
 from fraud.ml.windows import DAY
 
 REQUIRED = ["transaction_id", "timestamp", "customer_id", "terminal_id", "amount"]
@@ -94,8 +94,12 @@ class TransactionFraudModel:
         self, X: pd.DataFrame, y: np.ndarray, times: pd.Series
     ) -> TransactionFraudModel:
         cols = self.features or EXTENDED_FEATURES
+        # settings chosen on a validation split of the training weeks (see model.py)
+        options: dict[str, Any] = dict(TRANSACTION_CLASSIFIER)
+        if self.classifier_params is not None:
+            options["params"] = self.classifier_params
         self.classifier_ = FraudClassifier(
-            params=self.classifier_params, random_state=self.random_state, n_jobs=self.n_jobs
+            **options, random_state=self.random_state, n_jobs=self.n_jobs
         ).fit(X[cols], y, times=pd.to_datetime(times).to_numpy())
         return self
 

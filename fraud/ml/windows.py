@@ -78,3 +78,18 @@ class EntityWindows:
         out = np.full(self.n, np.nan)
         out[same] = self.rel[same] - self.rel[self.order][last[same]]
         return out
+
+    def first_time_where(self, flag: np.ndarray, lo: Offset, hi: Offset = 0.0) -> np.ndarray:
+        """Seconds since the EARLIEST flagged row of the same key inside the window
+        (t - lo, t - hi] (NaN when there is none): e.g. how long ago a run of confirmed
+        fraud on a terminal started."""
+        f = np.asarray(flag, dtype=bool)[self.order]
+        # index of the next flagged row at or after each sorted position (n if none)
+        nxt = np.where(f, np.arange(self.n), self.n)
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1] if self.n else nxt
+        start, end = self.bounds(lo, hi)
+        first = np.append(nxt, self.n)[start]
+        ok = first < end
+        out = np.full(self.n, np.nan)
+        out[ok] = self.rel[ok] - self.rel[self.order][first[ok]]
+        return out

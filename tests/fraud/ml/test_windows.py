@@ -39,3 +39,27 @@ def test_last_flagged_row_respects_delay_and_key():
     assert since[2] == 30.0
     # another key never inherits the flag
     assert np.isnan(since[3]) and np.isnan(since[4])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 40), st.booleans()), min_size=1, max_size=40
+    ),
+    st.integers(1, 20),
+    st.integers(0, 10),
+)
+def test_first_flagged_row_in_window_matches_a_brute_force_scan(rows, width, delay):
+    keys = np.array([r[0] for r in rows])
+    times = np.array([r[1] for r in rows], dtype=float)
+    flag = np.array([r[2] for r in rows])
+    got = EntityWindows(keys, times).first_time_where(flag, lo=width + delay, hi=delay)
+    for i in range(len(rows)):
+        inside = (
+            (keys == keys[i])
+            & flag
+            & (times > times[i] - width - delay)
+            & (times <= times[i] - delay)
+        )
+        want = times[i] - times[inside].min() if inside.any() else np.nan
+        np.testing.assert_equal(got[i], want)
