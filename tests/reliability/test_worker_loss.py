@@ -81,7 +81,7 @@ def test_training_killed_mid_run_is_redelivered_and_finishes_once(shared_media, 
         from mlops.tasks import capability_train_task
 
         capability_train_task.apply_async(("pricing",), queue=queue)
-        wait_until(backend_waiting_on_lock, timeout=120, what="training to reach registration")
+        wait_until(backend_waiting_on_lock, timeout=300, what="training to reach registration")
         run = TrainingRun.objects.get(capability="pricing")
         assert run.status == TrainingRun.Status.RUNNING and run.attempts == 1
 
@@ -93,7 +93,7 @@ def test_training_killed_mid_run_is_redelivered_and_finishes_once(shared_media, 
 
         wait_until(
             lambda: TrainingRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists(),
-            timeout=180,
+            timeout=300,
             what="the redelivered training to finish",
         )
         run.refresh_from_db()
@@ -125,7 +125,7 @@ def test_price_application_killed_midway_moves_no_price_twice(shared_media, brok
         from pricing.tasks import price_proposals_generate_task
 
         price_proposals_generate_task.apply_async(queue=queue)
-        wait_until(backend_waiting_on_lock, timeout=120, what="auto-apply to reach the product")
+        wait_until(backend_waiting_on_lock, timeout=300, what="auto-apply to reach the product")
         moved_before_kill = set(
             Product.objects.filter(price=Decimal("18.00")).values_list("pk", flat=True)
         )
@@ -137,7 +137,7 @@ def test_price_application_killed_midway_moves_no_price_twice(shared_media, brok
 
         wait_until(
             lambda: not Product.objects.filter(price=Decimal("20.00")).exists(),
-            timeout=180,
+            timeout=300,
             what="the redelivered cycle to apply the remaining prices",
         )
         wait_until(
@@ -147,7 +147,7 @@ def test_price_application_killed_midway_moves_no_price_twice(shared_media, brok
                 ).count()
                 == len(moved_before_kill)
             ),
-            timeout=60,
+            timeout=120,
             what="the redelivered cycle to finish",
         )
         # Every product moved exactly once, by one step of at most 10%.
@@ -175,7 +175,7 @@ def test_whole_worker_lost_during_training_is_picked_up_by_another(shared_media,
         from mlops.tasks import capability_train_task
 
         capability_train_task.apply_async(("pricing",), queue=queue)
-        wait_until(backend_waiting_on_lock, timeout=120, what="training to reach registration")
+        wait_until(backend_waiting_on_lock, timeout=300, what="training to reach registration")
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker, as if its machine died
         first.wait(timeout=10)
         holder.rollback()
@@ -185,7 +185,7 @@ def test_whole_worker_lost_during_training_is_picked_up_by_another(shared_media,
             lambda: TrainingRun.objects.filter(
                 capability="pricing", status=TrainingRun.Status.SUCCEEDED
             ).exists(),
-            timeout=180,
+            timeout=300,
             what="another worker to finish the lost training",
         )
         run = TrainingRun.objects.get(capability="pricing")
