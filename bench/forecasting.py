@@ -64,10 +64,14 @@ def split(panel: Panel, horizon: int) -> tuple[Panel, np.ndarray]:
     return panel.truncate(t_train), actual
 
 
-def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
-    start = time.perf_counter()
+THREADS = 2
+
+
+def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float, float]:
+    """Result, wall seconds and CPU seconds (this process, all threads)."""
+    start, cpu0 = time.perf_counter(), time.process_time()
     out = fn()
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, time.process_time() - cpu0
 
 
 def run_case(
@@ -84,20 +88,22 @@ def run_case(
     y, m = train.y, train.season
     recent_w = 28 if train.freq == "D" else 8
     n_lags = 14 if train.freq == "D" else 8
-    preds: dict[str, tuple[np.ndarray, float]] = {
+    preds: dict[str, tuple[np.ndarray, float, float]] = {
         "naive": timed(lambda: baselines.naive(y, horizon)),
         "seasonal naive": timed(lambda: baselines.seasonal_naive(y, horizon, m)),
         f"mean of last {recent_w}": timed(lambda: baselines.recent_mean(y, horizon, recent_w)),
-        "LightGBM on lags": timed(lambda: baselines.lightgbm_lags(y, horizon, n_lags)),
+        "LightGBM on lags": timed(
+            lambda: baselines.lightgbm_lags(y, horizon, n_lags, n_jobs=THREADS)
+        ),
     }
     if with_ets:
         preds["ETS per series (statsmodels)"] = timed(
             lambda: baselines.ets_statsmodels(y, horizon, m)
         )
-    model = DemandForecaster(horizon=horizon, holidays=holidays)
-    start = time.perf_counter()
+    model = DemandForecaster(horizon=horizon, holidays=holidays, n_jobs=THREADS)
+    start, cpu0 = time.perf_counter(), time.process_time()
     result = model.fit(train).predict(train)
-    ours_time = time.perf_counter() - start
+    ours_time, ours_cpu = time.perf_counter() - start, time.process_time() - cpu0
     rows = [
         {
             "data": name,
@@ -107,7 +113,7 @@ def run_case(
             "seconds": 0.0,
         }
     ]
-    for label, (fc, secs) in preds.items():
+    for label, (fc, secs, cpu) in preds.items():
         rows.append(
             {
                 "data": name,
@@ -115,6 +121,7 @@ def run_case(
                 "MASE": mase(actual, fc, y, m),
                 "WAPE": wape(actual, fc),
                 "seconds": secs,
+                "CPU s": cpu,
             }
         )
     best = min(r["MASE"] for r in rows[1:])
@@ -124,6 +131,7 @@ def run_case(
         "MASE": mase(actual, result.mean, y, m),
         "WAPE": wape(actual, result.mean),
         "seconds": ours_time,
+        "CPU s": ours_cpu,
         "gain_vs_best": 1 - mase(actual, result.mean, y, m) / best,
     }
     for lv in result.levels:
@@ -135,6 +143,7 @@ def run_case(
         ours["bias_expected_vs_demand"] = relative_bias(true, result.expected)
     methods = pd.Series(result.method).value_counts().to_dict()
     ours["methods"] = ", ".join(f"{k}:{v}" for k, v in methods.items())
+    ours["load avg"] = os.getloadavg()[0]
     rows.append(ours)
     return rows
 
@@ -204,7 +213,12 @@ def main() -> None:
         help="comma list of cases: retail, seed1-daily, seed1-weekly, seed2-daily, seed2-weekly",
     )
     parser.add_argument("--no-ets", action="store_true", help="skip the slow statsmodels baseline")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="LightGBM threads (1 on a shared machine)"
+    )
     args = parser.parse_args()
+    global THREADS
+    THREADS = args.threads
     print(f"# forecasting bench ({os.cpu_count()} cores)\n")
     if not args.skip_quality:
         wanted = set(args.only.split(",")) if args.only else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,12 @@ def demand_panel(
     row_of = {int(p): r for r, p in enumerate(pid)}
     n, t_len = len(pid), len(dates)
 
-    lines = orders.order_lines_frame()
+    # only the window's lines (a day of margin for the time zone): reading every order
+    # line ever sold made each shard and each product chart read the whole table
+    since = timezone.make_aware(
+        datetime.combine(start.date() - timedelta(days=1), datetime.min.time())
+    )
+    lines = orders.order_lines_frame(since=since)
     y = np.zeros((n, t_len))
     first_sale = np.full(n, t_len)
     if not lines.empty:

@@ -16,6 +16,8 @@ import pandas as pd
 from forecasting.ml.panel import Panel
 
 MAX_TARGET_RATIO = 30.0
+YEAR_SHRINK = 0.8  # factor = ratio ** YEAR_SHRINK: a noisy ratio is pulled towards 1
+YEAR_WINDOW = {"D": 28, "W": 3}  # periods around the target's date last year
 
 
 def _cum(a: np.ndarray) -> np.ndarray:
@@ -49,7 +51,9 @@ class FeatureBuilder:
         y_imputed: np.ndarray,
         horizon: int,
         holidays: Sequence[object] | None = None,
+        year_scale: bool = True,
     ) -> None:
+        self.year_scale = year_scale
         self.freq = panel.freq
         self.m = panel.season
         daily = panel.freq == "D"
@@ -135,10 +139,55 @@ class FeatureBuilder:
         s = np.fmax(recent, 0.25 * overall)
         return np.where(np.isfinite(s) & (s > 0), s, 1.0)
 
+    def volatility(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Recent spread of demand at origin t in units per period: the standard deviation
+        over the scale window, floored at a quarter of the level (so a steady series still
+        gets some interval) and at a Poisson-like ``sqrt(level) / 4``."""
+        s = self.scale(i, t)
+        mean = self._wmean(self.c_sum, self.c_cnt, i, t, self.scale_w)
+        sq = self._wmean(self.c_sq, self.c_cnt, i, t, self.scale_w)
+        sd = np.sqrt(np.maximum(np.nan_to_num(sq - mean**2), 0.0))
+        return np.fmax(sd, np.fmax(0.25 * s, 0.25 * np.sqrt(s)))
+
+    def year_factor(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """How much demand moved last year from the origin's to the target's time of year
+        (ratio of mean sales in matching windows, shrunk towards 1 and clipped); 1 when
+        last year is not (fully) observed. The model's target is sales / (level x this),
+        so a seasonal peak larger than any seen in training is not capped by the trees."""
+        u = t + h
+        if self.freq == "D":
+            wt = YEAR_WINDOW["D"]
+            off = 364 - wt // 2
+        else:
+            wt = YEAR_WINDOW["W"]
+            off = 52 - wt // 2
+        wo = self.scale_w  # last year's counterpart of the recent level
+        s = self.scale(i, t)
+        num = self._wmean(self.c_sum, self.c_cnt, i, u - off, wt)
+        den = self._wmean(self.c_sum, self.c_cnt, i, t - (364 if self.freq == "D" else 52), wo)
+        cnt_t = (
+            self.c_cnt[i, np.clip(u - off + 1, 0, self.t_len)]
+            - self.c_cnt[i, np.clip(u - off + 1 - wt, 0, self.t_len)]
+        )
+        t_o = t - (364 if self.freq == "D" else 52)
+        cnt_o = (
+            self.c_cnt[i, np.clip(t_o + 1, 0, self.t_len)]
+            - self.c_cnt[i, np.clip(t_o + 1 - wo, 0, self.t_len)]
+        )
+        ok = (cnt_t >= 0.8 * wt) & (cnt_o >= 0.8 * wo) & (u - off - wt >= 0) & (t_o - wo >= -1)
+        k = 0.15 * s
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = (num + k) / (den + k)
+        ratio = np.where(ok & np.isfinite(ratio), ratio, 1.0)
+        return np.clip(ratio**YEAR_SHRINK, 0.25, 4.0)
+
     def rows(
         self, i: np.ndarray, t: np.ndarray, h: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Feature matrix, scale per row and feature names for rows (i, t, h)."""
+        """Feature matrix, scale per row and feature names for rows (i, t, h).
+
+        The scale is the series' recent level times :meth:`year_factor` (when
+        ``year_scale``); targets and predictions are in units of it."""
         i = np.asarray(i, dtype=np.int64)
         t = np.asarray(t, dtype=np.int64)
         h = np.asarray(h, dtype=np.int64)
@@ -198,5 +247,9 @@ class FeatureBuilder:
         cols["promo_share"] = self._wmean(self.c_promo, None, i, t, self.short_w)
         for name, arr in self.cal.items():
             cols[name] = arr[u]
+        if self.year_scale:
+            f = self.year_factor(i, t, h)
+            cols["log_year_factor"] = np.log(f)
+            s = s * f
         names = list(cols)
         return np.column_stack([cols[c] for c in names]).astype(np.float32), s, names

@@ -142,6 +142,9 @@ class DemandForecaster:
         select: bool = True,
         selection_margin: float = 0.1,
         refit: bool = True,
+        year_scale: bool = True,
+        calibration_origins: int = 3,
+        interval_scale: str = "forecast",
         random_state: int = 0,
         n_jobs: int = 2,
     ) -> None:
@@ -158,6 +161,9 @@ class DemandForecaster:
         self.select = select
         self.selection_margin = selection_margin
         self.refit = refit
+        self.year_scale = year_scale
+        self.calibration_origins = calibration_origins
+        self.interval_scale = interval_scale
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -222,14 +228,29 @@ class DemandForecaster:
         self.feature_names_: list[str] = names
         return lgb.train(params, data, num_boost_round=self.n_estimators)
 
+    def _fb(self, panel: Panel, y_imp: np.ndarray) -> FeatureBuilder:
+        return FeatureBuilder(
+            panel, y_imp, self.horizon, self.holidays, year_scale=getattr(self, "year_scale", False)
+        )
+
+    @property
+    def _stride(self) -> int:
+        """Spacing of the rolling calibration origins."""
+        return max(1, self.horizon // max(getattr(self, "calibration_origins", 1), 1))
+
     def fit(self, panel: Panel) -> DemandForecaster:
+        """Backtest model on history up to the first calibration origin, conformal
+        residuals from ``calibration_origins`` rolling origins after it (all out of
+        sample, the last one forecasting the final ``horizon`` periods), then a refit on
+        everything."""
         y_imp = impute_stockouts(panel.y, panel.stockout, panel.season)
-        fb = FeatureBuilder(panel, y_imp, self.horizon, self.holidays)
-        first, last, _ = observed_bounds(panel.y)
+        fb = self._fb(panel, y_imp)
+        first, last, n_obs = observed_bounds(panel.y)
         self.freq_ = panel.freq
         self.season_ = panel.season
         self.feature_names_ = []
-        bt_cut = last - self.horizon
+        n_orig = max(int(self.calibration_origins), 1)
+        bt_cut = last - self.horizon - (n_orig - 1) * self._stride
         rows = self._sample_rows(panel.y, panel.stockout, first, bt_cut, self.random_state)
         self.booster_bt_ = self._booster(fb, panel.y, rows, self.random_state)
         self.n_train_rows_ = int(len(rows[0]))
@@ -240,28 +261,72 @@ class DemandForecaster:
             self.n_train_rows_ = int(len(rows[0]))
         else:
             self.booster_ = self.booster_bt_
+        self.method_conformal_: dict[str, dict[float, tuple[float, float]]] = {}
+        if self.select:
+            n = panel.n_series
+            method = np.full(n, "global", dtype=object)
+            method[(n_obs < min(panel.season, 8) + 1) | (n_obs == 0)] = "short"
+            origin = np.where(n_obs > 0, last, 0)
+            self._select(
+                panel, fb, y_imp, first, origin, n_obs, np.zeros((n, self.horizon)), method, True
+            )
         return self
 
     def _global(
-        self, booster: lgb.Booster | None, fb: FeatureBuilder, origins: np.ndarray
+        self,
+        booster: lgb.Booster | None,
+        fb: FeatureBuilder,
+        origins: np.ndarray,
+        series: np.ndarray | None = None,
     ) -> np.ndarray:
+        return self._global_scaled(booster, fb, origins, series)[0]
+
+    def _global_scaled(
+        self,
+        booster: lgb.Booster | None,
+        fb: FeatureBuilder,
+        origins: np.ndarray,
+        series: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Median forecasts ``(n, horizon)`` from ``origins``, with the row scale (level
+        x year factor: expected-demand offsets are in its units) and the interval scale
+        (volatility x year factor, or the row scale)."""
         n = len(origins)
-        i = np.repeat(np.arange(n), self.horizon)
+        i = np.repeat(np.arange(n) if series is None else series, self.horizon)
         t = np.repeat(origins, self.horizon)
         h = np.tile(np.arange(1, self.horizon + 1), n)
         x, s, _ = fb.rows(i, t, h)
         # no booster (too little history to train): forecast the recent level
         pred = np.ones(len(i)) if booster is None else booster.predict(x, num_threads=self.n_jobs)
-        return np.clip(pred * s, 0.0, None).reshape(n, self.horizon)
+        pred = np.clip(pred * s, 0.0, None)
+        mode = getattr(self, "interval_scale", "level")
+        if mode == "volatility":
+            v = fb.volatility(i, t) * (s / fb.scale(i, t))
+        elif mode == "forecast":
+            # volatility grows with the forecast when a peak is expected
+            v = fb.volatility(i, t) * np.fmax(s, pred) / fb.scale(i, t)
+        else:
+            v = s
+        shape = (n, self.horizon)
+        return pred.reshape(shape), s.reshape(shape), v.reshape(shape)
 
     def _calibrate(
         self, panel: Panel, fb: FeatureBuilder, first: np.ndarray, bt_cut: np.ndarray
     ) -> None:
-        """Split-conformal quantiles of scaled backtest errors per (level bin, horizon bin)."""
-        ok = np.flatnonzero(bt_cut > first)
+        """Split-conformal quantiles of scaled backtest errors per (level bin, horizon bin),
+        pooled over the rolling origins ``bt_cut + k * stride``."""
+        n_orig = max(int(getattr(self, "calibration_origins", 1)), 1)
         rng = np.random.default_rng(self.random_state)
-        if len(ok) > self.max_calibration_series:
-            ok = np.sort(rng.choice(ok, self.max_calibration_series, replace=False))
+        cap = max(self.max_calibration_series // n_orig, 1)
+        picks = []
+        for k in range(n_orig):
+            origin = bt_cut + k * self._stride
+            ok = np.flatnonzero(origin > first)
+            if len(ok) > cap:
+                ok = np.sort(rng.choice(ok, cap, replace=False))
+            picks.append((ok, origin[ok]))
+        ok = np.concatenate([p[0] for p in picks])
+        origins = np.concatenate([p[1] for p in picks])
         self.level_edges_ = np.array([])
         self.conformal_: dict[tuple[int, int], dict[float, tuple[float, float]]] = {}
         self.offset_: dict[tuple[int, int], float] = {}
@@ -272,16 +337,19 @@ class DemandForecaster:
         if len(ok) == 0 or self.booster_bt_ is None:
             return
         n_h = self.horizon
+        pred, s_row, v_row = self._global_scaled(self.booster_bt_, fb, origins, ok)
         i = np.repeat(ok, n_h)
-        t = np.repeat(bt_cut[ok], n_h)
+        t = np.repeat(origins, n_h)
         h = np.tile(np.arange(1, n_h + 1), len(ok))
-        x, s, _ = fb.rows(i, t, h)
-        pred = np.clip(self.booster_bt_.predict(x, num_threads=self.n_jobs) * s, 0.0, None)
+        pred, s_row, v_row = pred.reshape(-1), s_row.reshape(-1), v_row.reshape(-1)
+        s = fb.scale(i, t)
         actual = panel.y[i, t + h]
         valid = ~np.isnan(actual)
         if panel.stockout is not None:
             valid &= ~panel.stockout[i, t + h]
-        resid = ((actual - pred) / s)[valid]
+        err = (actual - pred)[valid]
+        resid = err / v_row[valid]
+        off_resid = err / s_row[valid]
         log_s = np.log(s[valid])
         hb = self._h_bin(h[valid])
         self.level_edges_ = (
@@ -296,9 +364,9 @@ class DemandForecaster:
             sel = (lb == key[0]) & (hb == key[1])
             if sel.sum() >= 100:
                 self.conformal_[key] = {lv: self._q(resid[sel], (1 - lv) / 2) for lv in self.levels}
-                self.offset_[key] = self._offset(resid[sel])
+                self.offset_[key] = self._offset(off_resid[sel])
         if len(resid) >= 10:
-            self.offset_pooled_ = self._offset(resid)
+            self.offset_pooled_ = self._offset(off_resid)
         self.calibration_points_ = int(len(resid))
 
     @staticmethod
@@ -320,18 +388,33 @@ class DemandForecaster:
         return np.minimum((h - 1) * 4 // self.horizon, 3)
 
     # --------------------------------------------------------------- prediction
+    def backtest(self, panel: Panel) -> tuple[Panel, ForecastResult]:
+        """Forecasts of the last ``horizon`` periods of the panel ``fit`` saw, by the
+        backtest model (trained without them): accuracy tracking without a second fit.
+        Returns the truncated history and the forecasts. The intervals were calibrated
+        partly on these periods, so their coverage here is optimistic."""
+        train = panel.truncate(panel.n_periods - self.horizon)
+        return train, self._predict(train, self.booster_bt_)
+
     def predict(self, panel: Panel) -> ForecastResult:
         """Forecasts for every series of ``panel`` (one shard or all)."""
+        return self._predict(panel, self.booster_)
+
+    def _predict(self, panel: Panel, booster: lgb.Booster | None) -> ForecastResult:
         n, n_h, m = panel.n_series, self.horizon, panel.season
         y_imp = impute_stockouts(panel.y, panel.stockout, m)
-        fb = FeatureBuilder(panel, y_imp, n_h, self.holidays)
+        fb = self._fb(panel, y_imp)
         first, last, n_obs = observed_bounds(panel.y)
         has = n_obs > 0
         origin = np.where(has, last, 0)
         mean = np.zeros((n, n_h))
         method = np.full(n, "global", dtype=object)
+        s_row = np.ones((n, n_h))
+        v_row = np.ones((n, n_h))
         if has.any():
-            mean[has] = self._global(self.booster_, _take_fb(fb, has), origin[has])
+            mean[has], s_row[has], v_row[has] = self._global_scaled(
+                booster, fb, origin[has], np.flatnonzero(has)
+            )
         y_hist = y_imp
         positive = np.nansum(np.where(np.isnan(y_hist), 0, y_hist), axis=1) > 0
         short = has & (n_obs < min(m, 8) + 1)
@@ -343,10 +426,18 @@ class DemandForecaster:
         method[zero] = "zero"
         mean[zero] = 0.0
         scale = fb.scale(np.arange(n), origin)
-        lower, upper, offset = self._intervals(mean, scale)
+        lower, upper, offset = self._intervals(mean, scale, v_row)
         expected = mean.copy()
         glob = method == "global"
-        expected[glob] = np.clip(mean[glob] + offset[glob] * scale[glob, None], 0.0, None)
+        expected[glob] = np.clip(mean[glob] + offset[glob] * s_row[glob], 0.0, None)
+        own = getattr(self, "method_conformal_", {})
+        if own:
+            vol = fb.volatility(np.arange(n), origin)[:, None]
+            for k, qs in own.items():
+                rows = method == k
+                for lv, (q_lo, q_hi) in qs.items():
+                    lower[lv][rows] = np.clip(np.minimum(mean + q_lo * vol, mean), 0.0, None)[rows]
+                    upper[lv][rows] = np.maximum(mean + q_hi * vol, mean)[rows]
         for lv in self.levels:
             lower[lv][zero] = 0.0
             upper[lv][zero] = 0.0
@@ -367,10 +458,13 @@ class DemandForecaster:
         n_obs: np.ndarray,
         mean: np.ndarray,
         method: np.ndarray,
+        calibrate: bool = False,
     ) -> None:
         """Per-series backtest on the last ``horizon`` periods: switch a short or
         intermittent series away from the global model when another method's MAE was at
-        least ``selection_margin`` lower."""
+        least ``selection_margin`` lower. With ``calibrate`` (during ``fit``) nothing is
+        switched: the scaled backtest errors of each statistical method over all candidate
+        series give that method's own conformal interval quantiles."""
         n_h, m = self.horizon, panel.season
         bt = origin - n_h
         zero_share = np.nanmean(np.where(np.isnan(panel.y), np.nan, panel.y == 0), axis=1)
@@ -384,7 +478,6 @@ class DemandForecaster:
         idx = np.flatnonzero(cand)
         if len(idx) == 0:
             return
-        sub = _take_fb(fb, cand)
         y_sub = y_hist[idx]
         steps = bt[idx, None] + np.arange(1, n_h + 1)[None, :]
         actual = panel.y[idx[:, None], steps]
@@ -392,7 +485,7 @@ class DemandForecaster:
             actual = np.where(panel.stockout[idx[:, None], steps], np.nan, actual)
         short_w = 4 * m if m <= 7 else 8
         backtests = {
-            "global": self._global(self.booster_bt_, sub, bt[idx])
+            "global": self._global(self.booster_bt_, fb, bt[idx], idx)
             if self.booster_bt_ is not None
             else None,
             "seasonal_naive": seasonal_naive_from(y_sub, bt[idx], n_h, m),
@@ -406,6 +499,17 @@ class DemandForecaster:
                 for k, v in backtests.items()
                 if v is not None
             }
+        if calibrate:
+            vol = fb.volatility(idx, bt[idx])[:, None]
+            for k in ("seasonal_naive", "ets", "recent_mean"):
+                fc = backtests[k]
+                assert fc is not None
+                err = ((actual - np.nan_to_num(fc)) / vol)[~np.isnan(actual)]
+                if len(err) >= 50:
+                    self.method_conformal_[k] = {
+                        lv: self._q(err, (1 - lv) / 2) for lv in self.levels
+                    }
+            return
         base = maes.get("global", np.full(len(idx), np.inf))
         best_name = np.full(len(idx), "global", dtype=object)
         best_mae = base * (1 - self.selection_margin)
@@ -425,8 +529,10 @@ class DemandForecaster:
                 method[idx[rows]] = k
 
     def _intervals(
-        self, mean: np.ndarray, scale: np.ndarray
+        self, mean: np.ndarray, scale: np.ndarray, width: np.ndarray
     ) -> tuple[dict[float, np.ndarray], dict[float, np.ndarray], np.ndarray]:
+        """Conformal bounds ``mean + q * width`` with q picked per (level bin of
+        ``scale``, horizon bin); also the expected-demand offset per cell."""
         n, n_h = mean.shape
         lb = np.searchsorted(self.level_edges_, np.log(scale))
         hb = self._h_bin(np.arange(1, n_h + 1))
@@ -444,29 +550,6 @@ class DemandForecaster:
                     cell = (lb == a)[:, None] & (hb == b)[None, :]
                     qlo[cell] = lo_v
                     qhi[cell] = hi_v
-            s = scale[:, None]
-            lower[lv] = np.clip(np.minimum(mean + qlo * s, mean), 0.0, None)
-            upper[lv] = np.maximum(mean + qhi * s, mean)
+            lower[lv] = np.clip(np.minimum(mean + qlo * width, mean), 0.0, None)
+            upper[lv] = np.maximum(mean + qhi * width, mean)
         return lower, upper, offset
-
-
-def _take_fb(fb: FeatureBuilder, mask: np.ndarray) -> FeatureBuilder:
-    """A FeatureBuilder view restricted to some series (rows of every per-series array)."""
-    sub = object.__new__(FeatureBuilder)
-    sub.__dict__.update(fb.__dict__)
-    for name in (
-        "y",
-        "c_sum",
-        "c_sq",
-        "c_cnt",
-        "c_zero",
-        "c_stock",
-        "last_sale",
-        "price",
-        "c_price",
-        "c_price_cnt",
-        "promo",
-        "c_promo",
-    ):
-        setattr(sub, name, getattr(fb, name)[mask])
-    return sub
