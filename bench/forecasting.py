@@ -10,6 +10,7 @@ Prints markdown tables (docs/results/forecasting.md is written from them).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import sys
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from forecasting.ml import baselines  # noqa: E402
 from forecasting.ml.model import DemandForecaster  # noqa: E402
 from forecasting.ml.panel import Panel, panel_from_frame  # noqa: E402
-from forecasting.ml.shard import forecast_sharded  # noqa: E402
+from forecasting.ml.shard import forecast_sharded, shard_indices  # noqa: E402
 from forecasting.ml.synthetic import make_synthetic, to_weekly  # noqa: E402
 from mlops.metrics.forecast import coverage, mase, relative_bias, wape  # noqa: E402
 
@@ -161,16 +162,19 @@ def speed(n_series: int, workers: list[int]) -> list[dict[str, object]]:
     start, cpu0 = time.perf_counter(), cpu_seconds()
     model = DemandForecaster(horizon=28, holidays=data.holidays).fit(data.panel)
     fit_s, fit_cpu = time.perf_counter() - start, cpu_seconds() - cpu0
+    model.n_jobs = 1  # one thread per worker process, like one Celery worker per core
+    # spawn, not fork: a child forked after LightGBM's OpenMP threads ran can hang forever
+    # in libgomp (the earlier unfinished speed runs were this deadlock)
+    ctx = multiprocessing.get_context("spawn")
     for w in workers:
-        start, cpu0 = time.perf_counter(), cpu_seconds()
-        if w == 1:
-            result = forecast_sharded(model, data.panel, n_shards=1)
-        else:
-            model.n_jobs = 1  # one thread per worker process, like one Celery worker per core
-            with ProcessPoolExecutor(max_workers=w) as pool:
-                result = forecast_sharded(model, data.panel, n_shards=4 * w, mapper=pool.map)
-            model.n_jobs = 2
-        pred_s, pred_cpu = time.perf_counter() - start, cpu_seconds() - cpu0
+        with ProcessPoolExecutor(max_workers=w, mp_context=ctx) as pool:
+            # warm workers (started, forecasting code imported) like running Celery workers
+            list(pool.map(time.sleep, [1.0] * w))
+            list(pool.map(shard_indices, [1] * w, [1] * w))
+            start, cpu0 = time.perf_counter(), cpu_seconds()
+            result = forecast_sharded(model, data.panel, n_shards=8, mapper=pool.map)
+            pred_s = time.perf_counter() - start
+        pred_cpu = cpu_seconds() - cpu0  # children's CPU is counted once they exit
         rows.append(
             {
                 "series": n_series,

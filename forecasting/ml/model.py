@@ -145,6 +145,7 @@ class DemandForecaster:
         year_scale: bool = True,
         calibration_origins: int = 3,
         interval_scale: str = "forecast",
+        blend: float = 0.0,
         random_state: int = 0,
         n_jobs: int = 2,
     ) -> None:
@@ -164,6 +165,7 @@ class DemandForecaster:
         self.year_scale = year_scale
         self.calibration_origins = calibration_origins
         self.interval_scale = interval_scale
+        self.blend = blend
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -415,6 +417,10 @@ class DemandForecaster:
             mean[has], s_row[has], v_row[has] = self._global_scaled(
                 booster, fb, origin[has], np.flatnonzero(has)
             )
+            b = float(getattr(self, "blend", 0.0))
+            if b > 0:  # ensemble with per-series exponential smoothing
+                ets = np.nan_to_num(ets_forecast(y_imp[has], origin[has], n_h, m))
+                mean[has] = (1 - b) * mean[has] + b * ets
         y_hist = y_imp
         positive = np.nansum(np.where(np.isnan(y_hist), 0, y_hist), axis=1) > 0
         short = has & (n_obs < min(m, 8) + 1)

@@ -18,9 +18,11 @@ def shard_indices(n_series: int, n_shards: int) -> list[np.ndarray]:
     return [b for b in np.array_split(np.arange(n_series), n_shards) if len(b)]
 
 
-def forecast_shard(model: DemandForecaster, panel: Panel, series_idx: np.ndarray) -> ForecastResult:
-    """Forecast the series ``series_idx`` of ``panel`` with a fitted model."""
-    return model.predict(panel.take(np.asarray(series_idx)))
+def forecast_shard(
+    model: DemandForecaster, panel: Panel, series_idx: np.ndarray | None = None
+) -> ForecastResult:
+    """Forecast the series ``series_idx`` of ``panel`` (all of them when None)."""
+    return model.predict(panel if series_idx is None else panel.take(np.asarray(series_idx)))
 
 
 def forecast_sharded(
@@ -29,7 +31,8 @@ def forecast_sharded(
     n_shards: int,
     mapper: Callable[..., Iterable[ForecastResult]] = map,
 ) -> ForecastResult:
-    """Forecast all series shard by shard; ``mapper`` may be a process pool's ``map``."""
+    """Forecast all series shard by shard; ``mapper`` may be a process pool's ``map``
+    (each task gets only its shard's rows, not the whole panel)."""
     shards = shard_indices(panel.n_series, n_shards)
-    parts = list(mapper(forecast_shard, [model] * len(shards), [panel] * len(shards), shards))
+    parts = list(mapper(forecast_shard, [model] * len(shards), [panel.take(s) for s in shards]))
     return ForecastResult.concat(parts)
