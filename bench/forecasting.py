@@ -25,9 +25,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from forecasting.ml import baselines  # noqa: E402
-from forecasting.ml.model import DemandForecaster  # noqa: E402
+from forecasting.ml.model import DemandForecaster, ForecastResult  # noqa: E402
 from forecasting.ml.panel import Panel, panel_from_frame  # noqa: E402
-from forecasting.ml.shard import forecast_sharded, shard_indices  # noqa: E402
+from forecasting.ml.shard import forecast_shard, shard_indices  # noqa: E402
 from forecasting.ml.synthetic import make_synthetic, to_weekly  # noqa: E402
 from mlops.metrics.forecast import coverage, mase, relative_bias, wape  # noqa: E402
 
@@ -155,6 +155,21 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+_WORKER_MODEL: DemandForecaster | None = None
+
+
+def _worker_init(model: DemandForecaster) -> None:
+    """Each worker process loads the fitted model once (a Celery worker loads the active
+    model version once too), so a task carries only its shard."""
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+
+
+def _worker_forecast(model: None, shard: Panel) -> ForecastResult:
+    assert _WORKER_MODEL is not None
+    return forecast_shard(_WORKER_MODEL, shard)
+
+
 def speed(n_series: int, workers: list[int]) -> list[dict[str, object]]:
     """Wall and CPU seconds (CPU time shows the cost when other jobs share the cores)."""
     data = make_synthetic(n_series, 730, seed=42)
@@ -167,12 +182,22 @@ def speed(n_series: int, workers: list[int]) -> list[dict[str, object]]:
     # in libgomp (the earlier unfinished speed runs were this deadlock)
     ctx = multiprocessing.get_context("spawn")
     for w in workers:
-        with ProcessPoolExecutor(max_workers=w, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            max_workers=w, mp_context=ctx, initializer=_worker_init, initargs=(model,)
+        ) as pool:
             # warm workers (started, forecasting code imported) like running Celery workers
             list(pool.map(time.sleep, [1.0] * w))
             list(pool.map(shard_indices, [1] * w, [1] * w))
             start, cpu0 = time.perf_counter(), cpu_seconds()
-            result = forecast_sharded(model, data.panel, n_shards=8, mapper=pool.map)
+            result = ForecastResult.concat(
+                list(
+                    pool.map(
+                        _worker_forecast,
+                        [None] * 8,
+                        [data.panel.take(s) for s in shard_indices(data.panel.n_series, 8)],
+                    )
+                )
+            )
             pred_s = time.perf_counter() - start
         pred_cpu = cpu_seconds() - cpu0  # children's CPU is counted once they exit
         rows.append(
