@@ -148,3 +148,41 @@ def test_panel_from_frame_fills_zero_days_and_ends_per_series():
     assert np.isnan(panel.y[1, 0]) and panel.y[1, 1] == 5 and np.isnan(panel.y[1, 3])
     aligned = panel_from_frame(frame, "D", align_end=True)
     np.testing.assert_array_equal(aligned.y[1, 1:], [5, 0, 0])
+
+
+def _erratic_season_panel(n_days: int, seed: int = 0) -> tuple[Panel, np.ndarray]:
+    """Steady sellers whose sales turn erratic (gamma-mixed bursts) in the same 28-day
+    stretch every year; the last 28 days (returned separately) are that stretch again."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    level = rng.uniform(3.0, 12.0, n)[:, None]
+    mu = np.repeat(level, n_days + 28, axis=1)
+    day = np.arange(n_days + 28)
+    erratic = (day % 364) >= (n_days + 28 - 28) % 364
+    erratic &= (day % 364) < ((n_days + 28 - 28) % 364) + 28
+    mu = mu * np.where(erratic, rng.gamma(0.8, 1 / 0.8, mu.shape), 1.0)
+    y = rng.poisson(mu).astype(float)
+    return _panel(y[:, :n_days]), y[:, n_days:]
+
+
+def test_seasonal_calibration_widens_intervals_for_a_season_that_was_erratic_last_year():
+    train, future = _erratic_season_panel(700)
+    on = DemandForecaster(horizon=28, **SMALL).fit(train)
+    off = DemandForecaster(horizon=28, seasonal_calibration=0.0, **SMALL).fit(train)
+    r_on, r_off = on.predict(train), off.predict(train)
+    np.testing.assert_array_equal(r_on.mean, r_off.mean)  # point forecasts untouched
+    width_on = np.mean(r_on.upper[0.8] - r_on.lower[0.8])
+    width_off = np.mean(r_off.upper[0.8] - r_off.lower[0.8])
+    assert width_on > 1.3 * width_off
+    cov_on = coverage(future, r_on.lower[0.8], r_on.upper[0.8])
+    cov_off = coverage(future, r_off.lower[0.8], r_off.upper[0.8])
+    assert cov_off < 0.7  # calibrated on the calm weeks only: too narrow
+    assert 0.72 <= cov_on <= 0.92
+
+
+def test_seasonal_calibration_needs_last_year():
+    train, _ = _erratic_season_panel(300)  # under a year of history: nothing to compare
+    on = DemandForecaster(horizon=28, **SMALL).fit(train).predict(train)
+    off = DemandForecaster(horizon=28, seasonal_calibration=0.0, **SMALL).fit(train).predict(train)
+    np.testing.assert_array_equal(on.upper[0.95], off.upper[0.95])
+    np.testing.assert_array_equal(on.lower[0.8], off.lower[0.8])
