@@ -482,11 +482,17 @@ def competitor_prices_import(
 
 def competitor_prices_import_csv(*, text: str, now: datetime | None = None) -> ImportReport:
     """CSV with a header: sku,competitor,price[,observed_at]; rows are numbered as lines."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"sku", "competitor", "price"} - set(reader.fieldnames or [])
-    if missing:
-        raise ServiceError(
-            f"CSV header must contain sku, competitor, price; missing {', '.join(sorted(missing))}",
-            field="file",
-        )
-    return competitor_prices_import(rows=list(reader), source="csv", first_row_number=2, now=now)
+    # newline="" lets the csv module handle \r\n, lone \r and newlines inside quoted fields.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        missing = {"sku", "competitor", "price"} - set(reader.fieldnames or [])
+        if missing:
+            raise ServiceError(
+                "CSV header must contain sku, competitor, price; "
+                f"missing {', '.join(sorted(missing))}",
+                field="file",
+            )
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ServiceError(f"not a readable CSV file: {exc}", field="file") from exc
+    return competitor_prices_import(rows=rows, source="csv", first_row_number=2, now=now)

@@ -424,10 +424,15 @@ def _import_rows(*, content: bytes | str, fmt: str) -> list[dict[str, Any]]:
             raise ValidationError({"file": ["JSON must be a list of ticket objects."]})
         return data
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(content))
-        if not reader.fieldnames or "body" not in reader.fieldnames:
-            raise ValidationError({"file": ["CSV needs a header row with at least a body column."]})
-        return list(reader)
+        reader = csv.DictReader(io.StringIO(content, newline=""))
+        try:
+            if not reader.fieldnames or "body" not in reader.fieldnames:
+                raise ValidationError(
+                    {"file": ["CSV needs a header row with at least a body column."]}
+                )
+            return list(reader)
+        except csv.Error as exc:
+            raise ValidationError({"file": [f"Not a readable CSV file: {exc}."]}) from exc
     raise ValidationError({"format": ["Use csv or json."]})
 
 

@@ -28,7 +28,8 @@ def worker_start(
     """A worker on its own queue against the test database, in its own process group.
     With ``var_dir`` it keeps model artifacts in ``var_dir/media`` (set MEDIA_ROOT to match)."""
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
-    env.pop("PYTEST_XDIST_WORKER", None)
+    # PYTEST_XDIST_WORKER stays: the settings then give the worker the same Redis cache
+    # database as this test process, which the test's cache.clear() empties.
     if var_dir:
         env["MLSTORE_VAR_DIR"] = var_dir
     return subprocess.Popen(

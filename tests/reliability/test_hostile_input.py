@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -117,6 +117,8 @@ def test_competitor_feed_stores_exactly_the_valid_rows(rows: list[dict[str, Any]
 @pytest.mark.django_db
 @examples
 @given(text=st.text(max_size=500))
+@example(text="sku,competitor,price\nA\rB,shop,1\n")  # a lone CR once gave a 500
+@example(text="sku,competitor,price\nA,\x00,1\n")
 def test_competitor_csv_garbage_is_refused_or_reported(text: str) -> None:
     before = CompetitorPrice.objects.count()
     try:
