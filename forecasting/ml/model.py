@@ -3,9 +3,11 @@
 One model for all series, trained on rows (series, origin, horizon) sampled from the
 history ("direct" multi-horizon: no recursion, so errors do not feed on themselves).
 Intervals come from the model's own backtest errors on the last ``horizon`` periods
-(split conformal, per horizon bucket and sales-level bucket). Series that are short or
-intermittent may switch to seasonal naive, ETS or a recent mean when that did clearly
-better in the same backtest.
+(split conformal, per horizon bucket and sales-level bucket). With ``select`` (off by
+default, see ``_selecting``; always on when no global model can be trained) series that
+are short or intermittent may switch to seasonal naive, ETS or a recent mean when that
+did clearly better in the same backtest. Series with a handful of observations get
+their recent mean, series that never sold get 0.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ class DemandForecaster:
         min_child_samples: int = 40,
         max_train_rows: int = 300_000,
         max_calibration_series: int = 20_000,
-        select: bool = True,
+        select: bool = False,
         selection_margin: float = 0.1,
         refit: bool = True,
         year_scale: bool = True,
@@ -238,6 +240,16 @@ class DemandForecaster:
         )
 
     @property
+    def _selecting(self) -> bool:
+        """Per-series switching to a statistical method. Off by default: on every
+        validation split (generator seeds 3-5 daily and weekly, the retail week before
+        the held-out one) keeping the global model for all series beat switching on one
+        backtest window, at any margin tried (0, 0.1, 0.2, 0.3, 0.5): a window of 4-28
+        periods is too noisy to pick a method per series. Still used when the history is
+        too short to train a global model at all."""
+        return bool(self.select) or getattr(self, "booster_bt_", None) is None
+
+    @property
     def _stride(self) -> int:
         """Spacing of the rolling calibration origins."""
         return max(1, self.horizon // max(getattr(self, "calibration_origins", 1), 1))
@@ -266,7 +278,7 @@ class DemandForecaster:
         else:
             self.booster_ = self.booster_bt_
         self.method_conformal_: dict[str, dict[float, tuple[float, float]]] = {}
-        if self.select:
+        if self._selecting:
             n = panel.n_series
             method = np.full(n, "global", dtype=object)
             method[(n_obs < min(panel.season, 8) + 1) | (n_obs == 0)] = "short"
@@ -491,7 +503,7 @@ class DemandForecaster:
         short = has & (n_obs < min(m, 8) + 1)
         method[short] = "short"
         mean[short] = recent_mean_from(y_hist[short], origin[short], n_h, 4 * m)
-        if self.select:
+        if self._selecting:
             self._select(panel, fb, y_hist, first, origin, n_obs, mean, method)
         zero = ~positive
         method[zero] = "zero"

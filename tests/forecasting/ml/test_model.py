@@ -186,3 +186,14 @@ def test_seasonal_calibration_needs_last_year():
     off = DemandForecaster(horizon=28, seasonal_calibration=0.0, **SMALL).fit(train).predict(train)
     np.testing.assert_array_equal(on.upper[0.95], off.upper[0.95])
     np.testing.assert_array_equal(on.lower[0.8], off.lower[0.8])
+
+
+def test_opt_in_per_series_selection_still_gives_valid_forecasts(fitted):  # type: ignore[no-untyped-def]
+    _, train = fitted
+    model = DemandForecaster(horizon=28, select=True, **SMALL).fit(train)
+    result = model.predict(train)
+    assert set(result.method) <= {"global", "seasonal_naive", "ets", "recent_mean", "short", "zero"}
+    assert np.all(np.isfinite(result.mean)) and np.all(result.mean >= 0)
+    for level in (0.8, 0.95):
+        assert np.all(result.lower[level] <= result.mean)
+        assert np.all(result.upper[level] >= result.mean)
