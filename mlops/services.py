@@ -190,9 +190,7 @@ def _training_run_claim(
                 defaults={"triggered_by_id": triggered_by_id},
             )
         else:
-            run = TrainingRun.objects.create(
-                capability=capability, triggered_by_id=triggered_by_id
-            )
+            run = TrainingRun.objects.create(capability=capability, triggered_by_id=triggered_by_id)
         if run.finished_at is None:
             if run.attempts:
                 logger.warning(
