@@ -128,6 +128,19 @@ def _calendar(dates: np.ndarray, start: np.datetime64, span: float, with_dow: bo
     return np.column_stack(cols)
 
 
+def _with_price_expectation(d: pd.DataFrame, elasticity: pd.Series | float) -> pd.DataFrame:
+    """Add `_exp`: each row's mean units at its price relative to the product's median price."""
+    g = d.groupby("product_id")
+    d["_ref"] = g["price"].transform("median")
+    d["_rate"] = g["quantity"].transform("mean")
+    if isinstance(elasticity, pd.Series):
+        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
+    else:
+        e = np.full(len(d), float(elasticity))
+    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** e
+    return d
+
+
 def seasonal_index(
     panel: pd.DataFrame, elasticity: float | pd.Series = -1.5, min_products: int = 20
 ) -> dict[str, pd.Series]:
@@ -142,14 +155,7 @@ def seasonal_index(
     d = panel[panel["usable"]].copy()
     if d.empty:
         return {}
-    g = d.groupby("product_id")
-    d["_ref"] = g["price"].transform("median")
-    d["_rate"] = g["quantity"].transform("mean")
-    if isinstance(elasticity, pd.Series):
-        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
-    else:
-        e = np.full(len(d), float(elasticity))
-    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** e
+    d = _with_price_expectation(d, elasticity)
     out: dict[str, pd.Series] = {}
     for grp, gd in d.groupby("group"):
         if gd["product_id"].nunique() < min_products:
@@ -197,14 +203,7 @@ def shrunk_seasonal_index(
     if overall is None:
         return {}, None
     d = panel[panel["usable"]].copy()
-    g = d.groupby("product_id")
-    d["_ref"] = g["price"].transform("median")
-    d["_rate"] = g["quantity"].transform("mean")
-    if isinstance(elasticity, pd.Series):
-        e = d["product_id"].map(elasticity).astype(float).fillna(-1.5).to_numpy()
-    else:
-        e = np.full(len(d), float(elasticity))
-    d["_exp"] = d["_rate"] * (d["price"] / d["_ref"]) ** e
+    d = _with_price_expectation(d, elasticity)
     full = overall.index.to_numpy()
     start = full.min()
     span = float((full.max() - start).astype(int))
