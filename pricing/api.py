@@ -17,6 +17,9 @@ from rest_framework.views import APIView
 from pricing import facade, selectors, services
 from storefront.api_errors import ServiceError
 
+# About 100k rows; larger feeds go through the JSON rows API in batches.
+MAX_FEED_BYTES = 5 * 1024 * 1024
+
 
 class ProposalOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -194,6 +197,8 @@ class CompetitorPriceImportApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         if upload is not None:
+            if upload.size > MAX_FEED_BYTES:
+                raise ServiceError("the CSV file is larger than 5 MB", field="file")
             try:
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -191,4 +191,7 @@ def test_competitor_upload_refuses_non_text(merchant: Client) -> None:
     response = client.post("/api/v1/pricing/competitor-prices/", {"file": png})
     assert response.status_code == 400
     assert "file" in str(response.json())
+    big = SimpleUploadedFile("feed.csv", b"sku,competitor,price\n" + b"A,B,1.00\n" * 700_000)
+    response = client.post("/api/v1/pricing/competitor-prices/", {"file": big})
+    assert response.status_code == 400 and "5 MB" in str(response.json())
     assert Product.objects.count() == 0
