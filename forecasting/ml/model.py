@@ -553,7 +553,9 @@ class DemandForecaster:
         series give that method's own conformal interval quantiles."""
         n_h, m = self.horizon, panel.season
         bt = origin - n_h
-        zero_share = np.nanmean(np.where(np.isnan(panel.y), np.nan, panel.y == 0), axis=1)
+        observed = ~np.isnan(panel.y)
+        # share of observed days with zero sales; 0 for a series never observed (no warning)
+        zero_share = ((panel.y == 0) & observed).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)
         cand = (
             (method == "global")
             & (bt > first)
