@@ -20,6 +20,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -85,14 +86,40 @@ def _experiment(key: str) -> Experiment | None:
     return Experiment.objects.filter(key=key).first()
 
 
+# Assignment reads the experiment from the cache: storefront hot paths (every recommendation
+# list) ask for a variant. Starting or stopping through this module shows at once; an edit in
+# the admin within this many seconds.
+ASSIGNMENT_TTL = 60
+
+
+def _assignment_key(key: str) -> str:
+    return f"experiments:assignment:{key}"
+
+
+def _assignment(key: str) -> tuple[str, list[str], list[float]] | None:
+    cached = cache.get(_assignment_key(key))
+    if cached is None:
+        row = (
+            Experiment.objects.filter(key=key).values_list("status", "variants", "weights").first()
+        )
+        cached = (str(row[0]), list(row[1] or []), list(row[2] or [])) if row else ()
+        cache.set(_assignment_key(key), cached, ASSIGNMENT_TTL)
+    return tuple(cached) if cached else None  # type: ignore[return-value]
+
+
+def _assignment_forget(key: str) -> None:
+    transaction.on_commit(lambda: cache.delete(_assignment_key(key)))
+
+
 def variant_for(experiment_key: str, unit_id: str) -> str:
     """The unit's variant; the first variant (control) when the experiment is not running."""
-    exp = _experiment(experiment_key)
-    if exp is None or not exp.variants:
+    spec = _assignment(experiment_key)
+    if spec is None or not spec[1]:
         return CONTROL
-    if exp.status != Experiment.Status.RUNNING:
-        return str(exp.variants[0])
-    return assign(exp.key, str(unit_id), list(exp.variants), list(exp.weights))
+    status, variants, weights = spec
+    if status != Experiment.Status.RUNNING:
+        return str(variants[0])
+    return assign(experiment_key, str(unit_id), variants, weights)
 
 
 def _log(experiment_key: str, unit_id: str, kind: str) -> bool:
@@ -144,6 +171,7 @@ def experiment_create(
             "started_at": timezone.now(),
         },
     )
+    _assignment_forget(key)
     return exp
 
 
@@ -152,6 +180,7 @@ def experiment_stop(*, key: str) -> None:
     Experiment.objects.filter(key=key).update(
         status=Experiment.Status.STOPPED, stopped_at=timezone.now()
     )
+    _assignment_forget(key)
 
 
 def _clean(value: float) -> float:

@@ -56,40 +56,16 @@ def _model() -> tuple[Any, str] | None:
 
 
 def strategy_for(*, customer_id: int | None, session_id: str) -> str:
-    """The A/B variant for this shopper ("blend" when no experiment runs).
-
-    Same assignment as ``mlops.experiments.variant_for`` (a hash of experiment and unit), but
-    the experiment row is cached for a minute so the hot path makes no query for it."""
-    from django.core.cache import cache
-
+    """The A/B variant for this shopper ("blend" when no experiment runs). The experiment is
+    read from the cache, so the hot path makes no query for it."""
     from mlops import experiments
 
     unit = f"c{customer_id}" if customer_id else session_id
-    if not unit:
-        return "blend"
-    key = "recommendations:experiment"
-    exp = cache.get(key)
-    if exp is None:
-        try:
-            from mlops.models import Experiment
-
-            row = (
-                Experiment.objects.filter(key=EXPERIMENT_KEY)
-                .values_list("status", "variants", "weights")
-                .first()
-            )
-        except Exception:
-            logger.exception("experiment lookup failed")
-            row = None
-        exp = tuple(row) if row else ()
-        cache.set(key, exp, 60)  # a started/stopped experiment shows within a minute
-    if not exp or not exp[1]:
-        return "blend"
-    status, variants, weights = exp
-    if status != "running":
-        variant = str(variants[0])
-    else:
-        variant = experiments.assign(EXPERIMENT_KEY, unit, list(variants), list(weights or []))
+    try:
+        variant = experiments.variant_for(EXPERIMENT_KEY, unit) if unit else "blend"
+    except Exception:
+        logger.exception("experiment lookup failed")
+        variant = "blend"
     return variant if variant in STRATEGIES else "blend"
 
 

@@ -31,7 +31,6 @@ def _audited(func: Any, description: str) -> Any:
         objects = list(queryset)  # before the action, which may change what the filter matches
         response = func(modeladmin, request, queryset)
         for obj in objects:
-            obj.refresh_from_db()
             modeladmin.log_change(request, obj, f"Admin action: {description}")
         return response
 

@@ -30,7 +30,10 @@ BROWSER_MARKS = [
 def chromium_page(base_url: str, *, width: int, height: int, timeout_ms: int) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls a test makes meanwhile
+    # are plain synchronous setup, not async code.
+    with pytest.MonkeyPatch.context() as mp, sync_api.sync_playwright() as pw:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(timeout_ms)

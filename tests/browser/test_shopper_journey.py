@@ -19,13 +19,6 @@ PASSWORD = "a-long-pass-phrase"
 pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests
-    # are plain synchronous setup, not async code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
 def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     with chromium_page(live_server.url, width=1280, height=900, timeout_ms=10_000) as pg:

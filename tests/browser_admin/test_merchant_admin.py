@@ -19,12 +19,6 @@ PASSWORD = "merchant-pass-phrase"
 pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync setup.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
 def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     # A retrain runs inside the request (eager Celery), hence the long timeout.
