@@ -125,22 +125,6 @@ def cart_product_ids(*, customer_id: int | None, session_id: str) -> list[int]:
     )
 
 
-def recent_durables(*, customer_id: int, days: int = 180) -> set[int]:
-    """Non-consumable products the customer bought recently (a second sofa is unlikely)."""
-    from orders.models import Order, OrderLine
-
-    since = timezone.now() - timedelta(days=days)
-    return set(
-        OrderLine.objects.filter(
-            order__customer_id=customer_id,
-            order__placed_at__gte=since,
-            product__is_consumable=False,
-        )
-        .exclude(order__status=Order.Status.CANCELLED)
-        .values_list("product_id", flat=True)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ProductState:
     category_id: int
@@ -174,8 +158,8 @@ def product_states(
 ) -> dict[int, ProductState]:
     """Category and sellability of products in one narrow query (the rules' hot path); with
     ``customer_id`` the same query also flags non-consumables that customer bought in the
-    last ``durable_days`` (what ``recent_durables`` returns), so the rules need no second
-    round trip.
+    last ``durable_days`` (a second sofa is unlikely), so the rules need no second round
+    trip.
 
     One raw statement: building and compiling the equivalent querysets cost more CPU than
     the database spent answering them (same reasoning as ``fraud.selectors``)."""
