@@ -135,3 +135,7 @@ def product_price_set(
 
 def price_history_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:
     return selectors.price_history_frame(product_ids=product_ids)
+
+
+def stock_movements_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    return selectors.stock_movements_frame(product_ids=product_ids)

@@ -3,7 +3,7 @@ from collections.abc import Iterable
 import pandas as pd
 from django.db.models import QuerySet
 
-from catalog.models import Category, PriceHistory, Product, Stock
+from catalog.models import Category, PriceHistory, Product, Stock, StockMovement
 
 
 def product_list_active() -> QuerySet[Product]:
@@ -57,3 +57,12 @@ def price_history_frame(*, product_ids: Iterable[int] | None = None) -> pd.DataF
     )
     frame["price"] = frame["price"].astype(float)
     return frame
+
+
+def stock_movements_frame(*, product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Signed stock movements: product_id, quantity, created_at (stockout reconstruction)."""
+    qs = StockMovement.objects.all()
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    rows = qs.values_list("product_id", "quantity", "created_at")
+    return pd.DataFrame.from_records(list(rows), columns=["product_id", "quantity", "created_at"])

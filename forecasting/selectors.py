@@ -34,22 +34,6 @@ def holidays(end: date) -> pd.DatetimeIndex:
     return retail_events(2000, end.year + 1).append(extra).sort_values()
 
 
-def _movements_frame(product_ids: list[int] | None) -> pd.DataFrame:
-    """Signed stock movements (product_id, quantity, created_at)."""
-    reader = getattr(catalog, "stock_movements_frame", None)
-    if reader is not None:
-        return reader(product_ids=product_ids)
-    # catalog.facade has no movements reader yet: read the table through the app registry
-    from django.apps import apps
-
-    movement = apps.get_model("catalog", "StockMovement")
-    qs = movement.objects.all()
-    if product_ids is not None:
-        qs = qs.filter(product_id__in=product_ids)
-    rows = qs.values_list("product_id", "quantity", "created_at")
-    return pd.DataFrame.from_records(list(rows), columns=["product_id", "quantity", "created_at"])
-
-
 def demand_panel(
     *, end: date, product_ids: Iterable[int] | None = None, history_days: int = 730
 ) -> Panel | None:
@@ -96,7 +80,7 @@ def demand_panel(
     created = (_local_dates(products["created_at"]) - start).dt.days.to_numpy()
     # end-of-day stock = stock now minus every movement after that day
     on_hand_now = products["on_hand"].fillna(0).to_numpy(dtype=float)
-    moves = _movements_frame(list(map(int, pid)))
+    moves = catalog.stock_movements_frame(product_ids=list(map(int, pid)))
     first_move = np.full(n, -1)
     if not moves.empty:
         known = moves[moves["product_id"].isin(row_of)]

@@ -127,18 +127,6 @@ def _local_dates(ts: pd.Series) -> pd.Series:
     ).dt.normalize()
 
 
-def _movements_frame(product_ids: list[int]) -> pd.DataFrame:
-    """Signed stock movements (product_id, quantity, created_at), read-only through the app
-    registry (catalog.facade has no movements reader)."""
-    from django.apps import apps
-
-    movement = apps.get_model("catalog", "StockMovement")
-    rows = movement.objects.filter(product_id__in=product_ids).values_list(
-        "product_id", "quantity", "created_at"
-    )
-    return pd.DataFrame.from_records(list(rows), columns=["product_id", "quantity", "created_at"])
-
-
 def sold_out_days(grid: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
     """1.0 where the day ended with nothing on hand, 0.0 where stock was left, NaN where the
     stock records cannot tell (a product without movements, days before its first movement,
@@ -148,7 +136,7 @@ def sold_out_days(grid: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
     if grid.empty:
         return out
     ids = [int(p) for p in grid["product_id"].unique()]
-    moves = _movements_frame(ids)
+    moves = catalog.stock_movements_frame(product_ids=ids)
     if moves.empty:
         return out
     moves = moves.assign(date=_local_dates(moves["created_at"]))
