@@ -21,8 +21,10 @@ class CustomerAdmin(admin.ModelAdmin):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "type", "session_id", "customer", "product", "query"]
-    list_filter = ["type"]
-    date_hierarchy = "created_at"
+    # A date filter instead of date_hierarchy: the hierarchy runs a DISTINCT over every
+    # event's date (9 s on the demo's 1.1 M events in SQLite).
+    list_filter = ["type", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["customer", "product"]
     raw_id_fields = ["customer", "product"]
     readonly_fields = [
         "type",
