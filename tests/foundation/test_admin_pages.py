@@ -34,25 +34,18 @@ def _events(n: int) -> None:
 
 def test_every_changelist_and_add_page_renders(admin_client) -> None:  # type: ignore[no-untyped-def]
     _events(3)
+    request = admin_client.get("/admin/").wsgi_request
     failures = []
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        pages = [reverse("admin:%s_%s_changelist" % info)]
-        if model_admin.has_add_permission(_request(admin_client)):
-            pages.append(reverse("admin:%s_%s_add" % info))
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages = [reverse(f"{prefix}_changelist")]
+        if model_admin.has_add_permission(request):
+            pages.append(reverse(f"{prefix}_add"))
         for url in pages:
             status = admin_client.get(url).status_code
             if status != 200:
                 failures.append((url, status))
     assert failures == []
-
-
-def _request(admin_client):  # type: ignore[no-untyped-def]
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/admin/")
-    request.user = admin_client.get("/admin/").wsgi_request.user
-    return request
 
 
 def test_store_summary_is_on_the_site_index_only(admin_client) -> None:  # type: ignore[no-untyped-def]
