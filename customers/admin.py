@@ -13,6 +13,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["pk", "user", "created_at", "marketing_consent", "erased_at"]
     list_filter = ["marketing_consent"]
     search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
     raw_id_fields = ["user"]
     readonly_fields = ["public_id", "created_at", "consent_updated_at", "erased_at"]
     inlines = [AddressInline]

@@ -74,6 +74,7 @@ class Event(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
+            models.Index(fields=["created_at"]),  # newest-first admin log, dashboard windows
             models.Index(fields=["type", "created_at"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["product", "type"]),

@@ -55,6 +55,17 @@ def test_store_summary_is_on_the_site_index_only(admin_client) -> None:  # type:
     assert 'data-testid="home-revenue"' not in app_index.content.decode()
 
 
+def test_customer_changelist_queries_do_not_grow_with_rows(admin_client) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("admin:customers_customer_changelist")
+    CustomerFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url).status_code == 200
+    CustomerFactory.create_batch(20)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 def test_event_log_changelist_queries_do_not_grow_with_rows(admin_client) -> None:  # type: ignore[no-untyped-def]
     url = reverse("admin:customers_event_changelist")
     _events(2)
