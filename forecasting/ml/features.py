@@ -8,6 +8,7 @@ fast sellers alike).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +19,8 @@ from forecasting.ml.panel import Panel
 MAX_TARGET_RATIO = 30.0
 YEAR_SHRINK = 0.8  # factor = ratio ** YEAR_SHRINK: a noisy ratio is pulled towards 1
 YEAR_WINDOW = {"D": 28, "W": 3}  # periods around the target's date last year
+HOLIDAY_WINDOW = (-2, 1)  # days around a holiday that get last year's day effect (daily data)
+HOLIDAY_MATCH = 10  # a moving holiday's counterpart: last year's holiday within this many days
 
 
 def _cum(a: np.ndarray) -> np.ndarray:
@@ -52,6 +55,8 @@ class FeatureBuilder:
         horizon: int,
         holidays: Sequence[object] | None = None,
         year_scale: bool = True,
+        holiday_effect: bool = False,
+        day_effects: dict[np.datetime64, float] | None = None,
     ) -> None:
         self.year_scale = year_scale
         self.freq = panel.freq
@@ -82,10 +87,81 @@ class FeatureBuilder:
         self.c_promo = _cum(self.promo[:, :t_len])
         dates = pd.date_range(panel.dates[0], periods=total, freq=panel.dates.freq or panel.freq)
         self.cal = self._calendar(dates, holidays, daily)
+        # last year's pooled effect of the days around holidays (see _day_effects)
+        self.day_src = np.full(total, -1, dtype=np.int64)
+        self.day_factor: np.ndarray | None = None
+        self.day_effects: dict[np.datetime64, float] = dict(day_effects or {})
+        if daily and holiday_effect:
+            self.day_factor = np.ones(total)
+            if holidays is not None:
+                self._day_effects(dates, holidays, compute=day_effects is None)
         self.windows = (7, 14, 28, 56, 112, 364) if daily else (4, 8, 13, 26, 52)
         self.short_w = 28 if daily else 8
         self.scale_w = 56 if daily else 13
         self.n_lags = 7 if daily else 4
+
+    def _day_effects(
+        self, dates: pd.DatetimeIndex, holidays: Sequence[object], compute: bool
+    ) -> None:
+        """Holiday day effects from last year, pooled over all series.
+
+        A day ``d`` days from a holiday ``H`` (``d`` in ``HOLIDAY_WINDOW``; the nearest
+        holiday wins) is matched to the same offset from ``H``'s counterpart last year:
+        the holiday on the same calendar date, else (a moving holiday such as Black
+        Friday) last year's holiday nearest to ``H - 364`` days within ``HOLIDAY_MATCH``.
+        Its effect is last year's sales on that day over the same weekday one and two
+        weeks either side (days near holidays left out), summed over all series: a
+        closure (Christmas Day) or a rush (the days before) that a single day per series
+        is far too noisy to show. The effect multiplies the row scale like the year
+        factor, so a closure the trees never saw with last-year features still comes
+        through. Computed once on the training panel (``compute``) and reused as given
+        for shards, keyed by date."""
+        hol = pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize().unique().sort_values()
+        start, total = dates[0], len(dates)
+        hol = hol[
+            (hol >= start - pd.Timedelta(days=400)) & (hol <= dates[-1] + pd.Timedelta(days=5))
+        ]
+        if len(hol) == 0:
+            return
+        pos = (hol - start).days.to_numpy()
+        lo_w, hi_w = HOLIDAY_WINDOW
+        near = np.zeros(total, dtype=bool)
+        best = np.full(total, 10**6)
+        for k, day in zip(pos, hol, strict=True):
+            same = (hol.month == day.month) & (hol.day == day.day) & (hol.year == day.year - 1)
+            if same.any():
+                k_ly = int(pos[np.argmax(same)])
+            else:
+                gap = np.abs((hol - (day - pd.Timedelta(days=364))).days.to_numpy())
+                j = int(np.argmin(gap))
+                matched = gap[j] <= HOLIDAY_MATCH and pos[j] <= k - 300
+                k_ly = int(pos[j]) if matched else -(10**6)
+            for d in range(lo_w, hi_w + 1):
+                p = k + d
+                if 0 <= p < total:
+                    near[p] = True
+                    if abs(d) < best[p] and k_ly + d >= 0:
+                        best[p] = abs(d)
+                        self.day_src[p] = k_ly + d
+        assert self.day_factor is not None
+        y = self.y
+        for p in np.flatnonzero((self.day_src >= 14) & (self.day_src + 14 < self.t_len)):
+            key = np.datetime64(dates[p], "D")
+            q = int(self.day_src[p])
+            if compute:
+                around = [q + o for o in (-14, -7, 7, 14) if not near[q + o]]
+                if not around:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    base = np.nanmean(y[:, around], axis=1)
+                ok = ~np.isnan(y[:, q]) & ~np.isnan(base)
+                if base[ok].sum() > 0:
+                    # one series' odd day (a bulk order) cannot swing the pooled effect
+                    top = np.minimum(y[ok, q], 10 * base[ok] + 1)
+                    self.day_effects[key] = float(top.sum() / base[ok].sum())
+            if key in self.day_effects:
+                self.day_factor[p] = float(np.clip(self.day_effects[key], 0.05, 5.0))
 
     @staticmethod
     def _calendar(
@@ -251,5 +327,10 @@ class FeatureBuilder:
             f = self.year_factor(i, t, h)
             cols["log_year_factor"] = np.log(f)
             s = s * f
+        if self.day_factor is not None:
+            src = self.day_src[u]
+            e = np.where((src >= 0) & (src + 14 <= t), self.day_factor[u], 1.0)
+            cols["log_day_effect"] = np.log(e)
+            s = s * e
         names = list(cols)
         return np.column_stack([cols[c] for c in names]).astype(np.float32), s, names

@@ -149,6 +149,7 @@ class DemandForecaster:
         interval_scale: str = "forecast",
         blend: float = 0.0,
         seasonal_calibration: float = 1.0,
+        holiday_effects: bool = True,
         random_state: int = 0,
         n_jobs: int = 2,
     ) -> None:
@@ -170,6 +171,7 @@ class DemandForecaster:
         self.interval_scale = interval_scale
         self.blend = blend
         self.seasonal_calibration = seasonal_calibration
+        self.holiday_effects = holiday_effects
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -235,8 +237,16 @@ class DemandForecaster:
         return lgb.train(params, data, num_boost_round=self.n_estimators)
 
     def _fb(self, panel: Panel, y_imp: np.ndarray) -> FeatureBuilder:
+        # a model pickled before holiday day effects existed has no ``holiday_effects``
+        # and its boosters no log_day_effect feature: it keeps forecasting without them
         return FeatureBuilder(
-            panel, y_imp, self.horizon, self.holidays, year_scale=getattr(self, "year_scale", False)
+            panel,
+            y_imp,
+            self.horizon,
+            self.holidays,
+            year_scale=getattr(self, "year_scale", False),
+            holiday_effect=bool(getattr(self, "holiday_effects", False)),
+            day_effects=getattr(self, "day_effects_", None),
         )
 
     @property
@@ -260,7 +270,9 @@ class DemandForecaster:
         sample, the last one forecasting the final ``horizon`` periods), then a refit on
         everything."""
         y_imp = impute_stockouts(panel.y, panel.stockout, panel.season)
-        fb = self._fb(panel, y_imp)
+        self.day_effects_: dict[np.datetime64, float] | None = None
+        fb = self._fb(panel, y_imp)  # computes the pooled holiday day effects
+        self.day_effects_ = fb.day_effects
         first, last, n_obs = observed_bounds(panel.y)
         self.freq_ = panel.freq
         self.season_ = panel.season

@@ -197,3 +197,36 @@ def test_opt_in_per_series_selection_still_gives_valid_forecasts(fitted):  # typ
     for level in (0.8, 0.95):
         assert np.all(result.lower[level] <= result.mean)
         assert np.all(result.upper[level] >= result.mean)
+
+
+def test_christmas_closure_last_year_carries_over_and_shards_agree():
+    # the generator closes the store on 25 Dec (sales x 0.1) and sells more on the days
+    # before; the trees never see a closure with last-year features, the pooled day
+    # effect carries it over
+    data = make_synthetic(n_series=40, n_days=730, seed=5, start="2023-01-02")
+    train = data.panel.truncate(730 - 28)  # history to 3 Dec 2024, forecast 4-31 Dec
+    model = DemandForecaster(horizon=28, holidays=data.holidays, **SMALL).fit(train)
+    assert model.day_effects_ is not None
+    assert model.day_effects_[np.datetime64("2024-12-25")] < 0.5
+    assert model.day_effects_[np.datetime64("2024-12-24")] > 1.1
+    whole = model.predict(train)
+    day = {pd.Timestamp(d).strftime("%m-%d"): k for k, d in enumerate(whole.dates[0])}
+    total = whole.mean.sum(axis=0)
+    normal = np.mean([total[day[d]] for d in ("12-17", "12-18", "12-19", "12-20")])
+    off = DemandForecaster(horizon=28, holidays=data.holidays, holiday_effects=False, **SMALL)
+    off.fit(train)
+    assert off.day_effects_ == {}
+    total_off = off.predict(train).mean.sum(axis=0)
+    normal_off = np.mean([total_off[day[d]] for d in ("12-17", "12-18", "12-19", "12-20")])
+    # true demand on 25 Dec is about 0.15 of those days'
+    assert total[day["12-25"]] / normal < 0.6 * total_off[day["12-25"]] / normal_off
+    sharded = forecast_sharded(model, train, n_shards=3)
+    np.testing.assert_array_equal(sharded.mean, whole.mean)
+    np.testing.assert_array_equal(sharded.upper[0.8], whole.upper[0.8])
+
+
+def test_holiday_day_effects_need_last_year(fitted):  # type: ignore[no-untyped-def]
+    model, train = fitted  # history from March 2023: Christmas 2023 has no counterpart
+    assert model.day_effects_ is not None
+    assert np.datetime64("2023-12-25") not in model.day_effects_
+    assert all(day >= np.datetime64(train.dates[0].date()) + 364 for day in model.day_effects_)
