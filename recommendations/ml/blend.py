@@ -1,12 +1,15 @@
 """The blended "for you" recommender.
 
 Personal history (re-buy, recency- and repeat-rate-weighted), item and user neighbourhoods,
-implicit ALS and popularity each score every item; scores are rescaled per user to [0, 1]
-and summed with weights tuned by coordinate ascent on NDCG@10 of a held-back slice of the
-training data (the last window in time, or hidden basket items when customers have one
-basket each). One set of weights is tuned for the default list (re-buys allowed) and one
-for discovery (items new to the customer), and the tuner may decide that re-buys hurt
-(``exclude_seen``), which is what happens on basket-completion data.
+implicit ALS and popularity each score every item; each source's scores are divided by one
+constant of that source (the mean over customers of their highest score, see
+``source_scales``), so a customer with weak evidence in one source keeps weak scores there
+instead of being stretched to [0, 1], and summed with weights tuned by coordinate ascent on
+NDCG@10 of a held-back slice of the training data (the last window in time, or hidden
+basket items when customers have one basket each). One set of weights is tuned for the
+default list (re-buys allowed) and one for discovery (items new to the customer), and the
+tuner may decide that re-buys hurt (``exclude_seen``), which is what happens on
+basket-completion data.
 """
 
 from __future__ import annotations
@@ -50,10 +53,43 @@ class Weights:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def _normalise_rows(m: np.ndarray) -> np.ndarray:
-    mx = m.max(axis=1, keepdims=True)
-    mx[mx <= 0] = 1.0
-    return m / mx
+SCALE_SAMPLE = 500
+
+
+def source_scales(
+    sources: dict[str, Source], data: Interactions, sample: int = SCALE_SAMPLE, seed: int = 0
+) -> dict[str, float]:
+    """One rescaling constant per source: the mean of the highest score per customer over
+    (a seeded sample of) the customers with history.
+
+    Dividing by a per-source constant instead of each customer's own maximum keeps the
+    calibration across customers: a customer whose neighbourhood evidence is weak keeps
+    weak scores there, so popularity (the same for everyone) can outrank them. Chosen over
+    per-customer [0, 1] rescaling on the TRAIN-only validation slices (retail and groceries,
+    both variants; docs/results/recommendations.md, 2026-11-25 round 2).
+    """
+    users = np.unique(data.events.u.to_numpy()) if len(data.events) else np.zeros(0, np.int64)
+    if len(users) > sample:
+        users = np.sort(np.random.default_rng(seed).choice(users, sample, replace=False))
+    out = {}
+    for name in SOURCE_NAMES:
+        if name not in sources or not len(users):
+            out[name] = 1.0
+            continue
+        mx = sources[name].score(users).max(axis=1)
+        pos = mx[mx > 0]
+        out[name] = float(pos.mean()) if len(pos) else 1.0
+    return out
+
+
+def _rescale(m: np.ndarray, scale: float | None) -> np.ndarray:
+    """``m / scale``; ``None`` (an artifact saved before ``source_scales`` existed, whose
+    weights were tuned that way) rescales each row to its maximum instead."""
+    if scale is None:
+        mx = m.max(axis=1, keepdims=True)
+        mx[mx <= 0] = 1.0
+        return (m / mx).astype(np.float32)
+    return (m / scale if scale > 0 else m).astype(np.float32)
 
 
 def _batches(n: int, size: int) -> list[np.ndarray]:
@@ -161,7 +197,9 @@ class BlendRecommender:
                 if not fitted:  # EASE's regularisation is chosen on the first slice
                     self.ease_l2_ = cast(EASE, inner["ease"]).tune_l2(holdout.truth)
                 fitted.append((inner, holdout))
-            self.weights_.update(tune_weights(fitted, per_source=self.candidates_per_source))
+            self.weights_.update(
+                tune_weights(fitted, per_source=self.candidates_per_source, seed=self.random_state)
+            )
             if self.use_ranker:
                 for variant in VARIANTS:
                     self.rankers_[variant] = self._train_ranker(fitted, variant)
@@ -178,6 +216,7 @@ class BlendRecommender:
             )
         self.sources_ = self._make_sources()
         self.fit_seconds_by_source_ = self._fit_sources(self.sources_, data)
+        self.scales_ = source_scales(self.sources_, data, seed=self.random_state)
         self.seen_ = data.binary()
         self.stats_ = HistoryStats(data, self.trending_days)
         self.user_ids_ = data.user_ids
@@ -185,9 +224,12 @@ class BlendRecommender:
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _dense(self, sources: dict[str, Source], users: np.ndarray) -> dict[str, np.ndarray]:
+    def _dense(
+        self, sources: dict[str, Source], users: np.ndarray, scales: dict[str, float] | None
+    ) -> dict[str, np.ndarray]:
         return {
-            n: _normalise_rows(sources[n].score(users)).astype(np.float32) for n in SOURCE_NAMES
+            n: _rescale(sources[n].score(users), scales[n] if scales else None)
+            for n in SOURCE_NAMES
         }
 
     def _train_ranker(
@@ -200,6 +242,7 @@ class BlendRecommender:
         truths: list[set[int]] = []
         cands, valids, feats, labels = [], [], [], []
         for inner, holdout in fitted:
+            scales = source_scales(inner, holdout.train, seed=self.random_state)
             stats = HistoryStats(holdout.train, self.trending_days)
             seen_all = holdout.train.binary()
             users, window_truths = [], []
@@ -212,7 +255,7 @@ class BlendRecommender:
             users_arr = np.asarray(users, dtype=np.int64)
             for b in _batches(len(users_arr), 500):
                 c, v, f = candidate_features(
-                    self._dense(inner, users_arr[b]),
+                    self._dense(inner, users_arr[b], scales),
                     users_arr[b],
                     stats,
                     per_source=self.candidates_per_source,
@@ -281,7 +324,7 @@ class BlendRecommender:
         ranker = self.rankers_[variant]
         assert ranker is not None
         discovery = variant == "discovery"
-        dense = self._dense(self.sources_, users)
+        dense = self._dense(self.sources_, users, getattr(self, "scales_", None))
         cand, valid, feat = candidate_features(
             dense, users, self.stats_, per_source=self.candidates_per_source, discovery=discovery
         )
@@ -300,6 +343,7 @@ class BlendRecommender:
         """Blended scores (n_users x n_items) and the index of the source that contributed
         most to each score (into ``SOURCE_NAMES``)."""
         w = self.weights_[variant]
+        scales: dict[str, float] | None = getattr(self, "scales_", None)
         total = np.zeros((len(users), len(self.item_ids_)), dtype=np.float32)
         best = np.full(total.shape, SOURCE_NAMES.index("popular"), dtype=np.int8)
         best_val = np.zeros(total.shape, dtype=np.float32)
@@ -307,7 +351,8 @@ class BlendRecommender:
             weight = w.by_source.get(name, 0.0)
             if weight <= 0:
                 continue
-            part = weight * _normalise_rows(self.sources_[name].score(users)).astype(np.float32)
+            scale = scales[name] if scales else None
+            part = weight * _rescale(self.sources_[name].score(users), scale)
             total += part
             better = part > best_val
             best[better] = k
@@ -358,7 +403,7 @@ class BlendRecommender:
 # -- tuning ------------------------------------------------------------------------------
 @dataclass
 class _Candidates:
-    scores: np.ndarray  # (n_sources, n_users, n_candidates), per-user normalised
+    scores: np.ndarray  # (n_sources, n_users, n_candidates), rescaled by source_scales
     valid: np.ndarray  # (n_users, n_candidates)
     seen: np.ndarray
     relevant: np.ndarray
@@ -375,18 +420,19 @@ _DISCOUNTS = 1.0 / np.log2(np.arange(2, 12))
 
 
 def _candidates(
-    sources: dict[str, Source], holdout: Holdout, per_source: int
+    sources: dict[str, Source], holdout: Holdout, per_source: int, seed: int = 0
 ) -> dict[str, _Candidates | None]:
     """Candidates of every variant for the holdout's customers; each source scores a batch
     of customers once for both variants."""
     seen_all = holdout.train.binary()
     users = np.asarray(sorted(u for u, items in holdout.truth.items() if items), dtype=np.int64)
     names = list(SOURCE_NAMES)
+    scales = source_scales(sources, holdout.train, seed=seed)
     chunks: dict[str, list[tuple[np.ndarray, ...]]] = {v: [] for v in VARIANTS}
     for b in _batches(len(users), 500):
         u = users[b]
         seen_b = seen_all[u].toarray() > 0
-        dense_b = [_normalise_rows(sources[n].score(u)).astype(np.float32) for n in names]
+        dense_b = [_rescale(sources[n].score(u), scales[n]) for n in names]
         for variant in VARIANTS:
             rows, truths = [], []
             for r, uu in enumerate(u):
@@ -479,11 +525,11 @@ def coordinate_ascent(
 
 
 def tune_weights(
-    fitted: list[tuple[dict[str, Source], Holdout]], *, per_source: int = 100
+    fitted: list[tuple[dict[str, Source], Holdout]], *, per_source: int = 100, seed: int = 0
 ) -> dict[str, Weights]:
     """Blend weights maximising NDCG@10 for each variant over every validation slice's
     customers (each slice scored by the sources fitted on its own training part)."""
-    parts = [_candidates(s, h, per_source) for s, h in fitted]
+    parts = [_candidates(s, h, per_source, seed) for s, h in fitted]
     return {v: _tune_variant([p[v] for p in parts], v) for v in VARIANTS}
 
 

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from mlops.metrics.ranking import ndcg_at_k
 from recommendations.ml.blend import BlendRecommender
@@ -77,3 +78,42 @@ def test_store_recommender_answers_new_products_from_content(repeat_log: pd.Data
     session = model.session(["i0", "i1"], 3)
     assert session and not {"i0", "i1"} & {s[0] for s in session}
     assert model.popular(3)
+
+
+def test_source_scales_keep_weak_evidence_weak() -> None:
+    """Each source is divided by one constant (mean of the customers' top scores), not by
+    each customer's own maximum: a customer with weak evidence stays weak."""
+    from recommendations.ml.blend import SOURCE_NAMES, _rescale, source_scales
+    from recommendations.ml.sources import ItemKNN, Popularity
+
+    # a and b share x/y a lot; c bought x once next to z, so c's neighbour evidence is weak
+    rows = [("a", "x"), ("a", "y"), ("b", "x"), ("b", "y"), ("c", "x"), ("d", "z"), ("c", "z")]
+    df = pd.DataFrame(
+        [(u, i, pd.Timestamp("2024-01-01"), 1.0) for u, i in rows],
+        columns=["user_id", "item_id", "timestamp", "quantity"],
+    )
+    data = encode(df)
+    knn = ItemKNN(n_neighbors=5, shrink=0.0).fit(data)
+    sources = {"item_knn": knn, "popular": Popularity().fit(data)}
+    scales = source_scales(sources, data)  # type: ignore[arg-type]
+    assert set(scales) == set(SOURCE_NAMES)
+    raw = knn.score(np.arange(data.n_users))
+    top = raw.max(axis=1)
+    assert scales["item_knn"] == pytest.approx(top[top > 0].mean())
+    assert scales["popular"] == pytest.approx(1.0)  # the same top score for everyone
+    assert scales["als"] == 1.0  # a source that is not there
+    scaled = _rescale(raw, scales["item_knn"])
+    np.testing.assert_allclose(scaled, raw / top[top > 0].mean(), rtol=1e-6)
+    # the per-row fallback (artifacts saved before scales existed) stretches every row to 1
+    assert np.allclose(_rescale(raw, None).max(axis=1), 1.0)
+    assert scaled.max(axis=1).min() < 1.0
+
+
+def test_blend_without_scales_falls_back_to_per_customer_rescaling(
+    repeat_log: pd.DataFrame,
+) -> None:
+    model = BlendRecommender().fit(encode(repeat_log))
+    a = model.recommend(np.arange(3), 5)[0]
+    del model.scales_  # an artifact pickled before source_scales existed
+    b = model.recommend(np.arange(3), 5)[0]
+    assert a.shape == b.shape == (3, 5)
