@@ -13,6 +13,7 @@ from pricing.ml.elasticity import (
     ElasticityEstimator,
     implausible_zero_runs,
     infer_promo,
+    period_effects,
     poisson_irls,
 )
 
@@ -188,3 +189,81 @@ def test_any_history_with_a_flat_price_product_gives_a_pooled_estimate(
     assert bool(row["pooled"])
     assert np.isfinite(row["elasticity"]) and row["elasticity_lo"] <= row["elasticity_hi"]
     assert np.isfinite(est["elasticity"]).all()
+
+
+def test_period_effects_follow_a_category_season_the_smooth_calendar_misses():
+    # "gift" sells twice as much (log +0.7) in November-December, a step no offset here has;
+    # the other categories are flat
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2025-01-01", periods=365, freq="D").to_numpy()
+    day = np.arange(365)
+    groups = np.repeat(["gift", "home", "tools"], 30)
+    true = np.where(day >= 304, 0.7, 0.0)
+    qty = [rng.poisson(3.0 * np.exp(true * (g == "gift"))) for g in groups]
+    rows = pd.DataFrame(
+        {
+            "product_id": np.repeat([f"p{i}" for i in range(groups.size)], 365),
+            "group": np.repeat(groups, 365),
+            "date": np.tile(dates, groups.size),
+            "price": 10.0,
+            "quantity": np.concatenate(qty).astype(float),
+            "usable": True,
+            "offset": 0.0,
+        }
+    )
+    eff = period_effects(rows, -2.0, 28)
+    gift = rows["group"].to_numpy() == "gift"
+    late = np.tile(day >= 308, groups.size)  # blocks wholly inside November-December
+    early = np.tile(day < 280, groups.size)
+    lift = eff[gift & late].mean() - eff[gift & early].mean()
+    assert abs(lift - 0.7) < 0.15
+    assert np.abs(eff[~gift]).mean() < 0.1
+
+
+def test_estimator_with_period_effects_on_sharp_seasons_and_sales():
+    # a gift category peaks sharply in December, a garden one in July, half of each on sale at
+    # its peak: the period effects must not disturb the planted elasticity
+    rng = np.random.default_rng(7)
+    dates = pd.date_range("2025-01-01", periods=365, freq="D")
+    day = np.arange(365)
+    peaks = {"gift": 345, "garden": 190, "basics": None}
+    frames = []
+    for cat, peak in peaks.items():
+        season = np.ones(365) if peak is None else 1 + 1.6 * np.exp(-(((day - peak) / 10) ** 2))
+        for i in range(20):
+            steps = np.where(rng.random(365) < 1 / 40, np.exp(rng.normal(0, 0.1, 365)), 1.0)
+            price = 20 * np.cumprod(steps)
+            if peak is not None and i % 2 == 0:
+                price[peak - 8 : peak + 8] *= 0.75
+            price = np.round(price, 2)
+            q = rng.poisson(4.0 * (price / 20) ** -2.0 * season)
+            frames.append(
+                pd.DataFrame(
+                    {"product_id": f"{cat}{i}", "date": dates, "price": price, "quantity": q}
+                )
+            )
+    hist = pd.concat(frames, ignore_index=True)
+    products = pd.DataFrame({"product_id": hist["product_id"].unique()})
+    products["category"] = products["product_id"].str.rstrip("0123456789")
+    fit = ElasticityEstimator(period_days=28).fit(hist, products).estimates_
+    assert abs(fit["own_elasticity"].median() + 2.0) < 0.1
+    assert fit["elasticity"].notna().all()
+
+
+def test_period_effects_stay_small_without_a_season():
+    rng = np.random.default_rng(8)
+    dates = pd.date_range("2025-01-01", periods=365, freq="D").to_numpy()
+    flat = pd.DataFrame(
+        {
+            "product_id": np.repeat([f"p{i}" for i in range(40)], 365),
+            "group": np.repeat(["a", "b"], 20 * 365),
+            "date": np.tile(dates, 40),
+            "price": 10.0,
+            "quantity": rng.poisson(0.3, 40 * 365).astype(float),
+            "usable": True,
+            "offset": 0.0,
+        }
+    )
+    eff = period_effects(flat, -2.0, 28)
+    assert eff.shape == (len(flat),)
+    assert np.abs(eff).mean() < 0.05  # pure noise: shrunk to (almost) nothing
