@@ -80,8 +80,7 @@ class RecommendationListAdmin(admin.ModelAdmin):
                 }
                 for v in versions
             ],
-            "rec_coverage": selectors.coverage(),
-            "rec_sources": sorted(selectors.sources_count().items(), key=lambda kv: -kv[1]),
+            "rec_coverage": selectors.precomputed_lists_report(),
             "rec_feedback": selectors.feedback_report(),
             "rec_variants": selectors.feedback_by_variant(),
         }

@@ -153,3 +153,23 @@ def test_ab_switch_serves_each_shopper_one_strategy(trained) -> None:  # type: i
     assert set(sources["popular"]) == {"fallback"}
     # the model arm: mostly model sources (diversity may pull in a popular other category)
     assert sources["blend"].count("fallback") < len(sources["blend"]) / 2
+
+
+def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(trained, client) -> None:  # type: ignore[no-untyped-def]
+    from recommendations import selectors
+    from tests.factories import UserFactory
+
+    lists = list(RecommendationList.objects.values_list("items", flat=True))
+    top10 = [item for items in lists for item in items[:10]]
+    report = selectors.precomputed_lists_report()
+    assert report["lists"] == len(lists) == 24
+    assert report["products_shown"] == len({i["product_id"] for i in top10})
+    assert 0 < report["coverage"] <= 1
+    assert sum(n for _, n in report["sources"]) == len(top10)
+    counts = [n for _, n in report["sources"]]
+    assert counts == sorted(counts, reverse=True)
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = client.get("/admin/recommendations/recommendationlist/").content.decode()
+    name, n = report["sources"][0]
+    assert f"{name} {n}" in html
