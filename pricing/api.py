@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -16,9 +17,6 @@ from rest_framework.views import APIView
 
 from pricing import facade, selectors, services
 from storefront.api_errors import ServiceError
-
-# About 100k rows; larger feeds go through the JSON rows API in batches.
-MAX_FEED_BYTES = 5 * 1024 * 1024
 
 
 class ProposalOutputSerializer(serializers.Serializer):
@@ -197,8 +195,9 @@ class CompetitorPriceImportApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         if upload is not None:
-            if upload.size > MAX_FEED_BYTES:
-                raise ServiceError("the CSV file is larger than 5 MB", field="file")
+            if upload.size > settings.MAX_UPLOAD_BYTES:
+                mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+                raise ServiceError(f"the CSV file is larger than {mb} MB", field="file")
             try:
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -156,6 +156,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STORE_NAME = env.str("STORE_NAME", default="Northwind Goods")
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="GBP")
 MAX_LINE_QTY = env.int("MAX_LINE_QTY", default=99)  # bots add 10k units to probe stock levels
+# Largest file the import APIs (competitor prices, tickets) accept: about 100k rows; larger
+# feeds go through the JSON rows APIs in batches.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 ML_ARTIFACT_DIR = "ml-artifacts"
 # Support triage: MiniLM sentence embeddings in the intent model (+2.7 macro-F1 on BANKING77,
 # ~11 ms CPU per typical ticket, texts cut at 48 word pieces). Without the wheel (installed by

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
@@ -182,8 +183,9 @@ class TicketImportApi(APIView):
         fmt = data.validated_data.get("format") or (
             "json" if upload.name.lower().endswith(".json") else "csv"
         )
-        if upload.size > 5 * 1024 * 1024:
-            raise serializers.ValidationError({"file": ["File larger than 5 MB."]})
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise serializers.ValidationError({"file": [f"File larger than {mb} MB."]})
         try:
             result = services.tickets_import(content=upload.read(), fmt=fmt)
         except DjangoValidationError as exc:

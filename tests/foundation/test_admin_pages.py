@@ -1,4 +1,6 @@
-"""Every admin page a merchant can open renders, and the big logs stay cheap to browse."""
+"""Every admin page a merchant can open renders, and the big logs stay cheap to browse.
+
+`admin_client` is pytest-django's logged-in superuser."""
 
 from __future__ import annotations
 
@@ -9,15 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import Event
-from tests.factories import CustomerFactory, ProductFactory, UserFactory
+from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):  # type: ignore[no-untyped-def]
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def _events(n: int) -> None:

@@ -155,9 +155,10 @@ def test_ab_switch_serves_each_shopper_one_strategy(trained) -> None:  # type: i
     assert sources["blend"].count("fallback") < len(sources["blend"]) / 2
 
 
-def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(trained, client) -> None:  # type: ignore[no-untyped-def]
+def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(
+    trained, admin_client
+) -> None:  # type: ignore[no-untyped-def]
     from recommendations import selectors
-    from tests.factories import UserFactory
 
     lists = list(RecommendationList.objects.values_list("items", flat=True))
     top10 = [item for items in lists for item in items[:10]]
@@ -169,7 +170,6 @@ def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(train
     counts = [n for _, n in report["sources"]]
     assert counts == sorted(counts, reverse=True)
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    html = client.get("/admin/recommendations/recommendationlist/").content.decode()
+    html = admin_client.get("/admin/recommendations/recommendationlist/").content.decode()
     name, n = report["sources"][0]
     assert f"{name} {n}" in html
