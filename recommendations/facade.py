@@ -76,10 +76,10 @@ def _apply_rules(
     limit: int,
     exclude: set[int],
     customer_id: int | None,
-    category_id: int | None = None,
+    anchor_id: int | None = None,
 ) -> list[Recommendation]:
     """In stock, not excluded, no recent durable, category diversity, blocks and pins, then
-    back-fill with popular products."""
+    back-fill with popular products: first of the anchor product's category, then overall."""
     rules = [r for r in selectors.rules_active() if r.slot in ("", slot)]
     blocked = {r.product_id for r in rules if r.kind == MerchandisingRule.Kind.BLOCK}
     pins = [r for r in rules if r.kind == MerchandisingRule.Kind.PIN]
@@ -112,6 +112,8 @@ def _apply_rules(
 
     # spare candidates so that rules can drop some; the popular fill only when still short
     take(candidates[: limit * 3], frozenset(p.product_id for p in pins))
+    # looked up only when the model's candidates fell short (one query, off the hot path)
+    category_id = _product_category(anchor_id) if len(out) < limit and anchor_id else None
     if len(out) < limit:
         take(
             [
@@ -233,7 +235,7 @@ def similar_products(
         limit=limit,
         exclude={product_id},
         customer_id=customer_id,
-        category_id=None if candidates else _product_category(product_id),
+        anchor_id=product_id,
     )
 
 
@@ -258,15 +260,16 @@ def bought_together(
         limit=limit,
         exclude={product_id},
         customer_id=customer_id,
-        category_id=None if candidates else _product_category(product_id),
+        anchor_id=product_id,
     )
 
 
 def cart_recommendations(
     *, product_ids: list[int] | tuple[int, ...], limit: int = 6, customer_id: int | None = None
 ) -> list[Recommendation]:
-    """Add-ons for a cart: bought together with its items, then the session list; never an
-    item already in the cart."""
+    """Add-ons for a cart: bought together with its items, then the session list, then items
+    similar to the newest cart line (a long-tail cart has no co-purchases yet), then popular
+    in that line's category; never an item already in the cart."""
     limit = _limit(limit)
     ids = [int(p) for p in product_ids]
     candidates: list[Recommendation] = []
@@ -276,10 +279,16 @@ def cart_recommendations(
             model, version = loaded
             candidates = _scored(model.bought_together(ids, limit * 3), version)
             candidates += _scored(model.session(ids, limit * 3), version)
+            candidates += _scored(model.similar(ids[-1], limit * 2), version)
     except Exception:
         logger.exception("cart recommendations failed")
     return _apply_rules(
-        candidates, slot=Slot.CART, limit=limit, exclude=set(ids), customer_id=customer_id
+        candidates,
+        slot=Slot.CART,
+        limit=limit,
+        exclude=set(ids),
+        customer_id=customer_id,
+        anchor_id=ids[-1] if ids else None,
     )
 
 

@@ -110,7 +110,8 @@ def session_product_ids(*, session_id: str, limit: int = 10) -> list[int]:
 
 
 def cart_product_ids(*, customer_id: int | None, session_id: str) -> list[int]:
-    """Products in the shopper's open cart."""
+    """Products in the shopper's open cart, oldest line first (the newest line anchors the
+    cart's fallbacks)."""
     from orders.models import Cart, CartLine
 
     carts = Cart.objects.filter(status=Cart.Status.OPEN)
@@ -120,9 +121,10 @@ def cart_product_ids(*, customer_id: int | None, session_id: str) -> list[int]:
         carts = carts.filter(session_id=session_id, customer__isnull=True)
     else:
         return []
-    return list(
-        CartLine.objects.filter(cart__in=carts).values_list("product_id", flat=True).distinct()
+    ids = (
+        CartLine.objects.filter(cart__in=carts).order_by("pk").values_list("product_id", flat=True)
     )
+    return list(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True, slots=True)

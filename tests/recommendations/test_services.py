@@ -173,3 +173,23 @@ def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(
     html = admin_client.get("/admin/recommendations/recommendationlist/").content.decode()
     name, n = report["sources"][0]
     assert f"{name} {n}" in html
+
+
+def test_a_cart_with_a_new_product_gets_its_category_before_the_store_bestsellers(trained) -> None:  # type: ignore[no-untyped-def]
+    tea, garden = trained["groups"]
+    for n, p in enumerate(tea):
+        p.popularity = 1000 + n  # tea sells best store-wide
+        p.save(update_fields=["popularity"])
+    new_garden = ProductFactory(category=trained["categories"][1], popularity=0)  # after training
+    from recommendations.selectors import cache_bump
+
+    cache_bump()
+    recs = facade.cart_recommendations(product_ids=[new_garden.pk], limit=4)
+    garden_ids = {p.pk for p in garden}
+    assert [r.product_id in garden_ids for r in recs[:2]] == [True, True]
+    assert new_garden.pk not in {r.product_id for r in recs}
+    # an out-of-stock neighbour list falls back to the anchor's category, not the bestsellers
+    Stock.objects.filter(product__in=garden[4:]).update(on_hand=0)
+    cache_bump()
+    similar = facade.similar_products(product_id=garden[0].pk, limit=2)
+    assert {r.product_id for r in similar} <= garden_ids
