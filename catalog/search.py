@@ -8,7 +8,7 @@ Two retrieval paths share one ranking:
 Both correct misspelt query words against the catalog vocabulary first (``difflib``, so
 "jackte" -> "jacket"), then blend the text score with popularity and what shoppers did after
 the same search (clicks = product views reached from that query, add-to-cart and purchases),
-read from ``customers.Event`` and cached for a few minutes.
+read from ``customers.Event`` and cached for a few minutes. Sold-out matches come last.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Stock
 from customers.models import Event
 
 TEXT_WEIGHT = 0.60
@@ -39,6 +39,7 @@ POSTGRES_CANDIDATES = 400
 TRIGRAM_MIN = 0.5  # word similarity for a name the index did not match to count
 SIGNALS_TTL = 300  # seconds; behaviour changes slowly, a search must not scan events
 SIGNALS_WINDOW_DAYS = 90
+SOLD_OUT_TTL = 30  # seconds; a product that just sold out may keep its rank that long
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(["a", "an", "and", "the", "of", "for", "with", "in", "on", "to", "by"])
 
@@ -333,9 +334,21 @@ def _text_scores_postgres(
     return scores
 
 
+def sold_out_ids() -> frozenset[int]:
+    """Products with nothing available to sell (a few per cent of a catalogue), cached."""
+    ids = cache.get("search:sold-out:v1")
+    if ids is None:
+        ids = frozenset(
+            Stock.objects.filter(on_hand__lte=F("reserved")).values_list("product_id", flat=True)
+        )
+        cache.set("search:sold-out:v1", ids, SOLD_OUT_TTL)
+    return ids
+
+
 def _blend(index: _Index, text: dict[int, float], query: str) -> list[tuple[int, float]]:
     if not text:
         return []
+    sold_out = sold_out_ids()
     top = max(text.values()) or 1.0
     behaviour = behaviour_signals().get(normalise_query(query), {})
     ranked = []
@@ -348,7 +361,8 @@ def _blend(index: _Index, text: dict[int, float], query: str) -> list[tuple[int,
         ranked.append(
             (pk, TEXT_WEIGHT * score / top + POPULARITY_WEIGHT * pop + BEHAVIOUR_WEIGHT * beh)
         )
-    ranked.sort(key=lambda item: (-item[1], item[0]))
+    # A shopper cannot buy a sold-out match: it goes after every match in stock, still found.
+    ranked.sort(key=lambda item: (item[0] in sold_out, -item[1], item[0]))
     return ranked
 
 

@@ -148,14 +148,33 @@ def test_search_learns_from_clicks_after_the_same_query(
     assert before[0] == "Down Jacket"  # most popular wins on equal text match
     for i in range(30):
         Event.objects.create(
-            type="view", session_id=f"s{i}", product=catalog["shell"], query="jacket"
+            type="view", session_id=f"s{i}", product=catalog["rain"], query="jacket"
         )
         Event.objects.create(type="purchase", session_id=f"s{i}")
     from django.core.cache import cache
 
     cache.clear()
     after = names(api_client.get("/api/v1/search/", {"q": "jacket"}))
-    assert after[0] == "Shell Jacket"
+    assert after[0] == "Rain Jacket"
+
+
+def test_search_ranks_sold_out_matches_after_those_in_stock(
+    api_client: APIClient, catalog: dict
+) -> None:
+    from django.core.cache import cache
+
+    from catalog.models import Stock
+
+    # the shell jacket is sold out: found, but after both jackets in stock
+    assert names(api_client.get("/api/v1/search/", {"q": "jacket"}))[-1] == "Shell Jacket"
+    # the most popular jacket sells out: it drops below the others
+    Stock.objects.filter(product=catalog["down"]).update(on_hand=0)
+    cache.clear()
+    assert names(api_client.get("/api/v1/search/", {"q": "jacket"})) == [
+        "Rain Jacket",
+        "Down Jacket",
+        "Shell Jacket",
+    ]
 
 
 def test_autocomplete_suggests_products_and_categories(
