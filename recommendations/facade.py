@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,20 +216,31 @@ def _product_category(product_id: int) -> int | None:
     return info.category_id if info else None
 
 
+def _model_candidates(
+    fetch: Callable[[Any], list[tuple[Any, float, str]]], what: str
+) -> list[Recommendation]:
+    """Candidates from the active model; none before training or when the model fails (the
+    rules' popular fill then answers)."""
+    try:
+        loaded = _model()
+        if loaded is None:
+            return []
+        model, version = loaded
+        return _scored(fetch(model), version)
+    except Exception:
+        logger.exception("%s failed", what)
+        return []
+
+
 def similar_products(
     *, product_id: int, limit: int = 8, customer_id: int | None = None
 ) -> list[Recommendation]:
     """Products bought by the same customers (content-similar for new products); fallback:
     popular in the same category."""
     limit = _limit(limit)
-    candidates: list[Recommendation] = []
-    try:
-        loaded = _model()
-        if loaded is not None:
-            model, version = loaded
-            candidates = _scored(model.similar(product_id, limit * 3), version)
-    except Exception:
-        logger.exception("similar products failed for %s", product_id)
+    candidates = _model_candidates(
+        lambda model: model.similar(product_id, limit * 3), f"similar products for {product_id}"
+    )
     return _apply_rules(
         candidates,
         slot=Slot.SIMILAR,
@@ -245,15 +257,12 @@ def bought_together(
     """Products often in the same basket (shrunk lift); fallback: similar, then popular in
     the category."""
     limit = _limit(limit)
-    candidates: list[Recommendation] = []
-    try:
-        loaded = _model()
-        if loaded is not None:
-            model, version = loaded
-            candidates = _scored(model.bought_together([product_id], limit * 3), version)
-            candidates += _scored(model.similar(product_id, limit * 2), version)
-    except Exception:
-        logger.exception("bought-together failed for %s", product_id)
+    candidates = _model_candidates(
+        lambda model: (
+            model.bought_together([product_id], limit * 3) + model.similar(product_id, limit * 2)
+        ),
+        f"bought-together for {product_id}",
+    )
     return _apply_rules(
         candidates,
         slot=Slot.BOUGHT_TOGETHER,
@@ -272,16 +281,18 @@ def cart_recommendations(
     in that line's category; never an item already in the cart."""
     limit = _limit(limit)
     ids = [int(p) for p in product_ids]
-    candidates: list[Recommendation] = []
-    try:
-        loaded = _model()
-        if loaded is not None and ids:
-            model, version = loaded
-            candidates = _scored(model.bought_together(ids, limit * 3), version)
-            candidates += _scored(model.session(ids, limit * 3), version)
-            candidates += _scored(model.similar(ids[-1], limit * 2), version)
-    except Exception:
-        logger.exception("cart recommendations failed")
+    candidates = (
+        _model_candidates(
+            lambda model: (
+                model.bought_together(ids, limit * 3)
+                + model.session(ids, limit * 3)
+                + model.similar(ids[-1], limit * 2)
+            ),
+            "cart recommendations",
+        )
+        if ids
+        else []
+    )
     return _apply_rules(
         candidates,
         slot=Slot.CART,
