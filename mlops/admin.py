@@ -195,7 +195,6 @@ class ModelVersionAdmin(AuditedActionsMixin):
             conversion=_fmt_change(data.conversion_rate).lstrip("+")
             if data.conversion_rate is not None
             else "n/a",
-            currency=settings.STORE_CURRENCY,
             alerts=monitoring.alerts_open(limit=10),
         )
         return TemplateResponse(request, "admin/mlstore/dashboard.html", context)

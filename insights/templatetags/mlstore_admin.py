@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import template
-from django.conf import settings
 
 register = template.Library()
 
@@ -16,7 +15,6 @@ def store_summary() -> dict[str, Any]:
     data = dashboard.dashboard_get(period_key="30", with_panels=False)
     return {
         "data": data,
-        "currency": settings.STORE_CURRENCY,
         "conversion": f"{data.conversion_rate:.1%}" if data.conversion_rate is not None else "n/a",
         "open_alerts": Alert.objects.filter(resolved_at__isnull=True).count(),
     }

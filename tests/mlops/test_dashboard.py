@@ -177,3 +177,16 @@ def test_plotly_js_comes_from_the_installed_wheel(admin_client) -> None:  # type
     response = admin_client.get("/admin/mlops/modelversion/plotly.js")
     assert response.status_code == 200
     assert b"plotly" in response.content[:2000].lower()
+
+
+def test_money_on_the_admin_home_and_dashboard_reads_like_the_storefront(admin_client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    _store(4)
+    home = admin_client.get("/admin/").content.decode()
+    board = admin_client.get("/admin/mlops/modelversion/dashboard/?period=30").content.decode()
+    # "£1,234.50", not "GBP 1234.50"
+    money = re.compile(r"£\d{1,3}(,\d{3})*\.\d\d<")
+    assert money.search(home.split('data-testid="home-revenue">')[1][:40])
+    assert money.search(board.split('data-testid="kpi-revenue">')[1][:40])
+    assert "GBP " not in home and "GBP " not in board
