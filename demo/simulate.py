@@ -222,8 +222,17 @@ class Simulator:
             b = int(r.choice(leaf_brands[leaf[i]]))
             brand[i] = b
             noun = spec["nouns"][int(r.integers(len(spec["nouns"])))]
-            adj = spec["adjs"][int(r.integers(len(spec["adjs"])))]
-            attr = {k: v[int(r.integers(len(v)))] for k, v in spec["attrs"].items()}
+            own = spec.get("noun_overrides", {}).get(noun, {})
+            # one draw per field whatever the noun, so overrides never shift the random stream
+            pick = int(r.integers(len(spec["adjs"])))
+            adjs = own.get("adjs") or spec["adjs"]
+            adj = adjs[pick % len(adjs)]
+            attr = {}
+            for k, v in spec["attrs"].items():
+                pick = int(r.integers(len(v)))
+                values = own.get(k, v)
+                if values:  # None: the field does not describe this noun
+                    attr[k] = values[pick % len(values)]
             variant = ", ".join(
                 str(v)
                 for k, v in attr.items()

@@ -268,3 +268,14 @@ def test_support_tickets_cover_intents_styles_and_languages(db, demo_store) -> N
     for ext, number, _, _ in tied[:50]:
         body = Ticket.objects.get(external_id=ext).messages.first().body
         assert number in body or "{order}" not in body
+
+
+def test_product_names_only_carry_what_describes_the_product(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    names = list(Product.objects.values_list("name", flat=True))
+    # a cable has a length, a power bank a capacity, cat litter comes in litres
+    assert not [n for n in names if "mAh" in n and "Power Bank" not in n]
+    assert not [n for n in names if "Cat Litter" in n and (" g" in n or "kg" in n)]
+    assert not [n for n in names if ("Compost" in n or "Grow Bag" in n) and "kg" in n]
+    assert all(not n.rsplit(", ", 1)[-1].isdigit() for n in names), (
+        "a bare number in a name needs its unit"
+    )
