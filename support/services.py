@@ -100,8 +100,12 @@ def _route(*, triage: Triage, priority: int) -> tuple[Queue | None, int]:
 # --- order facts and suggested replies ------------------------------------------------------
 
 
-def _order_for_text(*, text: str, customer_id: int | None, order_number: str | None) -> Any:
-    """The customer's order named in the form or the text (OrderInfo), or None."""
+def _order_for_text(
+    *, text: str, customer_id: int | None, order_number: str | None, email: str = ""
+) -> Any:
+    """The customer's order named in the form or the text (OrderInfo), or None. A shopper who
+    is not signed in proves an order as shops usually ask: its number and the e-mail it was
+    placed with."""
     from orders import facade as orders
 
     candidates = [order_number] if order_number else []
@@ -112,8 +116,12 @@ def _order_for_text(*, text: str, customer_id: int | None, order_number: str | N
         info = orders.order_get_by_number(number.strip().upper()) or orders.order_get_by_number(
             number.strip()
         )
-        # only the customer's own order: never show one shopper's order to another
-        if info is not None and customer_id is not None and info.customer_id == customer_id:
+        if info is None:
+            continue
+        # only the shopper's own order: never show one shopper's order to another
+        own = customer_id is not None and info.customer_id == customer_id
+        proven = bool(email.strip()) and info.email.casefold() == email.strip().casefold()
+        if own or proven:
             return info
     return None
 
@@ -130,8 +138,19 @@ def _refund_state(info: Any) -> str:
     return "no refund has been issued yet"
 
 
+_ORDER_FACTS_RE = re.compile(r"\{(order_number|order_status|refund_state)\}")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+
+
 def reply_fill(*, template: str, order: Any) -> str:
-    """Fill an article's placeholders with the order's facts (neutral words without one)."""
+    """Fill an article's placeholders with the order's facts. Without an order, the sentences
+    that state its facts are left out ("Order your order is ..." helps nobody)."""
+    if order is None:
+        template = " ".join(
+            sentence
+            for sentence in _SENTENCE_END_RE.split(template)
+            if not _ORDER_FACTS_RE.search(sentence)
+        )
     facts: dict[str, str] = defaultdict(str)
     facts.update(
         order_number=order.number if order else "your order",
@@ -208,7 +227,9 @@ def ticket_create(
     tri = outcome.triage
     priority = PRIORITY_BY_LABEL[tri.priority]
     queue, priority = _route(triage=tri, priority=priority)
-    order = _order_for_text(text=full, customer_id=customer_id, order_number=order_number)
+    order = _order_for_text(
+        text=full, customer_id=customer_id, order_number=order_number, email=email or ""
+    )
     now = created_at or timezone.now()
     ticket = Ticket.objects.create(
         customer_id=customer_id,

@@ -109,6 +109,33 @@ def test_someone_elses_order_is_not_linked(active_triager, shopper) -> None:  # 
     assert order.number not in ticket.suggested_reply
 
 
+def test_a_guest_proves_an_order_with_its_number_and_e_mail(active_triager) -> None:  # type: ignore[no-untyped-def]
+    order = order_create(customer=None, status="paid")
+    body = "Where is my parcel? It has not arrived yet"
+    wrong = services.ticket_create(body=body, email="someone@else.io", order_number=order.number)
+    assert wrong.order_id is None
+    assert order.number not in wrong.suggested_reply
+    ticket = services.ticket_create(
+        body=body, email="Shopper@Example.com", order_number=order.number
+    )
+    assert ticket.order_id == order.pk
+    assert order.number in ticket.suggested_reply and "paid" in ticket.suggested_reply
+
+
+def test_a_reply_without_an_order_leaves_out_the_order_facts() -> None:
+    template = (
+        "Order {order_number} is {order_status}. Orders ship within 2 working days. "
+        "For order {order_number} the refund state is: {refund_state}. Write back any time!"
+    )
+    assert services.reply_fill(template=template, order=None) == (
+        "Orders ship within 2 working days. Write back any time!"
+    )
+    for article in HelpArticle.objects.all():
+        filled = services.reply_fill(template=article.body, order=None)
+        assert "{" not in filled and "your order is" not in filled.lower()
+        assert filled.strip(), article.title
+
+
 def test_pii_never_reaches_stored_features_training_data_or_logs(active_triager, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     ticket = services.ticket_create(body=PII_TEXT, email="ann.smith@example.com")
