@@ -135,6 +135,24 @@ class IdInFilter(django_filters.BaseInFilter, IdFilter):
     """A comma-separated list of ids."""
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is a 400, not a silently ignored filter."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class ProductFilter(django_filters.FilterSet):
     category = IdFilter(method="filter_category")
     brand = IdFilter(field_name="brand_id")
@@ -144,7 +162,7 @@ class ProductFilter(django_filters.FilterSet):
     max_price = django_filters.NumberFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_value=10**9
     )
-    in_stock = django_filters.BooleanFilter(method="filter_in_stock")
+    in_stock = StrictBooleanFilter(method="filter_in_stock")
     ids = IdInFilter(field_name="id", lookup_expr="in", label="ids (1,2,3)")
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -248,12 +266,16 @@ class CategoryListApi(generics.ListAPIView):
         return selectors.category_list()
 
 
+# Deeper pages are no use to a shopper; an unbounded page overflows the database's OFFSET.
+SEARCH_MAX_PAGE = 1000
+
+
 class ProductSearchApi(APIView):
     throttle_scope = "search"
 
     class InputSerializer(serializers.Serializer):
         q = serializers.CharField(max_length=200)
-        page = serializers.IntegerField(min_value=1, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX_PAGE, default=1)
         page_size = serializers.IntegerField(min_value=1, max_value=60, default=24)
 
     class OutputSerializer(serializers.Serializer):
@@ -363,11 +385,25 @@ class ProductReviewListApi(generics.ListAPIView):
             return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
+    @extend_schema(
+        responses={
+            200: ReviewOutputSerializer(many=True),
+            404: OpenApiResponse(description="No such product"),
+        },
+        summary="Published reviews of a product, newest first",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Review]:
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
-        if not 0 < self.kwargs["product_id"] <= ID_MAX:
-            return Review.objects.none()
+        product_id = self.kwargs["product_id"]
+        if (
+            not 0 < product_id <= ID_MAX
+            or not Product.objects.filter(pk=product_id, is_active=True).exists()
+        ):
+            raise Product.DoesNotExist  # a 404, like the product itself
         return (
             Review.objects.filter(product_id=self.kwargs["product_id"], is_published=True)
             .select_related("customer__user")

@@ -88,6 +88,11 @@ class AccountLoginApi(APIView):
             429: OpenApiResponse(description="Too many attempts"),
         },
         summary="Log in (session cookie and API token); merges the anonymous cart",
+        description="How an API client authenticates: post the e-mail and password, keep "
+        "`token` from the answer and send it as `Authorization: Token <token>` on later "
+        "requests (no CSRF token needed then). `POST account/logout/` with that header revokes "
+        "it. `account/register/` answers the same way for a new account. Browsers may use the "
+        "session cookie this call also sets instead.",
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -103,8 +108,17 @@ class AccountLoginApi(APIView):
 
 
 class AccountLogoutApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="End the session")
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Log out: end the session, or revoke the API token the request was sent with",
+        description="A request authenticated with `Authorization: Token <token>` revokes that "
+        "token (log in again for a new one); a session request ends the session.",
+    )
     def post(self, request: Request) -> Response:
+        if isinstance(request.auth, Token):
+            # The client asked to be logged out: its bearer credential must stop working.
+            Token.objects.filter(pk=request.auth.pk).delete()
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +13,13 @@ from rest_framework.views import APIView
 from fraud import selectors, services
 from fraud.rules import RuleSyntaxError, rule_compile
 from storefront.api_errors import ServiceError
+
+# Order ids beyond this are no order (and overflow the database's integer: a 500, not a 404).
+ID_MAX = 2**53
+
+
+def _no_assessment() -> ServiceError:
+    return ServiceError("this order has no risk assessment", status=404, code="not_found")
 
 
 class AssessmentOutputSerializer(serializers.Serializer):
@@ -37,12 +44,17 @@ class OrderRiskDetailApi(APIView):
 
     @extend_schema(
         summary="Risk assessment of an order (staff)",
-        responses={200: AssessmentOutputSerializer},
+        responses={
+            200: AssessmentOutputSerializer,
+            404: OpenApiResponse(description="No such order, or not assessed"),
+        },
     )
     def get(self, request: Request, order_id: int) -> Response:
+        if not 0 < order_id <= ID_MAX:
+            raise _no_assessment()
         assessment = selectors.assessment_for_order(order_id=order_id)
         if assessment is None:
-            raise ServiceError("this order has no risk assessment", status=404, code="not_found")
+            raise _no_assessment()
         return Response(AssessmentOutputSerializer(assessment).data)
 
 
@@ -70,11 +82,17 @@ class ReviewDecideApi(APIView):
     @extend_schema(
         summary="Approve or cancel an order under review (staff); the verdict becomes a label",
         request=InputSerializer,
-        responses={200: AssessmentOutputSerializer},
+        responses={
+            200: AssessmentOutputSerializer,
+            400: OpenApiResponse(description="Bad decision, or already reviewed"),
+            404: OpenApiResponse(description="No such order, or not assessed"),
+        },
     )
     def post(self, request: Request, order_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if not 0 < order_id <= ID_MAX:
+            raise _no_assessment()
         assessment = services.review_decide(
             order_id=order_id,
             decision=data.validated_data["decision"],

@@ -47,6 +47,7 @@ class CustomerScoreListApi(APIView):
     """Scored customers by id (no personal data); the marketing export adds e-mails."""
 
     permission_classes = [IsAdminUser]
+    pagination_class = PageNumberPagination  # read by the schema: the answer is a page
 
     class FilterSerializer(serializers.Serializer):
         segment = serializers.ChoiceField(choices=SEGMENTS, required=False)
@@ -79,7 +80,7 @@ class CustomerScoreListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = selectors.customer_scores(**filters.validated_data)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 

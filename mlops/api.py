@@ -38,13 +38,20 @@ class DashboardGetApi(APIView):
         tables = serializers.DictField()
         panels = serializers.ListField(child=serializers.DictField())
 
+    class InputSerializer(serializers.Serializer):
+        period = serializers.ChoiceField(
+            choices=list(dashboard.PERIODS), default=dashboard.DEFAULT_PERIOD
+        )
+
     @extend_schema(
-        parameters=[OpenApiParameter("period", str, enum=list(dashboard.PERIODS))],
+        parameters=[InputSerializer],
         responses=OutputSerializer,
-        summary="Store dashboard figures for a period",
+        summary="Store dashboard figures for a period (days)",
     )
     def get(self, request: Request) -> Response:
-        data = dashboard.dashboard_get(period_key=request.query_params.get("period"))
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = dashboard.dashboard_get(period_key=params.validated_data["period"])
         payload: dict[str, Any] = {
             "period": data.period.key,
             "start": data.period.start,

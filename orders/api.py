@@ -1,6 +1,8 @@
+import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
@@ -14,6 +16,30 @@ from orders.models import Cart, Order, OrderLine
 from storefront.api_errors import ServiceError
 
 CART_TOKEN_HEADER = "X-Cart-Token"
+CART_TOKEN_PARAM = OpenApiParameter(
+    CART_TOKEN_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="For clients without the session cookie: the `token` of an anonymous cart "
+    "(from `GET cart/`). Guests send it on every cart and checkout call, and to read the order "
+    "placed from that cart.",
+)
+
+
+def _cart_token(request: Request) -> str | None:
+    """The X-Cart-Token header; a malformed one is an unknown cart (404), like a stale one."""
+    token = request.headers.get(CART_TOKEN_HEADER)
+    if not token:
+        return None
+    try:
+        return str(uuid.UUID(token))
+    except ValueError:
+        raise _unknown_cart() from None
+
+
+def _unknown_cart() -> ServiceError:
+    return ServiceError("unknown or closed cart token", field="cart", status=404, code="not_found")
 
 
 def session_id_for(request: Request) -> str:
@@ -25,14 +51,12 @@ def session_id_for(request: Request) -> str:
 
 def cart_for_request(request: Request, *, create: bool = True) -> Cart:
     """The shopper's cart: by customer when logged in, else by session or X-Cart-Token."""
-    token = request.headers.get(CART_TOKEN_HEADER)
+    token = _cart_token(request)
     customer = customer_for_user(user=request.user)
     if token and customer is None:
         cart = Cart.objects.filter(token=token, status=Cart.Status.OPEN).first()
         if cart is None or cart.customer_id is not None:
-            raise ServiceError(
-                "unknown or closed cart token", field="cart", status=404, code="not_found"
-            )
+            raise _unknown_cart()
         return cart
     return services.cart_get_or_create(
         customer_id=customer.pk if customer else None, session_id=session_id_for(request)
@@ -60,7 +84,11 @@ class CartOutputSerializer(serializers.Serializer):
     token = serializers.UUIDField()
     lines = CartLineOutputSerializer(many=True)
     item_count = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount")
     subtotal = serializers.SerializerMethodField()
+
+    def get_currency(self, cart: Cart) -> str:
+        return str(settings.STORE_CURRENCY)
 
     def get_item_count(self, cart: Cart) -> int:
         return sum(line.quantity for line in cart.lines.all())
@@ -100,7 +128,14 @@ def _cart_response(cart: Cart, status_code: int = 200) -> Response:
 
 
 class CartDetailApi(APIView):
-    @extend_schema(responses=CartOutputSerializer, summary="The shopper's current cart")
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+        },
+        summary="The shopper's current cart",
+    )
     def get(self, request: Request) -> Response:
         return _cart_response(cart_for_request(request))
 
@@ -112,7 +147,13 @@ class CartLineAddApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: CartOutputSerializer},
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            201: CartOutputSerializer,
+            400: OpenApiResponse(description="Invalid quantity or no such product"),
+            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+            409: OpenApiResponse(description="Not enough stock"),
+        },
         summary="Add a product to the cart",
     )
     def post(self, request: Request) -> Response:
@@ -129,7 +170,13 @@ class CartLineUpdateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses=CartOutputSerializer,
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(description="Invalid quantity or no such product"),
+            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+            409: OpenApiResponse(description="Not enough stock"),
+        },
         summary="Change a line's quantity (0 removes it)",
     )
     def patch(self, request: Request, product_id: int) -> Response:
@@ -139,7 +186,14 @@ class CartLineUpdateApi(APIView):
         services.cart_line_set(cart=cart, product_id=product_id, **data.validated_data)
         return _cart_response(cart)
 
-    @extend_schema(responses=CartOutputSerializer, summary="Remove a line")
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+        },
+        summary="Remove a line (answers with the cart, like the other cart calls)",
+    )
     def delete(self, request: Request, product_id: int) -> Response:
         cart = cart_for_request(request)
         services.cart_line_set(cart=cart, product_id=product_id, quantity=0)
@@ -221,11 +275,13 @@ class CheckoutApi(APIView):
                 OpenApiParameter.HEADER,
                 required=True,
                 description="Same key returns the same order",
-            )
+            ),
+            CART_TOKEN_PARAM,
         ],
         responses={
             201: OrderOutputSerializer,
             400: OpenApiResponse(description="Invalid input"),
+            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
             409: OpenApiResponse(description="Sold out or cart already checked out"),
         },
         summary="Place an order from the current cart",
@@ -240,7 +296,7 @@ class CheckoutApi(APIView):
             key=key,
             customer_id=customer.pk if customer else None,
             session_id=session_id_for(request),
-            cart_token=request.headers.get(CART_TOKEN_HEADER),
+            cart_token=_cart_token(request),
         )
         if previous is not None:  # a retried request: same answer, no second order
             order = Order.objects.prefetch_related("lines").get(pk=previous.pk)
@@ -289,14 +345,24 @@ class OrderListApi(generics.ListAPIView):
 
 
 class OrderDetailApi(APIView):
-    @extend_schema(responses=OrderOutputSerializer)
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAM],
+        responses={200: OrderOutputSerializer, 404: OpenApiResponse(description="No such order")},
+        summary="One of my orders (guests: in the checkout's session, or by X-Cart-Token)",
+    )
     def get(self, request: Request, number: str) -> Response:
         customer = customer_for_user(user=request.user)
+        token = _cart_token(request) if customer is None else None
         if customer is not None:
             order = selectors.order_get_for_customer(customer_id=customer.pk, number=number)
         elif number in request.session.get("guest_orders", []):
             order = Order.objects.prefetch_related("lines").get(
                 number=number, customer__isnull=True
+            )
+        elif token:
+            # A cookie-less guest proves the order is theirs with the cart it was placed from.
+            order = Order.objects.prefetch_related("lines").get(
+                number=number, customer__isnull=True, cart__token=token
             )
         else:
             raise Order.DoesNotExist

@@ -18,6 +18,14 @@ from rest_framework.views import APIView
 from pricing import facade, selectors, services
 from storefront.api_errors import ServiceError
 
+# Product ids beyond this are no product; the database's integer would overflow on them.
+ID_MAX = 2**53
+
+
+def _product_id_or_404(product_id: int) -> None:
+    if not 0 < product_id <= ID_MAX:
+        raise Http404("no such product")
+
 
 class ProposalOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -54,13 +62,14 @@ class ProposalPagination(PageNumberPagination):
 
 class PriceProposalListApi(APIView):
     permission_classes = [permissions.IsAdminUser]
+    pagination_class = ProposalPagination  # read by the schema: the answer is a page
 
     @extend_schema(
         summary="Pending price proposals (merchant review queue)",
         responses=ProposalOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        paginator = ProposalPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.proposal_list_pending(), request, view=self)
         return paginator.get_paginated_response(ProposalOutputSerializer(page, many=True).data)
 
@@ -122,6 +131,7 @@ class ProductPriceProposalApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request, product_id: int) -> Response:
+        _product_id_or_404(product_id)
         return Response(
             self.OutputSerializer(facade.price_proposal_for(product_id=product_id)).data
         )
@@ -145,6 +155,7 @@ class ReferencePriceApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request, product_id: int) -> Response:
+        _product_id_or_404(product_id)
         row = facade.reference_price(product_id=product_id)
         if row.current_price is None:
             raise Http404("no such product")
@@ -211,6 +222,7 @@ class CompetitorPriceImportApi(APIView):
 
 class ElasticityListApi(APIView):
     permission_classes = [permissions.IsAdminUser]
+    pagination_class = ProposalPagination  # read by the schema: the answer is a page
 
     class OutputSerializer(serializers.Serializer):
         product_id = serializers.IntegerField()
@@ -230,6 +242,6 @@ class ElasticityListApi(APIView):
         summary="Elasticity per product (active model)", responses=OutputSerializer(many=True)
     )
     def get(self, request: Request) -> Response:
-        paginator = ProposalPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.elasticity_list(), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommendations import facade, selectors, services
 from recommendations.models import Slot
+
+# Product ids beyond this are no product (and overflow the database's integer: a 500, not a 404).
+ID_MAX = 2**53
+
+
+def _product_or_404(product_id: int) -> int:
+    """The id of a product the shop has (or had: a discontinued one still has alternatives)."""
+    from catalog.models import Product
+
+    if not 0 < int(product_id) <= ID_MAX or not Product.objects.filter(pk=product_id).exists():
+        raise NotFound("no such product")
+    return int(product_id)
 
 
 def _session_id(request: Request) -> str:
@@ -128,14 +141,13 @@ class ProductSimilarListApi(APIView):
     @extend_schema(
         summary="Products similar to this one (bought by the same customers, or content)",
         parameters=[LIMIT_PARAM],
-        responses=ListOutputSerializer,
+        responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
     def get(self, request: Request, product_id: int) -> Response:
+        product_id = _product_or_404(product_id)
         limit = _limit(request, 8)
         customer_id = _customer_id(request)
-        items = facade.similar_products(
-            product_id=int(product_id), limit=limit, customer_id=customer_id
-        )
+        items = facade.similar_products(product_id=product_id, limit=limit, customer_id=customer_id)
         return _respond(
             request, slot=Slot.SIMILAR, items=items, variant="", customer_id=customer_id
         )
@@ -147,14 +159,13 @@ class ProductBoughtTogetherListApi(APIView):
     @extend_schema(
         summary="Frequently bought together with this product",
         parameters=[LIMIT_PARAM],
-        responses=ListOutputSerializer,
+        responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
     def get(self, request: Request, product_id: int) -> Response:
+        product_id = _product_or_404(product_id)
         limit = _limit(request, 4)
         customer_id = _customer_id(request)
-        items = facade.bought_together(
-            product_id=int(product_id), limit=limit, customer_id=customer_id
-        )
+        items = facade.bought_together(product_id=product_id, limit=limit, customer_id=customer_id)
         return _respond(
             request, slot=Slot.BOUGHT_TOGETHER, items=items, variant="", customer_id=customer_id
         )
@@ -176,6 +187,8 @@ class CartRecommendationListApi(APIView):
                 raise serializers.ValidationError("comma-separated integers expected") from None
             if len(ids) > 100:
                 raise serializers.ValidationError("at most 100 product ids")
+            if any(not 0 < pk <= ID_MAX for pk in ids):
+                raise serializers.ValidationError(f"product ids are 1 to {ID_MAX}")
             return ids
 
     @extend_schema(
@@ -207,7 +220,7 @@ class RecommendationClickApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     class InputSerializer(serializers.Serializer):
-        product_id = serializers.IntegerField(min_value=1)
+        product_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
         slot = serializers.ChoiceField(choices=Slot.values)
         source = serializers.CharField(max_length=40, required=False, default="")  # type: ignore[assignment]
         variant = serializers.CharField(max_length=40, required=False, default="")

@@ -1,0 +1,154 @@
+"""The API as an integrating developer meets it: documented shapes, 4xx (never 5xx) for bad
+ids and parameters, token and cookie-less guest flows, JSON errors everywhere under /api/."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import ADDRESS, GOOD_CARD, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+HUGE = 10**30  # beyond any database integer: used to be an OverflowError (HTTP 500)
+
+
+def test_huge_or_unknown_ids_are_404_or_400_never_500(
+    api_client: APIClient,
+    staff_client: APIClient,
+) -> None:
+    product = ProductFactory()
+    for url in (
+        f"/api/v1/recommendations/similar/{HUGE}/",
+        f"/api/v1/recommendations/bought-together/{HUGE}/",
+        "/api/v1/recommendations/similar/999999/",
+        "/api/v1/recommendations/bought-together/999999/",
+        f"/api/v1/products/{HUGE}/reviews/",
+        "/api/v1/products/999999/reviews/",
+        f"/api/v1/pricing/products/{HUGE}/reference-price/",
+    ):
+        response = api_client.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+        assert response.json()["detail"]
+    assert api_client.get(f"/api/v1/recommendations/similar/{product.pk}/").status_code == 200
+    assert api_client.get(f"/api/v1/products/{product.pk}/reviews/").status_code == 200
+    cart_recs = api_client.get(f"/api/v1/recommendations/cart/?product_ids={HUGE}")
+    assert cart_recs.status_code == 400 and "product_ids" in cart_recs.json()
+    click = api_client.post(
+        "/api/v1/recommendations/click/", {"product_id": HUGE, "slot": "similar"}, format="json"
+    )
+    assert click.status_code == 400 and "product_id" in click.json()
+    assert staff_client.get(f"/api/v1/fraud/orders/{HUGE}/").status_code == 404
+    decide = staff_client.post(
+        f"/api/v1/fraud/reviews/{HUGE}/decision/", {"decision": "approve"}, format="json"
+    )
+    assert decide.status_code == 404
+    assert staff_client.get(f"/api/v1/pricing/products/{HUGE}/proposal/").status_code == 404
+
+
+def test_bad_query_parameters_are_400_not_ignored(
+    api_client: APIClient, staff_client: APIClient
+) -> None:
+    ProductFactory(with_stock=0)
+    in_stock = api_client.get("/api/v1/products/?in_stock=maybe")
+    assert in_stock.status_code == 400 and "in_stock" in in_stock.json()
+    assert api_client.get("/api/v1/products/?in_stock=true").json()["count"] == 0
+    assert api_client.get("/api/v1/products/?in_stock=false").json()["count"] == 1
+    deep = api_client.get(f"/api/v1/search/?q=product&page={10**18}")
+    assert deep.status_code == 400 and "page" in deep.json()
+    period = staff_client.get("/api/v1/mlops/dashboard/?period=bogus")
+    assert period.status_code == 400 and "period" in period.json()
+
+
+def test_logout_with_a_token_revokes_it() -> None:
+    client = APIClient()
+    token = client.post(
+        "/api/v1/account/register/",
+        {"email": "dev@example.com", "password": "a-long-pass-phrase"},
+        format="json",
+    ).json()["token"]
+    token_client = APIClient()
+    token_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert token_client.get("/api/v1/account/").status_code == 200
+    assert token_client.post("/api/v1/account/logout/").status_code == 204
+    assert token_client.get("/api/v1/account/").status_code in (401, 403)
+    again = APIClient().post(
+        "/api/v1/account/login/",
+        {"email": "dev@example.com", "password": "a-long-pass-phrase"},
+        format="json",
+    )
+    assert again.status_code == 200 and again.json()["token"] != token
+
+
+def test_cookieless_guest_checks_out_and_reads_its_order_with_the_cart_token() -> None:
+    product = ProductFactory(price="12.50", list_price="12.50")
+
+    def client(token: str | None = None) -> APIClient:  # a fresh client: no cookies kept
+        c = APIClient()
+        if token:
+            c.credentials(HTTP_X_CART_TOKEN=token)
+        return c
+
+    cart = client().get("/api/v1/cart/").json()
+    assert cart["currency"] == "GBP" and cart["total"] == "0.00"
+    token = cart["token"]
+    added = client(token).post(
+        "/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 2}, format="json"
+    )
+    assert added.status_code == 201 and added.json()["subtotal"] == "25.00"
+    order = client(token).post(
+        "/api/v1/checkout/",
+        {"email": "guest@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="guest-1",
+    )
+    assert order.status_code == 201, order.content
+    number = order.json()["number"]
+    detail = client(token).get(f"/api/v1/orders/{number}/")
+    assert detail.status_code == 200 and detail.json()["total"] == order.json()["total"]
+    other = client().get("/api/v1/cart/").json()["token"]
+    assert client(other).get(f"/api/v1/orders/{number}/").status_code == 404
+    assert client().get(f"/api/v1/orders/{number}/").status_code == 404
+    malformed = client("not-a-uuid").get("/api/v1/cart/")
+    assert malformed.status_code == 404 and malformed.json()["code"] == "not_found"
+    assert client("not-a-uuid").get(f"/api/v1/orders/{number}/").status_code == 404
+
+
+def test_schema_documents_what_the_endpoints_answer(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = schema.json()["paths"]
+
+    def ok_schema(path: str, method: str = "get") -> str:
+        responses = paths[path][method]["responses"]
+        code = "200" if "200" in responses else "201"
+        return str(responses[code]["content"]["application/json"]["schema"])
+
+    # paginated lists are documented as pages ({count, next, previous, results})
+    for path in (
+        "/api/v1/pricing/proposals/",
+        "/api/v1/pricing/elasticities/",
+        "/api/v1/insights/customers/",
+        "/api/v1/products/{product_id}/reviews/",
+    ):
+        assert "Paginated" in ok_schema(path), path
+    # removing a cart line answers 200 with the cart, like the other cart calls
+    assert "CartOutput" in ok_schema("/api/v1/cart/lines/{product_id}/", "delete")
+    # the header cookie-less clients need is documented
+    for path, method in (
+        ("/api/v1/cart/", "get"),
+        ("/api/v1/cart/lines/", "post"),
+        ("/api/v1/checkout/", "post"),
+        ("/api/v1/orders/{number}/", "get"),
+    ):
+        names = {p["name"] for p in paths[path][method].get("parameters", [])}
+        assert "X-Cart-Token" in names, path
+    assert "Authorization: Token" in paths["/api/v1/account/login/"]["post"]["description"]
+
+
+def test_unknown_api_paths_answer_json_and_the_trailing_slash_is_optional(
+    api_client: APIClient,
+) -> None:
+    missing = api_client.get("/api/v1/no-such-thing/")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not found."}
+    product = ProductFactory()
+    added = api_client.post("/api/v1/cart/lines", {"product_id": product.pk}, format="json")
+    assert added.status_code == 201 and added.json()["item_count"] == 1
+    assert api_client.get("/api/v1/products").json()["count"] == 1
