@@ -35,7 +35,7 @@ class ProductPagination(PageNumberPagination):
 class ProductOutputSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     category_id = serializers.IntegerField()
-    brand = serializers.CharField(source="brand.name", default=None)
+    brand = serializers.CharField(source="brand.name", default=None, allow_null=True)
     available = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -315,33 +315,34 @@ class AlertListApi(APIView):
         return Response(self.OutputSerializer(monitoring.alerts_open(limit=100), many=True).data)
 
 
+class ExperimentVariantSerializer(serializers.Serializer):
+    variant = serializers.CharField()
+    exposures = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    rate = serializers.SerializerMethodField()
+    rate_ci = serializers.SerializerMethodField()
+    lift = serializers.SerializerMethodField()
+    lift_ci = serializers.SerializerMethodField()
+    p_value = serializers.SerializerMethodField()
+
+    def get_rate(self, v: experiments.VariantResult) -> float | None:
+        return _finite(v.rate)
+
+    def get_rate_ci(self, v: experiments.VariantResult) -> list[float | None]:
+        return [_finite(x) for x in v.rate_ci]
+
+    def get_lift(self, v: experiments.VariantResult) -> float | None:
+        return _finite(v.lift)
+
+    def get_lift_ci(self, v: experiments.VariantResult) -> list[float | None] | None:
+        return [_finite(x) for x in v.lift_ci] if v.lift_ci else None
+
+    def get_p_value(self, v: experiments.VariantResult) -> float | None:
+        return _finite(v.p_value)
+
+
 class ExperimentResultsApi(APIView):
     permission_classes = [IsAdminUser]
-
-    class VariantSerializer(serializers.Serializer):
-        variant = serializers.CharField()
-        exposures = serializers.IntegerField()
-        conversions = serializers.IntegerField()
-        rate = serializers.SerializerMethodField()
-        rate_ci = serializers.SerializerMethodField()
-        lift = serializers.SerializerMethodField()
-        lift_ci = serializers.SerializerMethodField()
-        p_value = serializers.SerializerMethodField()
-
-        def get_rate(self, v: experiments.VariantResult) -> float | None:
-            return _finite(v.rate)
-
-        def get_rate_ci(self, v: experiments.VariantResult) -> list[float | None]:
-            return [_finite(x) for x in v.rate_ci]
-
-        def get_lift(self, v: experiments.VariantResult) -> float | None:
-            return _finite(v.lift)
-
-        def get_lift_ci(self, v: experiments.VariantResult) -> list[float | None] | None:
-            return [_finite(x) for x in v.lift_ci] if v.lift_ci else None
-
-        def get_p_value(self, v: experiments.VariantResult) -> float | None:
-            return _finite(v.p_value)
 
     class OutputSerializer(serializers.Serializer):
         key = serializers.CharField()
@@ -350,12 +351,14 @@ class ExperimentResultsApi(APIView):
         control = serializers.CharField()
         planned_per_arm = serializers.IntegerField()
         guidance = serializers.CharField()
+        variants = ExperimentVariantSerializer(many=True)
 
-    @extend_schema(responses=OutputSerializer, summary="Experiment results with lift and CI")
+    @extend_schema(
+        responses={200: OutputSerializer, 404: OpenApiResponse(description="No such experiment")},
+        summary="Experiment results with lift and CI",
+    )
     def get(self, request: Request, key: str) -> Response:
         results = experiments.experiment_results(key)
         if results is None:
             raise ServiceError(f"no experiment {key!r}", status=404, code="not_found")
-        body = self.OutputSerializer(results).data
-        body["variants"] = self.VariantSerializer(results.variants, many=True).data
-        return Response(body)
+        return Response(self.OutputSerializer(results).data)

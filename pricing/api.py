@@ -198,7 +198,10 @@ class CompetitorPriceImportApi(APIView):
         },
         responses={
             201: OutputSerializer,
-            400: OpenApiResponse(OutputSerializer, description="no valid row, or bad payload"),
+            400: OpenApiResponse(
+                description="No valid row: the same report as 201 (received, accepted, "
+                "rejected with reasons); or a bad payload: field errors"
+            ),
         },
     )
     def post(self, request: Request) -> Response:

@@ -141,6 +141,11 @@ def test_schema_documents_what_the_endpoints_answer(api_client: APIClient) -> No
         names = {p["name"] for p in paths[path][method].get("parameters", [])}
         assert "X-Cart-Token" in names, path
     assert "Authorization: Token" in paths["/api/v1/account/login/"]["post"]["description"]
+    components = schema.json()["components"]["schemas"]
+    # the experiment's per-variant results are the point of the endpoint
+    assert "variants" in components["ExperimentResultsApiOutput"]["properties"]
+    # a product without a brand answers brand: null
+    assert components["ProductOutput"]["properties"]["brand"].get("nullable") is True
 
 
 def test_unknown_api_paths_answer_json_and_the_trailing_slash_is_optional(
