@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -39,6 +40,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     available = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of the prices")
 
     class Meta:
         model = Product
@@ -49,6 +51,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "slug",
             "price",
             "list_price",
+            "currency",
             "category",
             "category_id",
             "brand",
@@ -61,6 +64,9 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     def get_available(self, product: Product) -> int:
         stock = getattr(product, "stock", None)
         return max(stock.available, 0) if stock else 0
+
+    def get_currency(self, product: Product) -> str:
+        return str(settings.STORE_CURRENCY)
 
     def get_image_url(self, product: Product) -> str:
         return f"/images/products/{product.pk}.svg"
@@ -198,7 +204,7 @@ class ProductListApi(generics.ListAPIView):
 
 
 def product_detail_cache_key(product_id: int) -> str:
-    return f"api:product-detail:v1:{product_id}"
+    return f"api:product-detail:v2:{product_id}"
 
 
 def product_detail_invalidate(product_ids: Any) -> None:

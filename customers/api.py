@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpResponse
 from django.utils import timezone
@@ -187,9 +188,13 @@ class AccountRebuyListApi(APIView):
         product_id = serializers.IntegerField()
         name = serializers.CharField()
         price = serializers.DecimalField(max_digits=12, decimal_places=2)
+        currency = serializers.SerializerMethodField(help_text="ISO 4217 code of the price")
         is_consumable = serializers.BooleanField()
         last_bought = serializers.DateTimeField()
         times = serializers.IntegerField()
+
+        def get_currency(self, row: Any) -> str:
+            return str(settings.STORE_CURRENCY)
 
     @extend_schema(responses=OutputSerializer(many=True), summary="Things I buy again")
     def get(self, request: Request) -> Response:

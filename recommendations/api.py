@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
@@ -50,10 +51,14 @@ class ItemOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     slug = serializers.CharField()
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of the price")
     score = serializers.FloatField()
     # a field named "source" shadows Field.source only for the type checker; DRF pops it
     source = serializers.CharField(help_text="which source produced the item, or fallback")  # type: ignore[assignment]
     model_version = serializers.CharField(allow_null=True)
+
+    def get_currency(self, item: Any) -> str:
+        return str(settings.STORE_CURRENCY)
 
 
 class ListOutputSerializer(serializers.Serializer):

@@ -157,3 +157,25 @@ def test_unknown_api_paths_answer_json_and_the_trailing_slash_is_optional(
     added = api_client.post("/api/v1/cart/lines", {"product_id": product.pk}, format="json")
     assert added.status_code == 201 and added.json()["item_count"] == 1
     assert api_client.get("/api/v1/products").json()["count"] == 1
+
+
+def test_every_shopper_facing_price_says_its_currency(
+    api_client: APIClient, shopper_client: APIClient
+) -> None:
+    product = ProductFactory(price="9.50", list_price="9.50")
+    ProductFactory(category=product.category)
+    listed = api_client.get("/api/v1/products/").json()["results"][0]
+    detail = api_client.get(f"/api/v1/products/{product.pk}/").json()
+    recs = api_client.get("/api/v1/recommendations/for-you/").json()["items"]
+    assert listed["currency"] == detail["currency"] == "GBP" and detail["price"] == "9.50"
+    assert recs and all(item["currency"] == "GBP" for item in recs)
+    shopper_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
+    placed = shopper_client.post(
+        "/api/v1/checkout/",
+        {"email": "ada@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="cur-1",
+    )
+    assert placed.status_code == 201 and placed.json()["currency"] == "GBP"
+    rebuy = shopper_client.get("/api/v1/account/rebuy/").json()
+    assert rebuy and all(row["currency"] == "GBP" for row in rebuy)
