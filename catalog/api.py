@@ -32,6 +32,23 @@ class ProductPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 60
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """Say the bounds: a larger page_size is served as max_page_size, not refused."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    **parameter["schema"],
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+                parameter["description"] = (
+                    f"Results per page, default {self.page_size}; "
+                    f"larger values give {self.max_page_size}."
+                )
+        return parameters
+
 
 class ProductOutputSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")

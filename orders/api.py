@@ -76,6 +76,8 @@ class CartLineOutputSerializer(serializers.Serializer):
         return f"{line.product.price * line.quantity:.2f}"
 
     def get_available(self, line: Any) -> int:
+        if not line.product.is_active:  # discontinued: checkout refuses it as sold out
+            return 0
         stock = getattr(line.product, "stock", None)
         return max(stock.available, 0) if stock else 0
 

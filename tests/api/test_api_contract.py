@@ -179,3 +179,21 @@ def test_every_shopper_facing_price_says_its_currency(
     assert placed.status_code == 201 and placed.json()["currency"] == "GBP"
     rebuy = shopper_client.get("/api/v1/account/rebuy/").json()
     assert rebuy and all(row["currency"] == "GBP" for row in rebuy)
+
+
+def test_a_discontinued_product_in_the_cart_shows_as_unavailable(api_client: APIClient) -> None:
+    product = ProductFactory(with_stock=9)
+    api_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
+    type(product).objects.filter(pk=product.pk).update(is_active=False)
+    line = api_client.get("/api/v1/cart/").json()["lines"][0]
+    # checkout refuses it as sold out, so the cart must not claim 9 in stock
+    assert line["product_id"] == product.pk and line["available"] == 0
+
+
+def test_page_size_bounds_are_documented(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    parameters = schema.json()["paths"]["/api/v1/products/"]["get"]["parameters"]
+    page_size = next(p for p in parameters if p["name"] == "page_size")
+    assert page_size["schema"]["maximum"] == 60 and page_size["schema"]["default"] == 24
+    ProductFactory()
+    assert api_client.get("/api/v1/products/?page_size=1000").status_code == 200
