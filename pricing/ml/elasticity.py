@@ -377,8 +377,13 @@ def poisson_irls(
     return beta, cov, converged
 
 
-def _meta_prior(b: np.ndarray, se: np.ndarray, min_sd: float) -> Prior:
-    """DerSimonian-Laird random-effects mean and between-product sd of estimates b +- se."""
+def _meta_prior(b: np.ndarray, se: np.ndarray, min_sd: float, level_sd: float = 0.0) -> Prior:
+    """DerSimonian-Laird random-effects mean and between-product sd of estimates b +- se.
+
+    level_sd: the mean weights the estimates by 1 / (se^2 + max(tau^2, level_sd^2)), so with
+    a small estimated spread the mean is not set by the few most precise estimates alone (in a
+    store the busiest products, which need not be typical of the thin ones that lean on the
+    prior). The spread and `mean_se` stay the DerSimonian-Laird ones."""
     k = b.size
     if k == 0:
         return Prior(mean=np.nan, sd=np.nan, n_products=0)
@@ -393,7 +398,8 @@ def _meta_prior(b: np.ndarray, se: np.ndarray, min_sd: float) -> Prior:
     denom = w.sum() - np.sum(w**2) / w.sum()
     tau2 = max(0.0, (q_stat - (k - 1)) / denom) if denom > 0 else 0.0
     w_re = 1.0 / (se**2 + tau2)
-    mean_re = float(np.sum(w_re * b) / w_re.sum())
+    w_lvl = 1.0 / (se**2 + max(tau2, level_sd**2))
+    mean_re = float(np.sum(w_lvl * b) / w_lvl.sum())
     return Prior(
         mean=mean_re,
         sd=max(float(np.sqrt(tau2)), min_sd),
@@ -423,6 +429,12 @@ class ElasticityEstimator:
     bounds: own estimates are clipped here before pooling (a wild estimate from a
         near-collinear history must not drag its category).
     recent_days: window (days) for the demand level at the last price.
+    prior_level_sd: the mean of a prior (all products, or a category) weights the own
+        estimates as if their true spread were at least this (see `_meta_prior`); 0 = plain
+        DerSimonian-Laird weights.
+    shrink_lift: the pooled promo lift is shrunk towards 0 by its own standard error
+        (positive-part empirical Bayes), so a lift the data cannot tell from 0 does not shift
+        the elasticities of products whose price moved mostly in promotions.
     """
 
     def __init__(
@@ -445,6 +457,8 @@ class ElasticityEstimator:
         promo_effect: str = "pooled",
         day_effects: bool = True,
         period_days: int = 0,
+        prior_level_sd: float = 1.0,
+        shrink_lift: bool = True,
     ) -> None:
         self.seasonality = seasonality
         self.min_obs = min_obs
@@ -463,6 +477,8 @@ class ElasticityEstimator:
         self.promo_effect = promo_effect
         self.day_effects = day_effects
         self.period_days = period_days
+        self.prior_level_sd = prior_level_sd
+        self.shrink_lift = shrink_lift
 
     def fit(
         self, history: pd.DataFrame, products: pd.DataFrame | None = None
@@ -672,10 +688,20 @@ class ElasticityEstimator:
         for cat in np.unique(cats[ok]):
             m = ok & (cats == cat)
             if m.sum() >= 50:  # a few products' promo weeks mostly measure their season
-                by_cat[str(cat)] = _meta_prior(g[m], gse[m], 0.0).mean
-        self.promo_lift_ = {"__all__": glob.mean, **by_cat}
+                by_cat[str(cat)] = self._lift_value(_meta_prior(g[m], gse[m], 0.0))
+        overall = self._lift_value(glob)
+        self.promo_lift_ = {"__all__": overall, **by_cat}
         groups = hist["group"].astype(str)
-        return groups.map(by_cat).fillna(glob.mean).to_numpy(float)
+        return groups.map(by_cat).fillna(overall).to_numpy(float)
+
+    def _lift_value(self, p: Prior) -> float:
+        """The pooled lift, shrunk towards 0 by its standard error when `shrink_lift`:
+        m * max(0, 1 - se^2 / m^2), the posterior mean under a N(0, tau^2) prior whose tau^2 =
+        m^2 - se^2 is estimated from the lift itself (0 when |m| <= se)."""
+        m, s = float(p.mean), float(p.mean_se)
+        if not self.shrink_lift or m == 0.0 or not np.isfinite(s):
+            return m
+        return m * max(0.0, 1.0 - s**2 / m**2)
 
     def _priors(self, est: pd.DataFrame) -> tuple[dict[str, Prior], Prior]:
         """All-products prior, and per category a prior whose mean is itself shrunk towards
@@ -683,7 +709,7 @@ class ElasticityEstimator:
         has = est["own_elasticity"].notna()
         b = est.loc[has, "own_elasticity"].to_numpy(float)
         se = est.loc[has, "own_se"].to_numpy(float)
-        glob = _meta_prior(b, se, self.min_prior_sd)
+        glob = _meta_prior(b, se, self.min_prior_sd, self.prior_level_sd)
         if glob.n_products < 2:
             glob = Prior(self.default_elasticity, self.default_sd, glob.n_products)
         raw: dict[str, Prior] = {}
@@ -693,6 +719,7 @@ class ElasticityEstimator:
                     grp["own_elasticity"].to_numpy(float),
                     grp["own_se"].to_numpy(float),
                     self.min_prior_sd,
+                    self.prior_level_sd,
                 )
         if not raw:
             return {}, glob

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from pricing.ml.elasticity import (
     ElasticityEstimator,
+    Prior,
+    _meta_prior,
     implausible_zero_runs,
     infer_promo,
     period_effects,
@@ -267,3 +269,65 @@ def test_period_effects_stay_small_without_a_season():
     eff = period_effects(flat, -2.0, 28)
     assert eff.shape == (len(flat),)
     assert np.abs(eff).mean() < 0.05  # pure noise: shrunk to (almost) nothing
+
+
+def test_prior_level_is_not_set_by_the_few_most_precise_estimates():
+    # ten busy products (se 0.1) at -2.5 and 150 thin ones (se 0.9) around -1.5: the thin ones
+    # lean on the prior, so its level must not be the busy ones' (docs/results/pricing.md)
+    rng = np.random.default_rng(0)
+    b = np.r_[rng.normal(-2.5, 0.1, 10), rng.normal(-1.5, 0.9, 150)]
+    se = np.r_[np.full(10, 0.1), np.full(150, 0.9)]
+    plain = _meta_prior(b, se, 0.15)
+    level = _meta_prior(b, se, 0.15, level_sd=1.0)
+    assert abs(level.mean - b[10:].mean()) < 0.15 < abs(plain.mean - b[10:].mean())
+    assert level.sd == plain.sd and level.mean_se == plain.mean_se
+    # exchangeable estimates: the same level either way, up to noise
+    b2 = (
+        rng.normal(-2.0, 0.4, 200)
+        + rng.normal(0, 1, 200) * np.r_[np.full(20, 0.1), np.full(180, 0.9)]
+    )
+    se2 = np.r_[np.full(20, 0.1), np.full(180, 0.9)]
+    assert abs(_meta_prior(b2, se2, 0.15, 1.0).mean - _meta_prior(b2, se2, 0.15).mean) < 0.1
+
+
+def test_promo_lift_within_its_standard_error_is_shrunk_to_zero():
+    est = ElasticityEstimator()
+    assert est._lift_value(Prior(0.05, 0.3, 100, 0.06)) == 0.0
+    assert est._lift_value(Prior(-0.05, 0.3, 100, 0.06)) == 0.0
+    assert est._lift_value(Prior(0.25, 0.1, 1000, 0.01)) == pytest.approx(0.25, abs=0.001)
+    assert 0.0 < est._lift_value(Prior(0.14, 0.2, 100, 0.07)) < 0.14
+    assert ElasticityEstimator(shrink_lift=False)._lift_value(Prior(0.05, 0.3, 100, 0.06)) == 0.05
+
+
+def test_promotions_without_a_lift_do_not_move_the_elasticities():
+    # 7-day 25% promotions (and a few permanent price moves) with no demand lift beyond the
+    # price effect, flags passed: the pooled lift is (shrunk to) about 0 and the planted
+    # elasticities are recovered; with a real +28% lift the lift is kept
+    rng = np.random.default_rng(3)
+    truth = {f"p{i}": e for i, e in enumerate(np.linspace(-3.0, -1.2, 40))}
+    dates = pd.date_range("2025-01-01", periods=365, freq="D")
+    for extra in (0.0, np.log(1.28)):
+        rows = []
+        for pid, e in truth.items():
+            promo = np.zeros(365)
+            for s in rng.choice(350, 4, replace=False):
+                promo[s : s + 7] = 1
+            steps = np.where(rng.random(365) < 1 / 60, np.exp(rng.normal(0, 0.12, 365)), 1.0)
+            price = np.round(20 * np.cumprod(steps) * np.where(promo > 0, 0.75, 1.0), 2)
+            qty = rng.poisson(6 * (price / 20) ** e * np.exp(extra * promo))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "product_id": pid,
+                        "date": dates,
+                        "price": price,
+                        "quantity": qty,
+                        "promo": promo,
+                    }
+                )
+            )
+        est = ElasticityEstimator().fit(pd.concat(rows, ignore_index=True))
+        lift = est.promo_lift_["__all__"]
+        assert abs(lift - extra) < 0.08
+        e = est.estimates_.set_index("product_id").loc[list(truth), "elasticity"]
+        assert np.median(np.abs(e - pd.Series(truth)) / np.abs(pd.Series(truth))) < 0.15
