@@ -70,6 +70,21 @@ def cart_line_set(
     """Set (or with ``add``, increase) a line's quantity; 0 removes the line."""
     if cart.status != Cart.Status.OPEN:
         raise ServiceError("this cart is closed", field="cart")
+    if quantity <= 0 and not add:
+        # removing never needs the product to be on sale: a discontinued line must not trap
+        # the shopper's cart
+        line = CartLine.objects.select_for_update().filter(cart=cart, product_id=product_id).first()
+        if line is None:
+            _active_product(product_id)  # an unknown product still gets its field message
+            return None
+        line.delete()
+        event_record_on_commit(
+            type="remove_from_cart",
+            session_id=cart.session_id,
+            customer_id=cart.customer_id,
+            product_id=product_id,
+        )
+        return None
     product = _active_product(product_id)
     line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
     new_quantity = (line.quantity if line and add else 0) + quantity
@@ -355,6 +370,12 @@ def _order_place_atomic(
         _order_cancel_locked(order, note="payment declined by the card issuer", restock=True)
     else:
         _apply_risk_decision(order, payment)
+    if order.status == Order.Status.CANCELLED:
+        # A declined payment is one attempt (kept for fraud features), not the end of the
+        # cart: the shopper tries another card with the same lines, under a new key.
+        cart.status = Cart.Status.OPEN
+        cart.save(update_fields=["status"])
+        return order
     event_record_on_commit(
         type="purchase",
         session_id=context.session_id or cart.session_id,

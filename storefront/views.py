@@ -401,9 +401,9 @@ OUTCOME_COPY = {
     ),
     "declined": (
         "We could not accept this order",
-        "The payment was declined, so nothing has been charged and the items went back on "
-        "the shelf. Please try another card, or contact your bank. If you think this is a "
-        "mistake, our help team can look into it.",
+        "The payment was declined, so nothing has been charged. Your cart is as you left it: "
+        "please try another card, or contact your bank. If you think this is a mistake, our "
+        "help team can look into it.",
     ),
     "refunded": ("This order was refunded", "The money is on its way back to your card."),
     "processing": ("We are processing your order", "Refresh this page in a moment."),

@@ -49,6 +49,46 @@ def test_declined_card_gives_declined_outcome(api_client: APIClient) -> None:
     assert response.status_code == 201 and response.json()["outcome"] == "declined"
 
 
+def test_a_declined_card_keeps_the_cart_for_another_try(api_client: APIClient) -> None:
+    from customers.models import Event
+
+    product = ProductFactory(with_stock=3)
+    api_client.post("/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 2})
+    declined = api_client.post(
+        "/api/v1/checkout/",
+        {**PAYLOAD, "card_number": "4000000000000002"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="first",
+    )
+    assert declined.json()["outcome"] == "declined"
+    assert not Event.objects.filter(type="purchase").exists()  # an attempt, not a sale
+    cart = api_client.get("/api/v1/cart/").json()
+    assert cart["item_count"] == 2 and cart["lines"][0]["product_id"] == product.pk
+    # the same key still answers with the same attempt; a new key pays with another card
+    again = api_client.post(
+        "/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="first"
+    )
+    assert again.json()["number"] == declined.json()["number"]
+    paid = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="next")
+    assert paid.status_code == 201 and paid.json()["outcome"] == "confirmed"
+    assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 1
+    assert api_client.get("/api/v1/cart/").json()["item_count"] == 0
+
+
+def test_a_discontinued_product_can_be_taken_out_of_the_cart(api_client: APIClient) -> None:
+    gone, kept = ProductFactory(), ProductFactory()
+    for p in (gone, kept):
+        api_client.post("/api/v1/cart/lines/", {"product_id": p.pk})
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    blocked = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert blocked.status_code == 409 and gone.name in blocked.json()["detail"]
+    removed = api_client.delete(f"/api/v1/cart/lines/{gone.pk}/")
+    assert removed.status_code == 200 and removed.json()["item_count"] == 1
+    ok = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert ok.status_code == 201
+
+
 def test_orders_are_private_to_their_customer() -> None:
     owner, other = CustomerFactory(), CustomerFactory()
     owner_client, other_client = APIClient(), APIClient()
