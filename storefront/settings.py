@@ -166,9 +166,11 @@ ML_ARTIFACT_DIR = "ml-artifacts"
 SUPPORT_USE_EMBEDDINGS = env.bool("SUPPORT_USE_EMBEDDINGS", default=True)
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a signed-out call with the first class's challenge, so it is
+    # 401 + "WWW-Authenticate: Token" (an API client's cue to authenticate), not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "storefront.schema.AutoSchema",

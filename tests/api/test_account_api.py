@@ -163,3 +163,12 @@ def test_rebuy_lists_what_i_bought_consumables_first() -> None:
         assert checkout(client, key).status_code == 201
     rows = client.get("/api/v1/account/rebuy/").json()
     assert [r["name"] for r in rows] == ["Coffee Beans", "Kettle"]
+
+
+def test_signed_out_calls_are_challenged_with_401_and_a_bad_token_too() -> None:
+    anonymous = APIClient()
+    response = anonymous.get("/api/v1/account/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    bad = APIClient(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert bad.get("/api/v1/account/").status_code == 401
