@@ -25,6 +25,7 @@ CART_TOKEN_PARAM = OpenApiParameter(
     "(from `GET cart/`). Guests send it on every cart and checkout call, and to read the order "
     "placed from that cart.",
 )
+UNKNOWN_CART = OpenApiResponse(description="Unknown or closed X-Cart-Token")
 
 
 def _cart_token(request: Request) -> str | None:
@@ -132,10 +133,7 @@ def _cart_response(cart: Cart, status_code: int = 200) -> Response:
 class CartDetailApi(APIView):
     @extend_schema(
         parameters=[CART_TOKEN_PARAM],
-        responses={
-            200: CartOutputSerializer,
-            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
-        },
+        responses={200: CartOutputSerializer, 404: UNKNOWN_CART},
         summary="The shopper's current cart",
     )
     def get(self, request: Request) -> Response:
@@ -153,7 +151,7 @@ class CartLineAddApi(APIView):
         responses={
             201: CartOutputSerializer,
             400: OpenApiResponse(description="Invalid quantity or no such product"),
-            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+            404: UNKNOWN_CART,
             409: OpenApiResponse(description="Not enough stock"),
         },
         summary="Add a product to the cart",
@@ -176,7 +174,7 @@ class CartLineUpdateApi(APIView):
         responses={
             200: CartOutputSerializer,
             400: OpenApiResponse(description="Invalid quantity or no such product"),
-            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+            404: UNKNOWN_CART,
             409: OpenApiResponse(description="Not enough stock"),
         },
         summary="Change a line's quantity (0 removes it)",
@@ -190,10 +188,7 @@ class CartLineUpdateApi(APIView):
 
     @extend_schema(
         parameters=[CART_TOKEN_PARAM],
-        responses={
-            200: CartOutputSerializer,
-            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
-        },
+        responses={200: CartOutputSerializer, 404: UNKNOWN_CART},
         summary="Remove a line (answers with the cart, like the other cart calls)",
     )
     def delete(self, request: Request, product_id: int) -> Response:
@@ -283,7 +278,7 @@ class CheckoutApi(APIView):
         responses={
             201: OrderOutputSerializer,
             400: OpenApiResponse(description="Invalid input"),
-            404: OpenApiResponse(description="Unknown or closed X-Cart-Token"),
+            404: UNKNOWN_CART,
             409: OpenApiResponse(description="Sold out or cart already checked out"),
         },
         summary="Place an order from the current cart",
