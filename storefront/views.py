@@ -15,9 +15,10 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
 from catalog import search
 from catalog.api import product_detail_data
@@ -506,3 +507,18 @@ def product_image(request: HttpRequest, product_id: int) -> HttpResponse:
 <text x="200" y="230" font-family="Georgia, serif" font-size="120" text-anchor="middle" fill="rgb({r2},{g2},{b2})">{initials}</text>
 </svg>"""  # noqa: E501
     return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@csrf_exempt  # the API views check CSRF themselves (session clients only)
+def api_fallback(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """Unknown API paths answer in JSON like the API, not with the shop's HTML page; a path
+    only missing its trailing slash is served (a redirect would lose a POST's body)."""
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_fallback:
+            response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+            return response
+    return JsonResponse({"detail": "Not found."}, status=404)
