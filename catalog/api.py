@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from catalog import search, selectors
 from catalog.models import Category, Product, Review
 from customers.services import customer_for_user, event_record, review_create
+from storefront.api_errors import ID_MAX, id_in_range
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +143,6 @@ class ProductDetailOutputSerializer(ProductOutputSerializer):
         return int(getattr(product, "review_count", 0) or 0)
 
 
-ID_MAX = 2**53  # fits every database's integer; larger ids are a 400, not a 500
-
-
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -237,7 +235,7 @@ def product_detail_data(product_id: int) -> dict[str, Any]:
     pricing proposal, the admin) shows at once, and "in stock" is never stale after a sale,
     a restock or a cancellation (those are queryset updates: no signal would fire).
     """
-    if not 0 < product_id <= ID_MAX:
+    if not id_in_range(product_id):
         raise Product.DoesNotExist
     row = (
         Product.objects.filter(pk=product_id, is_active=True)
@@ -423,7 +421,7 @@ class ProductReviewListApi(generics.ListAPIView):
             return Review.objects.none()
         product_id = self.kwargs["product_id"]
         if (
-            not 0 < product_id <= ID_MAX
+            not id_in_range(product_id)
             or not Product.objects.filter(pk=product_id, is_active=True).exists()
         ):
             raise Product.DoesNotExist  # a 404, like the product itself

@@ -12,10 +12,7 @@ from rest_framework.views import APIView
 
 from fraud import selectors, services
 from fraud.rules import RuleSyntaxError, rule_compile
-from storefront.api_errors import ServiceError
-
-# Order ids beyond this are no order (and overflow the database's integer: a 500, not a 404).
-ID_MAX = 2**53
+from storefront.api_errors import ServiceError, id_in_range
 
 
 def _no_assessment() -> ServiceError:
@@ -50,7 +47,7 @@ class OrderRiskDetailApi(APIView):
         },
     )
     def get(self, request: Request, order_id: int) -> Response:
-        if not 0 < order_id <= ID_MAX:
+        if not id_in_range(order_id):
             raise _no_assessment()
         assessment = selectors.assessment_for_order(order_id=order_id)
         if assessment is None:
@@ -91,7 +88,7 @@ class ReviewDecideApi(APIView):
     def post(self, request: Request, order_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not 0 < order_id <= ID_MAX:
+        if not id_in_range(order_id):
             raise _no_assessment()
         assessment = services.review_decide(
             order_id=order_id,

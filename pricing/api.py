@@ -16,14 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pricing import facade, selectors, services
-from storefront.api_errors import ServiceError
-
-# Product ids beyond this are no product; the database's integer would overflow on them.
-ID_MAX = 2**53
+from storefront.api_errors import ServiceError, id_in_range
 
 
 def _product_id_or_404(product_id: int) -> None:
-    if not 0 < product_id <= ID_MAX:
+    if not id_in_range(product_id):
         raise Http404("no such product")
 
 

@@ -18,16 +18,14 @@ from rest_framework.views import APIView
 
 from recommendations import facade, selectors, services
 from recommendations.models import Slot
-
-# Product ids beyond this are no product (and overflow the database's integer: a 500, not a 404).
-ID_MAX = 2**53
+from storefront.api_errors import ID_MAX, id_in_range
 
 
 def _product_or_404(product_id: int) -> int:
     """The id of a product the shop has (or had: a discontinued one still has alternatives)."""
     from catalog.models import Product
 
-    if not 0 < int(product_id) <= ID_MAX or not Product.objects.filter(pk=product_id).exists():
+    if not id_in_range(int(product_id)) or not Product.objects.filter(pk=product_id).exists():
         raise NotFound("no such product")
     return int(product_id)
 
@@ -192,7 +190,7 @@ class CartRecommendationListApi(APIView):
                 raise serializers.ValidationError("comma-separated integers expected") from None
             if len(ids) > 100:
                 raise serializers.ValidationError("at most 100 product ids")
-            if any(not 0 < pk <= ID_MAX for pk in ids):
+            if not all(id_in_range(pk) for pk in ids):
                 raise serializers.ValidationError(f"product ids are 1 to {ID_MAX}")
             return ids
 

@@ -9,6 +9,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+# Ids beyond this are no row: they fit every database's integer column, while a larger one
+# overflows it (a 500 instead of the 404 or 400 the client should see).
+ID_MAX = 2**53
+
+
+def id_in_range(value: int) -> bool:
+    return 0 < value <= ID_MAX
+
 
 class ServiceError(Exception):
     """A business rule refused the request; maps to HTTP 400 (or ``status``) with a message."""
