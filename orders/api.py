@@ -280,6 +280,7 @@ class CheckoutApi(APIView):
             400: OpenApiResponse(description="Invalid input"),
             404: UNKNOWN_CART,
             409: OpenApiResponse(description="Sold out or cart already checked out"),
+            422: OpenApiResponse(description="Idempotency-Key already used for another cart"),
         },
         summary="Place an order from the current cart",
     )
@@ -295,7 +296,25 @@ class CheckoutApi(APIView):
             session_id=session_id_for(request),
             cart_token=_cart_token(request),
         )
-        if previous is not None:  # a retried request: same answer, no second order
+        if previous is not None:
+            current = (
+                None
+                if _cart_token(request)  # the token names the cart the key was used with
+                else selectors.open_cart_with_lines(
+                    customer_id=customer.pk if customer else None,
+                    session_id=session_id_for(request),
+                )
+            )
+            if current is not None and current != previous.cart_id:
+                # a new cart under an old key is a new order, not a retry (IETF draft: 422)
+                raise ServiceError(
+                    f"this Idempotency-Key already placed order {previous.number}; "
+                    "send a new key for a new order",
+                    field="idempotency_key",
+                    status=422,
+                    code="idempotency_key_reused",
+                )
+            # a retried request: same answer, no second order
             order = Order.objects.prefetch_related("lines").get(pk=previous.pk)
             return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
         cart = cart_for_request(request)

@@ -63,6 +63,18 @@ def order_lines_frame(*, since: datetime | None = None) -> pd.DataFrame:
     return frame
 
 
+def open_cart_with_lines(*, customer_id: int | None, session_id: str) -> int | None:
+    """The id of the shopper's open cart when it holds something, else None."""
+    qs = Cart.objects.filter(status=Cart.Status.OPEN, lines__isnull=False)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    elif session_id:
+        qs = qs.filter(session_id=session_id, customer__isnull=True)
+    else:
+        return None
+    return qs.values_list("pk", flat=True).first()
+
+
 def order_for_idempotency_key(
     *, key: str, customer_id: int | None, session_id: str, cart_token: str | None = None
 ) -> Order | None:

@@ -89,6 +89,24 @@ def test_a_discontinued_product_can_be_taken_out_of_the_cart(api_client: APIClie
     assert ok.status_code == 201
 
 
+def test_an_old_idempotency_key_on_a_new_cart_is_refused_not_answered_with_the_old_order(
+    api_client: APIClient,
+) -> None:
+    first_item, second_item = ProductFactory(), ProductFactory()
+    api_client.post("/api/v1/cart/lines/", {"product_id": first_item.pk})
+    first = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    # a retry of the same request after the cart closed still answers with the first order
+    retry = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert retry.status_code == 201 and retry.json()["number"] == first.json()["number"]
+    api_client.post("/api/v1/cart/lines/", {"product_id": second_item.pk})
+    reused = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert reused.status_code == 422
+    assert first.json()["number"] in reused.json()["idempotency_key"][0]
+    fresh = api_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert fresh.status_code == 201
+    assert [line["product_id"] for line in fresh.json()["lines"]] == [second_item.pk]
+
+
 def test_orders_are_private_to_their_customer() -> None:
     owner, other = CustomerFactory(), CustomerFactory()
     owner_client, other_client = APIClient(), APIClient()
