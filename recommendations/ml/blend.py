@@ -28,6 +28,8 @@ from .ranker import HistoryStats, Ranker, candidate_features
 from .sources import ALS, EASE, ItemKNN, PersonalHistory, Popularity, UserKNN, top_k_rows
 from .validation import Holdout, holdout_windows
 
+TIE_BREAK = 1e-6  # below any score difference the blend means; orders exact ties only
+
 Source = Popularity | PersonalHistory | ItemKNN | UserKNN | EASE | ALS
 
 SOURCE_NAMES = (
@@ -375,6 +377,10 @@ class BlendRecommender:
                 out_src.append(sname)
                 continue
             total, best = self.score(users[b], variant)
+            # Equal scores (mostly the zeros once a short list runs out) go to the more popular
+            # item: the fallback the "popular" label of a zero score already claims, in an
+            # order that does not depend on how numpy breaks ties.
+            total += self._tie_break()
             idx, vals = top_k_rows(total, k)
             out_i.append(idx)
             out_s.append(vals)
@@ -383,6 +389,10 @@ class BlendRecommender:
             empty = np.zeros((0, k))
             return empty.astype(np.int64), empty, empty.astype(object)
         return np.vstack(out_i), np.vstack(out_s), np.vstack(out_src)
+
+    def _tie_break(self) -> np.ndarray:
+        pop = self.popularity_scores()
+        return (TIE_BREAK * pop / max(float(pop.max()), 1e-12)).astype(np.float32)
 
     def popularity_scores(self) -> np.ndarray:
         """All-time plus trending popularity per item (each scaled to max 1)."""

@@ -117,3 +117,20 @@ def test_blend_without_scales_falls_back_to_per_customer_rescaling(
     del model.scales_  # an artifact pickled before source_scales existed
     b = model.recommend(np.arange(3), 5)[0]
     assert a.shape == b.shape == (3, 5)
+
+
+def test_a_list_that_runs_out_of_evidence_is_filled_with_popular_items(
+    repeat_log: pd.DataFrame,
+) -> None:
+    from recommendations.ml.blend import Weights
+
+    model = BlendRecommender().fit(encode(repeat_log))
+    # only re-buys count: a customer's list runs out after their own few items
+    model.weights_["default"] = Weights(by_source={"rebuy": 1.0}, exclude_seen=False)
+    user = np.arange(1)
+    own = int((model.score(user, "default")[0] > 0).sum())
+    idx, _, src = model.recommend(user, own + 3)
+    pop = model.popularity_scores()
+    rest = [i for i in np.argsort(-pop, kind="stable") if i not in set(idx[0][:own])][:3]
+    assert list(idx[0][own:]) == rest
+    assert set(src[0][own:]) == {"popular"}
