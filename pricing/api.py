@@ -196,8 +196,8 @@ class CompetitorPriceImportApi(APIView):
         responses={
             201: OutputSerializer,
             400: OpenApiResponse(
-                description="No valid row: the same report as 201 (received, accepted, "
-                "rejected with reasons); or a bad payload: field errors"
+                description="No valid row: detail, code and the same report as 201 "
+                "(received, accepted, rejected with reasons); or a bad payload: field errors"
             ),
         },
     )
@@ -216,8 +216,11 @@ class CompetitorPriceImportApi(APIView):
             report = services.competitor_prices_import_csv(text=text)
         else:
             report = services.competitor_prices_import(rows=data.validated_data["rows"])
-        code = status.HTTP_201_CREATED if report.accepted else status.HTTP_400_BAD_REQUEST
-        return Response(self.OutputSerializer(report).data, status=code)
+        body: dict[str, Any] = dict(self.OutputSerializer(report).data)
+        if not report.accepted:  # an error body like every other (storefront/api_errors.py)
+            body = {"detail": "No row was accepted.", "code": "invalid", **body}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ElasticityListApi(APIView):

@@ -1,11 +1,46 @@
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.permissions import AllowAny
+
+# The body of every error answer (storefront/api_errors.py), documented once as a component.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "An error. `detail` is a sentence for people, `code` a stable string for programs "
+        "(`invalid`, `not_found`, `not_authenticated`, `permission_denied`, `throttled`, "
+        "`out_of_stock`, ...). A validation error also lists the messages of each field "
+        "under that field's name; a nested input (an object or a list) nests them likewise, "
+        "keyed by field name or list index."
+    ),
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for people."},
+        "code": {"type": "string", "description": "What went wrong, for programs."},
+    },
+    "required": ["detail", "code"],
+    "additionalProperties": {
+        "description": "The messages for the field of that name.",
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "additionalProperties": {}},
+        ],
+    },
+}
+
+# Which answers every operation documents (unless it documents that status itself).
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: the field messages are listed under each field's name.",
+    "401": "Not logged in (no or an invalid token or session).",
+    "403": "Logged in, but not allowed to do this.",
+    "404": "No such object.",
+}
 
 
 class AutoSchema(BaseAutoSchema):
     """Names nested serializers after their view (`CheckoutApi.InputSerializer` ->
-    `CheckoutApiInput`), so the HackSoft-style nested Input/OutputSerializer never collide."""
+    `CheckoutApiInput`), so the HackSoft-style nested Input/OutputSerializer never collide;
+    documents the error answers (400/401/403/404, the shared `Error` body) of every operation."""
 
     def _get_serializer_name(
         self, serializer: Any, direction: str, bypass_extensions: bool = False
@@ -18,3 +53,35 @@ class AutoSchema(BaseAutoSchema):
             if not name.startswith(outer):
                 name = outer + name
         return name
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        missing = [code for code in self._error_statuses(operation) if code not in responses]
+        if not missing:
+            return operation
+        component = ResolvedComponent(
+            name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(component)
+        for code in missing:
+            responses[code] = {
+                "description": ERROR_DESCRIPTIONS[code],
+                "content": {"application/json": {"schema": component.ref}},
+            }
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _error_statuses(self, operation: dict[str, Any]) -> list[str]:
+        codes = []
+        parameters = operation.get("parameters", [])
+        if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
+            codes.append("400")
+        permissions = self.view.get_permissions()
+        if any(not isinstance(permission, AllowAny) for permission in permissions):
+            codes += ["401", "403"]
+        if any(p.get("in") == "path" for p in parameters) or "{" in self.path:
+            codes.append("404")
+        return codes
