@@ -14,6 +14,7 @@ commerce tables (orders on hold, recommendation click-through from events).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -704,7 +705,6 @@ def training_run_request(
     from django.db import transaction
 
     from mlops.models import TrainingRun
-    from mlops.tasks import capability_train_task
     from storefront.api_errors import ServiceError
 
     if capability not in settings.ML_CAPABILITIES:
@@ -728,7 +728,35 @@ def training_run_request(
             capability=capability, status=TrainingRun.Status.QUEUED, triggered_by_id=user_id
         )
         run_id = run.pk
-        transaction.on_commit(
-            lambda: capability_train_task.delay(capability, run_id=run_id, force=force)
-        )
+        transaction.on_commit(lambda: _training_dispatch(capability, run_id=run_id, force=force))
     return run
+
+
+def _training_dispatch(capability: str, *, run_id: int, force: bool) -> None:
+    """Hand the run to a worker; without a broker (the embedded demo), to a thread of this
+    process, so the request that asked for it does not wait for the training."""
+    from mlops.tasks import capability_train_task
+    from storefront.celery import app
+
+    if app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER:
+        threading.Thread(
+            target=_training_in_thread,
+            args=(capability, run_id, force),
+            name=f"train-{capability}-{run_id}",
+            daemon=True,
+        ).start()
+    else:
+        capability_train_task.delay(capability, run_id=run_id, force=force)
+
+
+def _training_in_thread(capability: str, run_id: int, force: bool) -> None:
+    from django.db import connections
+
+    from mlops.tasks import capability_train_task
+
+    try:
+        capability_train_task.apply(args=(capability,), kwargs={"run_id": run_id, "force": force})
+    except Exception:  # the service marks the run failed; nobody waits on this thread
+        logger.exception("training run %s (%s) failed", run_id, capability)
+    finally:
+        connections.close_all()  # this thread's connections, not the request's

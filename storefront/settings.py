@@ -199,6 +199,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, "retrain now" trains in a thread of the web process, so the merchant's
+# click returns at once and the page shows progress, as it does with a worker.
+TRAIN_IN_BACKGROUND_WHEN_EAGER = env.bool("TRAIN_IN_BACKGROUND_WHEN_EAGER", default=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -50,6 +50,7 @@ def _isolated(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
     # Tasks run in-process in tests; the integration tests switch this off to use a worker.
     celery_app.conf.task_always_eager = True
+    settings.TRAIN_IN_BACKGROUND_WHEN_EAGER = False  # tests see a retrain finish in-line
     yield
     model_cache_clear()
 

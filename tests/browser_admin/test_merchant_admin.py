@@ -21,7 +21,7 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    # A retrain runs inside the request (eager Celery), hence the long timeout.
+    # A retrain runs inside the request here (tests train in-line), hence the long timeout.
     with chromium_page(live_server.url, width=1400, height=1000, timeout_ms=60_000) as pg:
         yield pg
 
