@@ -521,4 +521,4 @@ def api_fallback(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if match is not None and match.func is not api_fallback:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
