@@ -188,7 +188,11 @@ class CartLineUpdateApi(APIView):
 
     @extend_schema(
         parameters=[CART_TOKEN_PARAM],
-        responses={200: CartOutputSerializer, 404: UNKNOWN_CART},
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(description="No such product"),
+            404: UNKNOWN_CART,
+        },
         summary="Remove a line (answers with the cart, like the other cart calls)",
     )
     def delete(self, request: Request, product_id: int) -> Response:

@@ -33,7 +33,8 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid input: the field messages are listed under each field's name.",
     "401": "Not logged in (no or an invalid token or session).",
     "403": "Logged in, but not allowed to do this.",
-    "404": "No such object.",
+    "404": "No such object (or, for a list, no such page).",
+    "429": "Too many requests: retry after the Retry-After header's seconds.",
 }
 
 
@@ -79,9 +80,14 @@ class AutoSchema(BaseAutoSchema):
         parameters = operation.get("parameters", [])
         if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
             codes.append("400")
+        throttles = self.view.get_throttles()
         permissions = self.view.get_permissions()
         if any(not isinstance(permission, AllowAny) for permission in permissions):
             codes += ["401", "403"]
-        if any(p.get("in") == "path" for p in parameters) or "{" in self.path:
+        paged = any(p.get("in") == "query" and p.get("name") == "page" for p in parameters)
+        if paged or any(p.get("in") == "path" for p in parameters) or "{" in self.path:
             codes.append("404")
+        scope = getattr(self.view, "throttle_scope", None)
+        if scope and any(scope in getattr(t, "THROTTLE_RATES", {}) for t in throttles):
+            codes.append("429")
         return codes

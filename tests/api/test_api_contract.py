@@ -152,7 +152,10 @@ def test_unknown_api_paths_answer_json_and_the_trailing_slash_is_optional(
     api_client: APIClient,
 ) -> None:
     missing = api_client.get("/api/v1/no-such-thing/")
-    assert missing.status_code == 404 and missing.json() == {"detail": "Not found."}
+    assert missing.status_code == 404 and missing.json() == {
+        "detail": "Not found.",
+        "code": "not_found",
+    }
     product = ProductFactory()
     added = api_client.post("/api/v1/cart/lines", {"product_id": product.pk}, format="json")
     assert added.status_code == 201 and added.json()["item_count"] == 1

@@ -93,6 +93,18 @@ def test_no_such_object_is_404_not_found(api_client: APIClient, staff_client: AP
     assert set(body) == {"detail", "code"}
 
 
+def test_an_unknown_api_path_is_404_not_found(api_client: APIClient) -> None:
+    body = _error(api_client.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert body == {"detail": "Not found.", "code": "not_found"}
+    # an integer path parameter that is no integer matches no route: the same answer
+    assert api_client.get("/api/v1/products/abc/").json() == body
+
+
+def test_a_page_beyond_the_last_is_404_not_found(api_client: APIClient) -> None:
+    body = _error(api_client.get("/api/v1/products/?page=9"), 404, "not_found")
+    assert body == {"detail": "Invalid page.", "code": "not_found"}
+
+
 def test_a_wrong_method_is_405_method_not_allowed(api_client: APIClient) -> None:
     body = _error(api_client.delete("/api/v1/products/"), 405, "method_not_allowed")
     assert body["detail"] == 'Method "DELETE" not allowed.'
@@ -181,6 +193,11 @@ def test_the_schema_documents_the_error_answers(api_client: APIClient) -> None:
     # 404 where the path names an object
     assert documents_error("/api/v1/mlops/training-runs/{run_id}/", "get", "404")
     assert documents_error("/api/v1/support/tickets/{ticket_id}/human/", "post", "404")
+    # 404 for a paginated list (a page beyond the last), 429 where a throttle scope applies
+    assert documents_error("/api/v1/orders/", "get", "404")
+    assert documents_error("/api/v1/search/", "get", "429")
+    assert documents_error("/api/v1/checkout/", "post", "429")
+    assert "429" not in responses("/api/v1/cart/lines/", "post")
     # none of them where they cannot happen
     assert set(responses("/api/v1/categories/")) == {"200"}
     assert "401" not in responses("/api/v1/products/{product_id}/")
