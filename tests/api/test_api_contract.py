@@ -42,6 +42,14 @@ def test_huge_or_unknown_ids_are_404_or_400_never_500(
     )
     assert decide.status_code == 404
     assert staff_client.get(f"/api/v1/pricing/products/{HUGE}/proposal/").status_code == 404
+    # a cart line of a huge id is no product, as for an unknown one (was: OverflowError, a 500)
+    for answer in (
+        api_client.delete(f"/api/v1/cart/lines/{HUGE}/"),
+        api_client.patch(f"/api/v1/cart/lines/{HUGE}/", {"quantity": 1}, format="json"),
+        api_client.delete("/api/v1/cart/lines/999999/"),
+    ):
+        assert answer.status_code == 400, answer.content
+        assert answer.json()["product_id"] == ["no such product"]
 
 
 def test_bad_query_parameters_are_400_not_ignored(
