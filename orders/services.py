@@ -27,7 +27,7 @@ from orders.models import (
     Payment,
     Refund,
 )
-from storefront.api_errors import ServiceError
+from storefront.api_errors import ServiceError, id_in_range
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ def cart_line_set(
     """Set (or with ``add``, increase) a line's quantity; 0 removes the line."""
     if cart.status != Cart.Status.OPEN:
         raise ServiceError("this cart is closed", field="cart")
+    if not id_in_range(product_id):  # no row has it, and the database's integer would overflow
+        raise ServiceError("no such product", field="product_id")
     if quantity <= 0 and not add:
         # removing never needs the product to be on sale: a discontinued line must not trap
         # the shopper's cart
