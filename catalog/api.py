@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,35 +19,13 @@ from catalog import search, selectors
 from catalog.models import Category, Product, Review
 from customers.services import customer_for_user, event_record, review_create
 from storefront.api_errors import ID_MAX, id_in_range
+from storefront.pagination import PagePagination
 
 logger = logging.getLogger(__name__)
 
 # Cached detail is stamped with Product.updated_at and checked on every read; a new review
 # invalidates it; the TTL bounds what a review moderated elsewhere could leave behind.
 PRODUCT_DETAIL_TTL = 600
-
-
-class ProductPagination(PageNumberPagination):
-    page_size = 24
-    page_size_query_param = "page_size"
-    max_page_size = 60
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        """Say the bounds: a larger page_size is served as max_page_size, not refused."""
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {
-                    **parameter["schema"],
-                    "minimum": 1,
-                    "maximum": self.max_page_size,
-                    "default": self.page_size,
-                }
-                parameter["description"] = (
-                    f"Results per page, default {self.page_size}; "
-                    f"larger values give {self.max_page_size}."
-                )
-        return parameters
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -212,7 +189,7 @@ class ProductListApi(generics.ListAPIView):
 
     serializer_class = ProductOutputSerializer
     filterset_class = ProductFilter
-    pagination_class = ProductPagination
+    pagination_class = PagePagination
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list_active()
@@ -394,7 +371,7 @@ class ProductReviewListApi(generics.ListAPIView):
     """Published reviews of a product, newest first; logged-in shoppers may add one."""
 
     serializer_class = ReviewOutputSerializer
-    pagination_class = ProductPagination
+    pagination_class = PagePagination
 
     class InputSerializer(serializers.Serializer):
         rating = serializers.IntegerField(min_value=1, max_value=5)

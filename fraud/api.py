@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from fraud import selectors, services
 from fraud.rules import RuleSyntaxError, rule_compile
 from storefront.api_errors import ServiceError, id_in_range
+from storefront.pagination import PagePagination
 
 
 def _no_assessment() -> ServiceError:
@@ -55,16 +56,23 @@ class OrderRiskDetailApi(APIView):
         return Response(AssessmentOutputSerializer(assessment).data)
 
 
+class ReviewQueuePagination(PagePagination):
+    page_size = 50
+    max_page_size = 200  # a reviewer can still take the old capped list in one page
+
+
 class ReviewQueueListApi(APIView):
     permission_classes = [permissions.IsAdminUser]
+    pagination_class = ReviewQueuePagination  # read by the schema: the answer is a page
 
     @extend_schema(
         summary="Orders held for fraud review, riskiest first (staff)",
         responses={200: AssessmentOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        queue = selectors.review_queue()[:200]
-        return Response(AssessmentOutputSerializer(queue, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.review_queue(), request, view=self)
+        return paginator.get_paginated_response(AssessmentOutputSerializer(page, many=True).data)
 
 
 class ReviewDecideApi(APIView):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Min, Sum
+from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
 
 from customers.models import Customer
@@ -333,7 +333,7 @@ def rules_active() -> list[tuple[RiskRule, CompiledRule]]:
     return found
 
 
-def review_queue() -> Any:
+def review_queue() -> QuerySet[RiskAssessment]:
     """Orders on hold for review, riskiest first."""
     return (
         RiskAssessment.objects.filter(
@@ -342,7 +342,7 @@ def review_queue() -> Any:
             order__status=Order.Status.ON_HOLD,
         )
         .select_related("order")
-        .order_by("-score", "created_at")
+        .order_by("-score", "created_at", "pk")  # pk: a stable order across pages
     )
 
 

@@ -1,10 +1,16 @@
 """The API as an integrating developer meets it: documented shapes, 4xx (never 5xx) for bad
 ids and parameters, token and cookie-less guest flows, JSON errors everywhere under /api/."""
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
+from customers.models import Customer
+from fraud import services as fraud_services
+from support.models import Ticket
 from tests.factories import ADDRESS, GOOD_CARD, ProductFactory
+from tests.fraud.factories import checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +141,8 @@ def test_schema_documents_what_the_endpoints_answer(api_client: APIClient) -> No
         "/api/v1/pricing/elasticities/",
         "/api/v1/insights/customers/",
         "/api/v1/products/{product_id}/reviews/",
+        "/api/v1/support/tickets/mine/",
+        "/api/v1/fraud/reviews/",
     ):
         assert "Paginated" in ok_schema(path), path
     # removing a cart line answers 200 with the cart, like the other cart calls
@@ -208,3 +216,51 @@ def test_page_size_bounds_are_documented(api_client: APIClient) -> None:
     assert page_size["schema"]["maximum"] == 60 and page_size["schema"]["default"] == 24
     ProductFactory()
     assert api_client.get("/api/v1/products/?page_size=1000").status_code == 200
+
+
+def _walk(client: APIClient, url: str) -> list[dict[str, Any]]:
+    """Every page of a list by following `next`, checking the envelope on the way."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content)
+        page = response.json()
+        assert set(page) >= {"count", "next", "previous", "results"}, page.keys()
+        pages.append(page)
+        url = page["next"]
+    return pages
+
+
+def test_my_tickets_are_a_page_with_a_bounded_page_size(
+    shopper: Customer, shopper_client: APIClient, api_client: APIClient
+) -> None:
+    Ticket.objects.bulk_create(
+        Ticket(customer=shopper, subject=f"Request {i}", status=Ticket.Status.NEW)
+        for i in range(61)
+    )
+    Ticket.objects.create(contact_email="someone@example.com", subject="not mine")
+    first = shopper_client.get("/api/v1/support/tickets/mine/").json()
+    assert first["count"] == 61 and len(first["results"]) == 24 and first["previous"] is None
+    # a page_size above the bound is served as the bound (60), not refused
+    pages = _walk(shopper_client, "/api/v1/support/tickets/mine/?page_size=1000")
+    assert [len(page["results"]) for page in pages] == [60, 1]
+    assert pages[1]["previous"] and "page_size=1000" in pages[1]["previous"]
+    subjects = [t["subject"] for page in pages for t in page["results"]]
+    assert len(set(subjects)) == 61 and "not mine" not in subjects
+    beyond = shopper_client.get("/api/v1/support/tickets/mine/?page=9")
+    assert beyond.status_code == 404 and beyond.json() == {
+        "detail": "Invalid page.",
+        "code": "not_found",
+    }
+
+
+def test_the_fraud_review_queue_is_a_page(staff_client: APIClient) -> None:
+    fraud_services.risk_rule_create(name="big", expression="amount >= 100", action="review")
+    held = [checkout(price=f"{100 + i}.00", key=f"held-{i}") for i in range(3)]
+    checkout(price="20.00", key="small")
+    pages = _walk(staff_client, "/api/v1/fraud/reviews/?page_size=2")
+    assert [page["count"] for page in pages] == [3, 3]
+    assert [len(page["results"]) for page in pages] == [2, 1]
+    listed = [row["order_id"] for page in pages for row in page["results"]]
+    assert sorted(listed) == sorted(order.pk for order in held)
+    assert staff_client.get("/api/v1/fraud/reviews/").json()["count"] == 3

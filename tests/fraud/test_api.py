@@ -28,8 +28,10 @@ def test_review_queue_and_decision(staff_client):
     small = checkout(price="20.00")
     held = checkout(price="120.00", key="k2")
     queue = staff_client.get("/api/v1/fraud/reviews/").json()
-    assert [row["order_id"] for row in queue] == [held.pk]
-    assert queue[0]["rules_triggered"] == ["big"] and queue[0]["source"] == "rules_only"
+    assert queue["count"] == 1 and queue["next"] is None
+    assert [row["order_id"] for row in queue["results"]] == [held.pk]
+    row = queue["results"][0]
+    assert row["rules_triggered"] == ["big"] and row["source"] == "rules_only"
 
     wrong = staff_client.post(
         f"/api/v1/fraud/reviews/{held.pk}/decision/", {"decision": "maybe"}, format="json"

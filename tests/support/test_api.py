@@ -39,7 +39,8 @@ def test_customer_creates_and_lists_own_tickets(shopper_client, api_client) -> N
     assert body["intent"] and body["queue"] and body["messages"][0]["author"] == "customer"
     api_client.post(URL, {"body": "someone else's ticket", "email": "z@z.io"}, format="json")
     mine = shopper_client.get(URL + "mine/").json()
-    assert [t["id"] for t in mine] == [body["id"]]
+    assert mine["count"] == 1 and mine["next"] is None
+    assert [t["id"] for t in mine["results"]] == [body["id"]]
     r = shopper_client.post(f"{URL}{body['id']}/human/")
     assert r.status_code == 200 and r.json()["wants_human"]
     assert api_client.get(URL + "mine/").status_code in (401, 403)
