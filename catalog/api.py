@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from catalog import search, selectors
@@ -269,6 +270,10 @@ SEARCH_MAX_PAGE = 1000
 
 
 class ProductSearchApi(APIView):
+    """Ranked matches as the API's page (storefront/pagination.py), plus what the query was
+    read as. Unlike the other lists, a ``page_size`` above 60 or a ``page`` above 1000 is
+    refused (400), not served as the bound."""
+
     throttle_scope = "search"
 
     class InputSerializer(serializers.Serializer):
@@ -277,29 +282,35 @@ class ProductSearchApi(APIView):
         page_size = serializers.IntegerField(min_value=1, max_value=60, default=24)
 
     class OutputSerializer(serializers.Serializer):
+        count = serializers.IntegerField(help_text="Matches in all pages")
+        next = serializers.URLField(
+            allow_null=True, help_text="The next page, or null on the last (or the 1000th)"
+        )
+        previous = serializers.URLField(allow_null=True, help_text="null on the first page")
+        results = ProductOutputSerializer(many=True)
         query = serializers.CharField()
         corrected = serializers.CharField(help_text="The query as the catalog spells it, or ''")
-        count = serializers.IntegerField()
         page = serializers.IntegerField()
-        results = ProductOutputSerializer(many=True)
 
     @extend_schema(
         parameters=[InputSerializer],
-        responses={200: OutputSerializer, 400: OpenApiResponse(description="Missing q")},
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(description="Missing q, or page / page_size beyond its bound"),
+        },
         summary="Typo-tolerant ranked product search",
     )
     def get(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        result = search.product_search(
-            query=values["q"],
-            limit=values["page_size"],
-            offset=(values["page"] - 1) * values["page_size"],
-        )
+        page, size = values["page"], values["page_size"]
+        result = search.product_search(query=values["q"], limit=size, offset=(page - 1) * size)
+        if page > 1 and (page - 1) * size >= result.total:
+            raise exceptions.NotFound("Invalid page.")  # as the other lists answer
         products = selectors.product_list_active().in_bulk(result.product_ids)
         ordered = [products[pk] for pk in result.product_ids if pk in products]
-        if values["page"] == 1:
+        if page == 1:
             event_record(
                 type="search",
                 session_id=request.session.session_key or "",
@@ -307,17 +318,22 @@ class ProductSearchApi(APIView):
                 query=values["q"],
                 metadata={"results": result.total},
             )
-        return Response(
-            self.OutputSerializer(
-                {
-                    "query": values["q"],
-                    "corrected": result.corrected,
-                    "count": result.total,
-                    "page": values["page"],
-                    "results": ordered,
-                }
-            ).data
-        )
+        url = request.build_absolute_uri()
+        has_next = page * size < result.total and page < SEARCH_MAX_PAGE
+        previous = None
+        if page > 1:  # like PageNumberPagination: page 1 is the URL without page=
+            previous = replace_query_param(url, "page", page - 1)
+            previous = remove_query_param(url, "page") if page == 2 else previous
+        body = {
+            "count": result.total,
+            "next": replace_query_param(url, "page", page + 1) if has_next else None,
+            "previous": previous,
+            "results": ordered,
+            "query": values["q"],
+            "corrected": result.corrected,
+            "page": page,
+        }
+        return Response(self.OutputSerializer(body).data)
 
 
 class ProductAutocompleteApi(APIView):

@@ -158,6 +158,11 @@ def test_schema_documents_what_the_endpoints_answer(api_client: APIClient) -> No
         assert "X-Cart-Token" in names, path
     assert "Authorization: Token" in paths["/api/v1/account/login/"]["post"]["description"]
     components = schema.json()["components"]["schemas"]
+    # search answers the same page, with its own keys added
+    search = components["ProductSearchApiOutput"]
+    assert "ProductSearchApiOutput" in ok_schema("/api/v1/search/")
+    assert set(search["required"]) >= {"count", "next", "previous", "results", "corrected"}
+    assert search["properties"]["next"].get("nullable") is True
     # the experiment's per-variant results are the point of the endpoint
     assert "variants" in components["ExperimentResultsApiOutput"]["properties"]
     # a product without a brand answers brand: null
@@ -264,3 +269,31 @@ def test_the_fraud_review_queue_is_a_page(staff_client: APIClient) -> None:
     listed = [row["order_id"] for page in pages for row in page["results"]]
     assert sorted(listed) == sorted(order.pk for order in held)
     assert staff_client.get("/api/v1/fraud/reviews/").json()["count"] == 3
+
+
+def test_search_answers_the_same_page_plus_what_the_query_was_read_as(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("Rain Jacket", "Down Jacket", "Shell Jacket"):
+        ProductFactory(name=name)
+    pages = _walk(api_client, "/api/v1/search/?q=jackte&page_size=2")
+    assert [page["count"] for page in pages] == [3, 3]
+    assert [len(page["results"]) for page in pages] == [2, 1]
+    assert pages[0]["previous"] is None and pages[1]["previous"]
+    assert api_client.get(pages[1]["previous"]).json() == pages[0]  # page 1 again
+    first = pages[0]
+    assert set(first) == {"count", "next", "previous", "results", "query", "corrected", "page"}
+    assert (first["query"], first["corrected"], first["page"]) == ("jackte", "jacket", 1)
+    names = {p["name"] for page in pages for p in page["results"]}
+    assert names == {"Rain Jacket", "Down Jacket", "Shell Jacket"}
+    # the bounds stay: refused (400), not served as the bound like the other lists
+    for params, field in (("page_size=61", "page_size"), ("page=1001", "page")):
+        refused = api_client.get(f"/api/v1/search/?q=jacket&{params}")
+        assert refused.status_code == 400 and field in refused.json(), params
+    # a page beyond the last is 404, as for the other lists
+    beyond = api_client.get("/api/v1/search/?q=jacket&page=3&page_size=2")
+    assert beyond.status_code == 404 and beyond.json()["code"] == "not_found"
+    assert api_client.get("/api/v1/search/?q=zzzqqq").json()["count"] == 0  # page 1: empty
+    # no next link to a page the bound refuses
+    monkeypatch.setattr("catalog.api.SEARCH_MAX_PAGE", 2)
+    assert api_client.get("/api/v1/search/?q=jacket&page=2&page_size=1").json()["next"] is None
