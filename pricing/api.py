@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from pricing import facade, selectors, services
 from storefront.api_errors import ServiceError, id_in_range
+from storefront.schema import error_schema_with
 
 
 def _product_id_or_404(product_id: int) -> None:
@@ -159,6 +160,16 @@ class ReferencePriceApi(APIView):
         return Response(self.OutputSerializer(row).data)
 
 
+# The error body plus the import's report (absent when the payload itself is refused).
+IMPORT_ERROR_SCHEMA = error_schema_with(
+    {
+        "received": {"type": "integer"},
+        "accepted": {"type": "integer"},
+        "rejected": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+    }
+)
+
+
 class CompetitorPriceImportApi(APIView):
     """Competitor price feed: JSON `{"rows": [...]}` or a CSV upload (`file`). Bad rows are
     rejected one by one with their reasons; the valid rows are stored together."""
@@ -196,8 +207,9 @@ class CompetitorPriceImportApi(APIView):
         responses={
             201: OutputSerializer,
             400: OpenApiResponse(
+                response=IMPORT_ERROR_SCHEMA,
                 description="No valid row: detail, code and the same report as 201 "
-                "(received, accepted, rejected with reasons); or a bad payload: field errors"
+                "(received, accepted, rejected with reasons); or a bad payload: field errors",
             ),
         },
     )

@@ -28,6 +28,12 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
+
+def error_schema_with(properties: dict[str, Any]) -> dict[str, Any]:
+    """The `Error` body with keys of its own besides the field lists (an import's report)."""
+    return {**ERROR_SCHEMA, "properties": {**ERROR_SCHEMA["properties"], **properties}}
+
+
 # Which answers every operation documents (unless it documents that status itself).
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: the field messages are listed under each field's name.",
@@ -41,7 +47,8 @@ ERROR_DESCRIPTIONS = {
 class AutoSchema(BaseAutoSchema):
     """Names nested serializers after their view (`CheckoutApi.InputSerializer` ->
     `CheckoutApiInput`), so the HackSoft-style nested Input/OutputSerializer never collide;
-    documents the error answers (400/401/403/404, the shared `Error` body) of every operation."""
+    documents the error answers (400/401/403/404/429, the shared `Error` body) of every
+    operation, and gives that body to each 4xx an operation describes in words only."""
 
     def _get_serializer_name(
         self, serializer: Any, direction: str, bypass_extensions: bool = False
@@ -61,17 +68,20 @@ class AutoSchema(BaseAutoSchema):
             return None
         responses: dict[str, Any] = operation.setdefault("responses", {})
         missing = [code for code in self._error_statuses(operation) if code not in responses]
-        if not missing:
+        # A 4xx an operation documents with a description only (`OpenApiResponse(description=
+        # ...)`) answers the same error body: say so, keeping the operation's own words.
+        bodiless = [c for c, r in responses.items() if c.startswith("4") and "content" not in r]
+        if not missing and not bodiless:
             return operation
         component = ResolvedComponent(
             name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA
         )
         self.registry.register_on_missing(component)
+        content = {"application/json": {"schema": component.ref}}
         for code in missing:
-            responses[code] = {
-                "description": ERROR_DESCRIPTIONS[code],
-                "content": {"application/json": {"schema": component.ref}},
-            }
+            responses[code] = {"description": ERROR_DESCRIPTIONS[code], "content": content}
+        for code in bodiless:
+            responses[code] = {**responses[code], "content": content}
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 

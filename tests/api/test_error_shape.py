@@ -3,23 +3,29 @@ field messages at the top level where DRF puts them; and the schema documents it
 
 from typing import Any
 
+import jsonschema
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from pricing.api import IMPORT_ERROR_SCHEMA
 from storefront.api_errors import exception_handler
-from tests.factories import ProductFactory
+from storefront.schema import ERROR_SCHEMA
+from tests.factories import ADDRESS, GOOD_CARD, CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
+def _error(
+    response: Any, status: int, code: str, schema: dict[str, Any] = ERROR_SCHEMA
+) -> dict[str, Any]:
     assert response.status_code == status, (response.status_code, response.content)
     body: dict[str, Any] = response.json()
     assert isinstance(body["detail"], str) and body["detail"], body
     assert body["code"] == code, body
+    jsonschema.validate(body, schema)  # what the schema's `Error` component promises
     return body
 
 
@@ -215,7 +221,135 @@ def test_an_import_with_no_valid_row_is_an_error_body_with_its_report(
         {"rows": [{"sku": "NOPE", "competitor": "A", "price": "1"}]},
         format="json",
     )
-    body = _error(response, 400, "invalid")
+    body = _error(response, 400, "invalid", IMPORT_ERROR_SCHEMA)
     assert body["detail"] == "No row was accepted."
     assert body["received"] == 1 and body["accepted"] == 0
     assert body["rejected"][0]["errors"] == ["unknown sku 'NOPE'"]
+
+
+CHECKOUT = {"email": "ada@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD}
+
+
+def test_checkout_and_order_errors_are_error_bodies(api_client: APIClient) -> None:
+    product = ProductFactory(with_stock=1)
+    api_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
+
+    def checkout(key: str | None, payload: dict[str, Any] = CHECKOUT) -> Any:
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        return api_client.post("/api/v1/checkout/", payload, format="json", **headers)
+
+    body = _error(checkout(None), 400, "invalid")
+    assert "idempotency_key" in body
+    body = _error(checkout("k1", {**CHECKOUT, "shipping_address": {}}), 400, "invalid")
+    assert body["shipping_address"]["city"] == ["This field is required."]
+    type(product).objects.filter(pk=product.pk).update(is_active=False)
+    body = _error(checkout("k1"), 409, "out_of_stock")
+    assert body["lines"] == [body["detail"]]
+    type(product).objects.filter(pk=product.pk).update(is_active=True)
+    number = checkout("k1").json()["number"]
+    other = ProductFactory()
+    api_client.post("/api/v1/cart/lines/", {"product_id": other.pk}, format="json")
+    body = _error(checkout("k1"), 422, "idempotency_key_reused")
+    assert number in body["detail"] and body["idempotency_key"] == [body["detail"]]
+    stranger = APIClient()
+    body = _error(stranger.get(f"/api/v1/orders/{number}/"), 404, "not_found")
+    assert set(body) == {"detail", "code"}
+    stale = "00000000-0000-0000-0000-000000000000"
+    body = _error(stranger.get("/api/v1/cart/", HTTP_X_CART_TOKEN=stale), 404, "not_found")
+    assert body["cart"] == [body["detail"]]
+
+
+def test_account_errors_are_error_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = APIClient()
+    body = _error(
+        client.post("/api/v1/account/register/", {"email": "no", "password": "x"}, format="json"),
+        400,
+        "invalid",
+    )
+    assert set(body) == {"detail", "code", "email", "password"}
+    CustomerFactory(user__email="ada@example.com", user__username="ada@example.com")
+    body = _error(
+        client.post(
+            "/api/v1/account/register/",
+            {"email": "ada@example.com", "password": "a-long-pass-phrase"},
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
+    assert body["email"] == ["an account with this e-mail already exists"]
+    shopper = CustomerFactory()
+    signed_in = APIClient()
+    signed_in.force_authenticate(shopper.user)
+    erase = "/api/v1/account/erase/"
+    body = _error(signed_in.post(erase, {"password": "x", "confirm": False}), 400, "invalid")
+    assert body["confirm"] == ["tick the box to confirm the deletion"]
+    body = _error(signed_in.post(erase, {"password": "wrong", "confirm": True}), 400, "invalid")
+    assert body["password"] == ["password is wrong"]
+    # login's 429 (too many attempts) is the same body
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "login": "1/min"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    flooding = APIClient(REMOTE_ADDR="203.0.113.78")
+    wrong = {"email": "ada@example.com", "password": "not-the-password"}
+    _error(flooding.post("/api/v1/account/login/", wrong, format="json"), 400, "invalid")
+    body = _error(flooding.post("/api/v1/account/login/", wrong, format="json"), 429, "throttled")
+    assert set(body) == {"detail", "code"}
+
+
+def test_staff_and_review_errors_are_error_bodies(
+    api_client: APIClient, staff_client: APIClient, shopper_client: APIClient
+) -> None:
+    product = ProductFactory()
+    _error(staff_client.get("/api/v1/forecasts/999999/"), 404, "not_found")
+    body = _error(
+        staff_client.get(f"/api/v1/forecasts/{product.pk}/?history_days=1"), 400, "invalid"
+    )
+    assert "history_days" in body
+    _error(staff_client.get("/api/v1/forecasts/reorder-suggestions/?limit=0"), 400, "invalid")
+    _error(staff_client.get("/api/v1/mlops/experiments/nope/results/"), 404, "not_found")
+    _error(api_client.get("/api/v1/recommendations/similar/999999/"), 404, "not_found")
+    reviews = f"/api/v1/products/{product.pk}/reviews/"
+    _error(api_client.post(reviews, {"rating": 5}, format="json"), 401, "not_authenticated")
+    body = _error(shopper_client.post(reviews, {"rating": 9}, format="json"), 400, "invalid")
+    assert "rating" in body
+    missing = "/api/v1/products/999999/reviews/"
+    _error(shopper_client.post(missing, {"rating": 4}, format="json"), 404, "not_found")
+    stale = {"cart_token": "00000000-0000-0000-0000-000000000000"}
+    body = _error(
+        shopper_client.post("/api/v1/cart/merge/", stale, format="json"), 404, "not_found"
+    )
+    assert body["cart_token"] == [body["detail"]]
+    decide = staff_client.post(
+        "/api/v1/pricing/proposals/decide/", {"ids": [], "action": "x"}, format="json"
+    )
+    assert set(_error(decide, 400, "invalid")) == {"detail", "code", "ids", "action"}
+    body = _error(shopper_client.get("/api/v1/support/tickets/mine/?page=2"), 404, "not_found")
+    assert body["detail"] == "Invalid page."
+    _error(api_client.get("/api/v1/search/?q=mug&page=2"), 404, "not_found")
+
+
+def test_every_client_error_an_operation_documents_is_the_error_body(
+    api_client: APIClient,
+) -> None:
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    ref = {"$ref": "#/components/schemas/Error"}
+    documented = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if not status.startswith("4"):
+                    continue
+                body = answer["content"]["application/json"]["schema"]  # never words only
+                if body != ref:  # the Error body with keys of its own (an import's report)
+                    assert set(body["required"]) == {"detail", "code"}, (path, method, status)
+                    assert body["additionalProperties"] == ERROR_SCHEMA["additionalProperties"]
+                documented.append((path, method, status, answer["description"]))
+    # the operation's own words stay next to the shared body
+    assert (
+        "/api/v1/checkout/",
+        "post",
+        "422",
+        "Idempotency-Key already used for another cart",
+    ) in documented
+    assert ("/api/v1/account/login/", "post", "429", "Too many attempts") in documented
+    assert ("/api/v1/orders/{number}/", "get", "404", "No such order") in documented
