@@ -7,7 +7,6 @@ import csv
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from insights import selectors
 from insights.ml.rfm import SEGMENTS
+from storefront.pagination import PagePagination
 
 MARKETING_COLUMNS = [
     "email",
@@ -47,7 +47,7 @@ class CustomerScoreListApi(APIView):
     """Scored customers by id (no personal data); the marketing export adds e-mails."""
 
     permission_classes = [IsAdminUser]
-    pagination_class = PageNumberPagination  # read by the schema: the answer is a page
+    pagination_class = PagePagination  # read by the schema: the answer is a page
 
     class FilterSerializer(serializers.Serializer):
         segment = serializers.ChoiceField(choices=SEGMENTS, required=False)

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from pricing import facade, selectors, services
 from storefront.api_errors import ServiceError, id_in_range
+from storefront.pagination import PagePagination
 from storefront.schema import error_schema_with
 
 
@@ -52,10 +52,9 @@ class ProposalOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ProposalPagination(PageNumberPagination):
+class ProposalPagination(PagePagination):
     page_size = 50
     max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 class PriceProposalListApi(APIView):

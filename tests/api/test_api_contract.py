@@ -297,3 +297,34 @@ def test_search_answers_the_same_page_plus_what_the_query_was_read_as(
     # no next link to a page the bound refuses
     monkeypatch.setattr("catalog.api.SEARCH_MAX_PAGE", 2)
     assert api_client.get("/api/v1/search/?q=jacket&page=2&page_size=1").json()["next"] is None
+
+
+def test_every_paged_list_takes_a_bounded_page_size(api_client: APIClient) -> None:
+    """One page contract across the API: each list that answers a page documents page_size with
+    its default and maximum (orders and customer scores used DRF's plain page, without it)."""
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paged = {}
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        ok = (get or {}).get("responses", {}).get("200", {}).get("content", {})
+        ref = ok.get("application/json", {}).get("schema", {}).get("$ref", "")
+        if ref.split("/")[-1].startswith("Paginated"):
+            names = {p["name"]: p for p in get.get("parameters", [])}
+            paged[path] = names.get("page_size", {}).get("schema", {})
+    assert {"/api/v1/orders/", "/api/v1/insights/customers/"} <= set(paged), sorted(paged)
+    unbounded = [path for path, size in paged.items() if "maximum" not in size]
+    assert unbounded == []
+
+
+def test_the_orders_list_serves_page_size_up_to_its_bound(shopper_client: APIClient) -> None:
+    product = ProductFactory(price="5.00", with_stock=10)
+    for i in range(3):
+        shopper_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
+        body = {"email": "ada@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD}
+        placed = shopper_client.post(
+            "/api/v1/checkout/", body, format="json", HTTP_IDEMPOTENCY_KEY=f"page-{i}"
+        )
+        assert placed.status_code == 201, placed.content
+    pages = _walk(shopper_client, "/api/v1/orders/?page_size=2")
+    assert [len(page["results"]) for page in pages] == [2, 1]
+    assert len(shopper_client.get("/api/v1/orders/?page_size=1000").json()["results"]) == 3
