@@ -129,7 +129,7 @@ def _popular_ids(limit: int, *, exclude: Iterable[int] = ()) -> list[int]:
 
 
 def _trending_ids(limit: int) -> list[int]:
-    """Most viewed/added/bought in the last 7 days; popular products when the store is quiet."""
+    """Most viewed/added in the last 7 days, in stock only; popular products when the store is quiet."""
     key = f"pages:trending:v1:{limit}"
     ids = cache.get(key)
     if ids is None:
@@ -139,6 +139,8 @@ def _trending_ids(limit: int) -> list[int]:
                 created_at__gte=since,
                 product__isnull=False,
                 product__is_active=True,
+                # a sold-out product cannot be added from the card: trending shows what is in stock
+                product__stock__on_hand__gt=F("product__stock__reserved"),
                 type__in=[Event.Type.VIEW, Event.Type.ADD_TO_CART],
             )
             .values("product_id")

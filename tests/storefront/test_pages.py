@@ -33,6 +33,18 @@ def test_home_shows_categories_and_popular_products(client: Client, shop: dict) 
     assert "Popular right now" in html  # no recommender yet: the fallback says what it is
 
 
+def test_home_trending_leaves_out_sold_out_products(client: Client, shop: dict) -> None:
+    # The sold-out jacket is the most viewed this week, but its card could not be added to
+    # the cart: "Trending this week" shows only what a shopper can buy.
+    for _ in range(5):
+        Event.objects.create(type=Event.Type.VIEW, session_id="s", product=shop["gone"])
+    Event.objects.create(type=Event.Type.VIEW, session_id="s", product=shop["rain"])
+    html = client.get("/").content.decode()
+    trending = html.split('data-testid="trending"')[1].split("</section>")[0]
+    assert "Rain Jacket" in trending
+    assert "Shell Jacket" not in trending and "Sold out" not in trending
+
+
 def test_category_page_includes_subcategories_facets_and_sold_out_badge(
     client: Client, shop: dict
 ) -> None:
