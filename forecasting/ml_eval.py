@@ -31,21 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> str:
     if args.horizon < 1 or args.horizon > 366:
         raise EvalInputError(f"--horizon must be between 1 and 366, got {args.horizon}")
-    head = pd.read_csv(args.history, nrows=0) if _exists(args.history) else pd.DataFrame()
-    optional = [c for c in ("price", "promo", "stockout") if c in head.columns]
     frame = read_csv(
         args.history,
         required=["series_id", "date", "quantity"],
         parse_dates=["date"],
-        numeric=["quantity", *optional],
-        dtype={"series_id": "str"},
+        numeric=["quantity"],
+        optional_numeric=["price", "promo", "stockout"],
+        ids=["series_id"],
+        wall_clock=True,
     )
+    optional = [c for c in ("price", "promo", "stockout") if c in frame.columns]
     if frame.empty:
         raise EvalInputError(f"{args.history}: no rows")
     holidays: list[str] = []
     if args.holidays:
         try:
-            with open(args.holidays, encoding="utf-8") as fh:
+            with open(args.holidays, encoding="utf-8-sig") as fh:
                 holidays = [line.strip() for line in fh if line.strip()]
             pd.to_datetime(holidays)
         except (OSError, ValueError) as exc:
@@ -59,8 +60,9 @@ def run(args: argparse.Namespace) -> str:
     )
     model = DemandForecaster(horizon=args.horizon, holidays=holidays, random_state=args.seed)
     result = model.fit(panel).predict(panel)
-    out = result.to_frame().drop(columns=["step"])
-    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    out = result.to_frame()
+    out["date"] = _after_own_last_date(out, frame, args.freq).dt.strftime("%Y-%m-%d")
+    out = out.drop(columns=["step"])
     write_csv(out, args.out)
     methods = pd.Series(result.method).value_counts()
     share = float(methods.get("global", 0)) / max(len(result.method), 1)
@@ -71,10 +73,23 @@ def run(args: argparse.Namespace) -> str:
     )
 
 
-def _exists(path: str) -> bool:
-    from pathlib import Path
+def _after_own_last_date(out: pd.DataFrame, frame: pd.DataFrame, freq: str) -> pd.Series:
+    """Forecast dates counted from each series' own last date.
 
-    return Path(path).is_file()
+    Weekly panels share one grid anchored on the first date of the file; a series whose
+    dates fall on another weekday is moved back onto its own days (step k is k weeks after
+    its last date), so every series gets H periods after its own last date."""
+    dates = pd.to_datetime(out["date"])
+    own_last = (
+        pd.to_datetime(frame["date"])
+        .dt.tz_localize(None)
+        .dt.normalize()
+        .groupby(frame["series_id"])
+        .max()
+    )
+    period = pd.Timedelta(days=7 if freq == "W" else 1)
+    wanted = out["series_id"].map(own_last) + out["step"] * period
+    return dates.where(wanted.isna(), wanted)
 
 
 register(

@@ -36,7 +36,7 @@ def _read(path: str, *, labelled: bool) -> pd.DataFrame:
         required=cols,
         parse_dates=["timestamp"],
         numeric=["amount", "label"] if labelled else ["amount"],
-        dtype={"transaction_id": "str", "customer_id": "str", "terminal_id": "str"},
+        ids=["transaction_id", "customer_id", "terminal_id"],
     )
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     if labelled:

@@ -56,13 +56,15 @@ def run(args: argparse.Namespace) -> str:
         required=["product_id", "date", "price", "quantity"],
         parse_dates=["date"],
         numeric=["price", "quantity"],
-        dtype={"product_id": "str"},
+        ids=["product_id"],
+        wall_clock=True,
     )
     products = read_csv(
         args.products,
         required=["product_id", "cost", "current_price", "min_margin", "max_change_pct"],
         numeric=["cost", "current_price", "min_margin", "max_change_pct"],
-        dtype={"product_id": "str", "category": "str"},
+        dtype={"category": "str"},
+        ids=["product_id"],
     )
     _check_positive(products, args.products, "current_price")
     if (products["cost"] < 0).any():

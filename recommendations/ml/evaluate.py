@@ -178,14 +178,32 @@ def recommend_frame(
                 val_l.append(v)
             idx, vals = np.vstack(idx_l), np.vstack(val_l)
             src = np.full(idx.shape, method, dtype=object)
+        # Re-buys are allowed by default: a list the model left short (it chose to skip the
+        # user's own items and few others remain) ends with them, most baskets first.
+        refill = not exclude_purchased and method != "unseen_popularity"
+        baskets: Any = None
+        pop_all: Any = None
         for r, u in enumerate(known):
             ok = np.isfinite(vals[r])
-            n = int(ok.sum())
-            rows_u += [u] * n
-            rows_rank += list(range(1, n + 1))
-            rows_item += data.item_ids[idx[r][ok]].tolist()
-            rows_score += vals[r][ok].astype(float).tolist()
-            rows_src += src[r][ok].tolist()
+            items = idx[r][ok].tolist()
+            scores = vals[r][ok].astype(float).tolist()
+            sources = src[r][ok].tolist()
+            if refill and len(items) < k_eff:
+                if baskets is None:
+                    baskets, pop_all = data.basket_counts(), Popularity().fit(data).scores_
+                row = baskets[uidx[r]]
+                order = np.lexsort((row.indices, -pop_all[row.indices], -row.data))
+                listed = set(items)
+                own = [int(i) for i in row.indices[order] if int(i) not in listed]
+                extra = own[: k_eff - len(items)]
+                items += extra
+                scores += [0.0] * len(extra)
+                sources += ["rebuy"] * len(extra)
+            rows_u += [u] * len(items)
+            rows_rank += list(range(1, len(items) + 1))
+            rows_item += data.item_ids[np.asarray(items, dtype=np.int64)].tolist()
+            rows_score += scores
+            rows_src += sources
     cold = [u for u in users if u not in index]
     if cold and data.n_items:
         pop = Popularity().fit(data).scores_ + Popularity(window_days=RECENT_DAYS).fit(data).scores_
