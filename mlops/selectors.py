@@ -35,6 +35,7 @@ class LoadedModel:
 _loaded: dict[str, LoadedModel] = {}
 _lock = threading.Lock()
 _NONE = 0  # cached marker for "no active version"
+NO_MODEL_CACHE_SECONDS = 10
 
 
 def _active_version_id(capability: str) -> int | None:
@@ -49,7 +50,9 @@ def _active_version_id(capability: str) -> int | None:
             .first()
         )
         cached = pk or _NONE
-        cache.set(key, cached, 300)
+        # "no model yet" is kept briefly: with a per-process cache (make demo) a model that
+        # background training activates elsewhere is served within seconds, not 5 minutes
+        cache.set(key, cached, 300 if pk else NO_MODEL_CACHE_SECONDS)
     return cached or None
 
 

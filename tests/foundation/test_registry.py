@@ -96,3 +96,19 @@ def test_active_get_reloads_when_another_process_activates() -> None:
     assert mlops.model_active_get(capability="fraud").version == 1
     register(0.9)  # activation updates the shared cache key on commit
     assert mlops.model_active_get(capability="fraud").version == 2
+
+
+def test_a_model_activated_by_another_process_is_served_within_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # make demo: the web process asks before background training (another process, its own
+    # cache) activates a model; the "no model" answer must not pin the fallback for minutes.
+    from mlops import selectors
+
+    timeouts: list[object] = []
+    real_set = selectors.cache.set
+    monkeypatch.setattr(
+        selectors.cache, "set", lambda k, v, t=None: (timeouts.append(t), real_set(k, v, t))
+    )
+    assert mlops.model_active_get(capability="fraud") is None
+    assert timeouts and timeouts[-1] is not None and int(timeouts[-1]) <= 10  # type: ignore[call-overload]
