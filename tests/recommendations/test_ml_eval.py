@@ -60,10 +60,31 @@ def test_ml_eval_recommendations_default_lists_are_full_when_few_items_are_new(
     recs = _run(tmp_path, rows, "all\nmost\n", "--method", method, k=5)
     sizes = recs.groupby("user_id").size().to_dict()
     if method == "unseen_popularity":  # the unseen baseline never repeats an item
-        assert sizes == {"most": 1}
+        assert sizes == {"all": 1, "most": 1}  # "all": one row, empty item_id (nothing new)
+        assert recs[recs.user_id == "all"]["item_id"].tolist() == [""]
     else:  # re-buys are allowed: k distinct items, ranks 1..k
         assert sizes == {"all": 5, "most": 5}
         for _, g in recs.groupby("user_id"):
             assert g["rank"].tolist() == ["1", "2", "3", "4", "5"] and g["item_id"].is_unique
     excl = _run(tmp_path, rows, "most\n", "--method", method, "--exclude-purchased", k=5)
     assert excl["item_id"].tolist() == ["i9"]  # never a purchased item, even if short
+
+
+def test_ml_eval_recommendations_discovery_when_fewer_than_k_items_are_new(tmp_path, db) -> None:  # type: ignore[no-untyped-def]
+    # i0..i9 is the whole TRAIN catalogue: "all" bought every item, "most" all but i9
+    rows = _rows() + [f"all,i{i},2024-01-02,1" for i in range(10)]
+    rows += [f"most,i{i},2024-01-02,1" for i in range(9)]
+    recs = _run(tmp_path, rows, "all\nmost\n00001\n", "--exclude-purchased", k=5)
+    # every requested user has a row; nothing from the user's TRAIN; ranks 1..n
+    assert recs["user_id"].drop_duplicates().tolist() == ["all", "most", "00001"]
+    assert recs[recs.user_id == "all"][["rank", "item_id"]].values.tolist() == [["1", ""]]
+    assert recs[recs.user_id == "most"][["rank", "item_id"]].values.tolist() == [["1", "i9"]]
+    # 00001 has 6 of the 10 items: the 4 others, not 5 rows
+    assert sorted(recs[recs.user_id == "00001"]["item_id"]) == ["i0", "i2", "i3", "i5"]
+    # ITEMS.csv items nobody has in TRAIN complete the short lists, in file order
+    items = tmp_path / "ITEMS.csv"
+    items.write_text("item_id,category,price\ni3,a,1\nnew1,a,2\n00007,b,3\nnew1,a,2\n")
+    recs = _run(tmp_path, rows, "all\nmost\n", "--exclude-purchased", "--items", str(items), k=5)
+    assert recs[recs.user_id == "all"]["item_id"].tolist() == ["new1", "00007"]
+    assert recs[recs.user_id == "most"]["item_id"].tolist() == ["i9", "new1", "00007"]
+    assert recs[recs.user_id == "most"]["rank"].tolist() == ["1", "2", "3"]
