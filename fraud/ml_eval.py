@@ -44,7 +44,7 @@ def _read(path: str, *, labelled: bool) -> pd.DataFrame:
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
             raise EvalInputError(
-                f"{path}: row {row + 2}: column label: expected 0 or 1, got {frame['label'].iloc[row]!r}"
+                f"{path}: row {row + 2}: column label: expected 0 or 1, got {frame['label'].iloc[row].item()!r}"
             )
     return frame
 

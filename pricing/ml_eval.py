@@ -67,6 +67,11 @@ def run(args: argparse.Namespace) -> str:
         ids=["product_id"],
     )
     _check_positive(products, args.products, "current_price")
+    if (products["max_change_pct"] < 0).any():
+        row = int(np.flatnonzero((products["max_change_pct"] < 0).to_numpy())[0])
+        raise EvalInputError(
+            f"{args.products}: row {row + 2}: column max_change_pct: must not be negative"
+        )
     if (products["cost"] < 0).any():
         row = int(np.flatnonzero((products["cost"] < 0).to_numpy())[0])
         raise EvalInputError(f"{args.products}: row {row + 2}: column cost: must not be negative")

@@ -50,3 +50,7 @@ def test_ml_eval_fraud_reports_bad_input_in_one_line(tmp_path):
     tx.assign(label="yes").to_csv(tmp_path / "train2.csv", index=False)
     with pytest.raises(CommandError, match="row 2: column label"):
         call_command("ml_eval", "fraud", "--train", str(tmp_path / "train2.csv"), *args)
+    tx.assign(label=2).to_csv(tmp_path / "train3.csv", index=False)
+    # the value as written, not numpy's repr (was "got np.int64(2)")
+    with pytest.raises(CommandError, match=r"column label: expected 0 or 1, got 2$"):
+        call_command("ml_eval", "fraud", "--train", str(tmp_path / "train3.csv"), *args)

@@ -79,3 +79,14 @@ def test_ml_eval_pricing_rejects_a_non_positive_current_price(tmp_path):
         call_command(
             "ml_eval", "pricing", "--history", str(h), "--products", str(p), "--out", str(o)
         )
+
+
+def test_ml_eval_pricing_rejects_a_negative_max_change_pct(tmp_path):
+    h, p, o = _files(tmp_path)
+    df = pd.read_csv(p)
+    df.loc[1, "max_change_pct"] = -5  # was accepted and gave a price 5 % below current
+    df.to_csv(p, index=False)
+    with pytest.raises(CommandError, match="row 3: column max_change_pct: must not be negative"):
+        call_command(
+            "ml_eval", "pricing", "--history", str(h), "--products", str(p), "--out", str(o)
+        )
