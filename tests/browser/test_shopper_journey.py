@@ -145,3 +145,25 @@ def test_help_form_suggests_answers_and_opens_a_ticket(page, store) -> None:  # 
     created.wait_for()
     assert "status:" in created.inner_text()
     shot(page, "13-help-sent")
+
+
+def test_signed_in_shopper_sees_ticket_status_in_shopper_words(page, store) -> None:  # type: ignore[no-untyped-def]
+    # The help desk's internal status ("triaged" once routed) is not a word for shoppers.
+    page.goto(page.base + "/account/login/")
+    page.locator("form[data-auth-form] input[name=email]").fill("ada@example.com")
+    page.locator("form[data-auth-form] input[name=password]").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/account/")
+    page.goto(page.base + "/help/")
+    page.get_by_label("Subject").fill("Refund please")
+    page.get_by_label("Your message").fill("I would like my money back for the broken mug")
+    page.get_by_role("button", name="Send message").click()
+    created = page.get_by_test_id("ticket-created")
+    created.wait_for()
+    assert "status: received" in created.inner_text()
+    tickets = page.locator("[data-tickets] li")
+    tickets.first.wait_for()
+    listed = tickets.first.inner_text()
+    assert "Refund please" in listed and "received" in listed
+    assert "triaged" not in page.locator("main").inner_text()
+    shot(page, "14-help-signed-in")

@@ -423,6 +423,10 @@
       }, 300);
     });
 
+    // Shopper words for a ticket's status: "new" and "triaged" are help-desk internals.
+    const TICKET_STATUS = { new: "received", triaged: "received", waiting: "waiting for your reply", solved: "answered" };
+    const ticketStatus = (status) => TICKET_STATUS[status] || "received";
+
     async function loadTickets() {
       const box = $("[data-tickets]");
       if (document.body.dataset.loggedIn !== "1") return;
@@ -430,7 +434,7 @@
       if (!res.ok) { box.innerHTML = '<p class="muted">No earlier requests.</p>'; return; }
       const list = Array.isArray(res.data) ? res.data : res.data.results || [];
       box.innerHTML = list.length
-        ? '<ul class="tickets">' + list.map((t) => `<li><strong>${escapeHtml(t.subject || "Request " + (t.number || t.id))}</strong> <span class="status status-${escapeHtml(t.status)}">${escapeHtml(String(t.status || "open").replace(/_/g, " "))}</span></li>`).join("") + "</ul>"
+        ? '<ul class="tickets">' + list.map((t) => `<li><strong>${escapeHtml(t.subject || "Request " + (t.number || t.id))}</strong> <span class="status status-${escapeHtml(t.status)}">${escapeHtml(ticketStatus(t.status))}</span></li>`).join("") + "</ul>"
         : '<p class="muted">No earlier requests.</p>';
     }
     loadTickets();
@@ -452,7 +456,7 @@
         const staff = (t.messages || []).filter((m) => m.author !== "customer");
         const answer = t.auto_replied && staff.length ? staff[staff.length - 1].body : "";
         helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status" data-testid="ticket-created">` +
-          `<h2>Thanks, we have your message</h2><p>Request #${escapeHtml(t.id)} · status: <strong>${escapeHtml(String(t.status || "open").replace(/_/g, " "))}</strong>. ` +
+          `<h2>Thanks, we have your message</h2><p>Request #${escapeHtml(t.id)} · status: <strong>${escapeHtml(ticketStatus(t.status))}</strong>. ` +
           `We usually reply within one working day.</p>` +
           (answer ? `<h3>An answer that may help right away</h3><p>${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">This didn’t help, I want a person</button></p>` : "") +
           `</div>`;
