@@ -86,6 +86,27 @@ def _fmt_float(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def schedule_text(schedule: Any) -> str:
+    """A beat schedule in a merchant's words ("daily at 02:30 (Europe/London)"), not the
+    crontab repr ("<crontab: 30 2 * * * (m/h/dM/MY/d)>")."""
+    fields = [
+        getattr(schedule, f"_orig_{name}", None)
+        for name in ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+    ]
+    if any(field is None for field in fields):
+        return str(schedule)
+    minute, hour, *rest = (str(field) for field in fields)
+    zone = f" ({settings.CELERY_TIMEZONE})"
+    if all(field == "*" for field in rest):
+        if minute.isdigit() and hour.isdigit():
+            return f"daily at {int(hour):02d}:{int(minute):02d}{zone}"
+        if minute.isdigit() and hour == "*":
+            return f"hourly at :{int(minute):02d}"
+        if minute.startswith("*/") and minute[2:].isdigit() and hour == "*":
+            return f"every {int(minute[2:])} minutes"
+    return f"cron {minute} {hour} {' '.join(rest)}{zone}"
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(AuditedActionsMixin):
     list_display = [
@@ -211,7 +232,7 @@ class ModelVersionAdmin(AuditedActionsMixin):
             "Model operations",
             states=dashboard.capability_states(),
             beat=sorted(
-                (name, entry["task"], str(entry["schedule"]))
+                (name, entry["task"], schedule_text(entry["schedule"]))
                 for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
             ),
         )

@@ -151,3 +151,10 @@ def test_experiment_results_api(staff_client) -> None:  # type: ignore[no-untype
     body = staff_client.get("/api/v1/mlops/experiments/price-test/results/").data
     assert sum(v["exposures"] for v in body["variants"]) == 20
     assert staff_client.get("/api/v1/mlops/experiments/none/results/").status_code == 404
+
+
+def test_ops_page_names_retraining_times_in_words_with_the_time_zone(admin_client) -> None:  # type: ignore[no-untyped-def]
+    page = admin_client.get("/admin/mlops/modelversion/ops/").content.decode()
+    assert "daily at 02:10 (Europe/London)" in page  # recommendations-train
+    assert "every 15 minutes" in page and "hourly at :45" in page
+    assert "crontab" not in page and "m/h/dM/MY/d" not in page
