@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> str:
         parse_dates=["date"],
         numeric=["quantity"],
         optional_numeric=["price", "promo", "stockout"],
+        empty_allowed=["price", "promo", "stockout"],  # unknown: filled from neighbours / 0
         ids=["series_id"],
         wall_clock=True,
     )

@@ -51,6 +51,7 @@ def read_csv(
     parse_dates: Sequence[str] = (),
     numeric: Sequence[str] = (),
     optional_numeric: Sequence[str] = (),
+    empty_allowed: Sequence[str] = (),
     dtype: dict[str, str] | None = None,
     ids: Sequence[str] = (),
     text: Sequence[str] = (),
@@ -60,7 +61,9 @@ def read_csv(
 
     ``ids`` are identifier columns: read as the literal text ("00123" stays "00123", "NA"
     and "None" are ids like any other), and an empty one is an error; ``text`` columns are
-    read literally too, empty allowed. ``optional_numeric`` columns are checked when present. Dates with different
+    read literally too, empty allowed. ``optional_numeric`` columns are checked when present;
+    in ``empty_allowed`` numeric columns an empty cell is NaN (text that is not a number
+    still is an error). Dates with different
     UTC offsets in one column are converted to UTC; with ``wall_clock`` every value keeps
     its own local date and time instead (naive). Either way the column has one type. Numbers must be finite.
     """
@@ -97,6 +100,8 @@ def read_csv(
     for column in [*numeric, *(c for c in optional_numeric if c in frame.columns)]:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if column in empty_allowed:
+            bad &= frame[column].notna().to_numpy()
         if bad.any():
             row = int(bad.nonzero()[0][0])
             raise EvalInputError(

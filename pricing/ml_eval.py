@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> str:
         required=["product_id", "date", "price", "quantity"],
         parse_dates=["date"],
         numeric=["price", "quantity"],
+        optional_numeric=["promo", "stockout"],
+        empty_allowed=["promo", "stockout"],  # empty: 0
         ids=["product_id"],
         wall_clock=True,
     )
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> str:
         args.products,
         required=["product_id", "cost", "current_price", "min_margin", "max_change_pct"],
         numeric=["cost", "current_price", "min_margin", "max_change_pct"],
+        optional_numeric=OPTIONAL_NUMERIC,
+        empty_allowed=OPTIONAL_NUMERIC,  # empty: no such guardrail for that product
         dtype={"category": "str"},
         ids=["product_id"],
     )
@@ -79,10 +83,6 @@ def run(args: argparse.Namespace) -> str:
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
         raise EvalInputError(f"{args.products}: row {row + 2}: duplicate product_id")
-    for column in OPTIONAL_NUMERIC:
-        if column in products.columns:
-            values = products[column].astype("float64", errors="ignore")
-            products[column] = values
     for flag in ("promo", "stockout"):
         if flag in hist.columns:
             hist[flag] = hist[flag].fillna(0)

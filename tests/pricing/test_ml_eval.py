@@ -90,3 +90,25 @@ def test_ml_eval_pricing_rejects_a_negative_max_change_pct(tmp_path):
         call_command(
             "ml_eval", "pricing", "--history", str(h), "--products", str(p), "--out", str(o)
         )
+
+
+def test_ml_eval_pricing_optional_columns_are_checked_empty_means_absent(tmp_path):
+    h, p, o = _files(tmp_path)
+    args = ["ml_eval", "pricing", "--history", str(h), "--products", str(p), "--out", str(o)]
+    df = pd.read_csv(p)
+    df["floor_price"] = ["abc"] + [""] * (len(df) - 1)  # was accepted: the floor was ignored
+    df.to_csv(p, index=False)
+    with pytest.raises(CommandError, match="row 2: column floor_price: not a number 'abc'"):
+        call_command(*args)
+    df.assign(floor_price=[10.5] + [""] * (len(df) - 1)).to_csv(p, index=False)
+    hist = pd.read_csv(h).assign(promo="")
+    hist.loc[3, "promo"] = "1"
+    hist.to_csv(h, index=False)
+    call_command(*args)  # empty floor / promo cells: no floor, no promotion
+    out = pd.read_csv(o, dtype={"product_id": str})
+    assert float(out.set_index("product_id").loc["A0", "recommended_price"]) >= 10.5
+    assert len(out) == len(df)
+    hist.loc[4, "promo"] = "yes"
+    hist.to_csv(h, index=False)
+    with pytest.raises(CommandError, match="row 6: column promo: not a number 'yes'"):
+        call_command(*args)
