@@ -83,6 +83,19 @@ def test_search_page_tolerates_typos_and_links_results_with_the_query(
     assert "couldn’t find anything" in client.get("/search/", {"q": "zzzqqq"}).content.decode()
 
 
+def test_search_box_promises_only_what_the_store_has_and_brands_and_categories_find_it(
+    client: Client, shop: dict
+) -> None:
+    # The placeholder named "jackets, mugs, lamps": the demo store sells no jackets (the small
+    # one no mugs or lamps either), so a newcomer's first search found nothing. It now names
+    # what search really matches.
+    html = client.get("/").content.decode()
+    assert 'placeholder="Search products, brands, categories…"' in html
+    assert "jackets, mugs, lamps" not in html
+    for query in ("Fjell", "Jackets"):  # a brand, a category
+        assert "Rain Jacket" in client.get("/search/", {"q": query}).content.decode(), query
+
+
 def test_product_page_records_the_search_click_and_shows_stock(client: Client, shop: dict) -> None:
     response = client.get(f"/p/{shop['rain'].pk}/rain-jacket/", {"q": "jackte"})
     html = response.content.decode()
