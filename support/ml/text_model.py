@@ -41,7 +41,7 @@ def tfidf_svm_baseline(C: float = 1.0) -> Pipeline:
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
         ),
-        LinearSVC(C=C),
+        LinearSVC(C=C, random_state=0),  # liblinear shuffles: seeded, same inputs same output
     )
 
 
@@ -113,7 +113,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         index = {c: i for i, c in enumerate(self.classes_)}
         yi = np.array([index[v] for v in y])
         x = self._tfidf(texts, fit=True)
-        self.svm_ = LinearSVC(C=self.svm_C, class_weight=self.class_weight).fit(x, yi)
+        # liblinear's dual solver shuffles with random_state: unseeded, two fits on the same
+        # texts differed in the 4th decimal of a confidence
+        self.svm_ = LinearSVC(
+            C=self.svm_C, class_weight=self.class_weight, random_state=self.random_state
+        ).fit(x, yi)
         self.lr_ = LogisticRegression(
             C=self.lr_C,
             max_iter=self.max_iter,

@@ -70,3 +70,25 @@ def test_support_sentiment_eval_and_bad_input(tmp_path: Path) -> None:
             "--out",
             str(tmp_path / "p.csv"),
         )
+
+
+def test_support_eval_is_seeded_same_inputs_same_bytes(tmp_path: Path) -> None:
+    from support.ml.text_model import TextClassifier
+
+    train = pd.DataFrame(intent_examples(per_intent=10), columns=["text", "intent"])
+    # liblinear's dual solver shuffles: unseeded, two fits gave different coefficients
+    fits = [TextClassifier().fit(train.text.tolist(), train.intent.tolist()) for _ in range(3)]
+    for other in fits[1:]:
+        assert (other.svm_.coef_ == fits[0].svm_.coef_).all()
+    train.to_csv(tmp_path / "train.csv", index=False)
+    texts = [f"where is my order {i}, it is late" for i in range(20)] + ["", "refund now"]
+    pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(tmp_path / "t.csv", index=False)
+    outs = []
+    for n in range(2):
+        out = tmp_path / f"pred{n}.csv"
+        call_command(
+            "ml_eval", "support-intent", "--train", str(tmp_path / "train.csv"),
+            "--score", str(tmp_path / "t.csv"), "--out", str(out),
+        )  # fmt: skip
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
