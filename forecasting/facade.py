@@ -162,3 +162,25 @@ def train(*, force: bool = False) -> dict[str, Any]:
     from forecasting.services import forecasts_refresh
 
     return forecasts_refresh(force=force)
+
+
+def dashboard_panel() -> dict[str, Any]:
+    """Figures for the store dashboard's reorder-alerts panel."""
+    from django.db.models import Count, F, Q
+    from django.utils import timezone
+
+    from forecasting.models import ReorderSuggestion
+
+    soon = timezone.localdate() + timedelta(days=7)
+    counts = ReorderSuggestion.objects.aggregate(
+        reorder=Count("pk", filter=Q(on_hand__lte=F("reorder_point"))),
+        stockout=Count("pk", filter=Q(projected_stockout_date__lte=soon)),
+    )
+    return {
+        "title": "Reorder alerts",
+        "items": {
+            "Products at or below their reorder point": counts["reorder"],
+            "Expected to sell out within 7 days": counts["stockout"],
+        },
+        "url": "/admin/forecasting/reordersuggestion/",
+    }

@@ -167,3 +167,24 @@ def train(*, force: bool = False) -> dict[str, Any]:
     """Fit elasticities on the store's sales, activate if better, propose prices.
     Returns metrics and counts, or {"skipped": reason} on an empty store."""
     return services.pricing_model_train(force=force)
+
+
+def dashboard_panel() -> dict[str, Any]:
+    """Figures for the store dashboard's price-proposals panel."""
+    from django.db.models import Count, Q
+
+    from pricing.models import PriceProposal
+
+    status = PriceProposal.Status
+    counts = PriceProposal.objects.aggregate(
+        pending=Count("pk", filter=Q(status=status.PENDING)),
+        applied=Count("pk", filter=Q(status=status.APPLIED)),
+    )
+    return {
+        "title": "Price proposals",
+        "items": {
+            "Awaiting approval": counts["pending"],
+            "Applied so far": counts["applied"],
+        },
+        "url": "/admin/pricing/priceproposal/?status__exact=pending",
+    }

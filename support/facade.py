@@ -7,7 +7,7 @@ no automatic reply (`source="fallback"`); answer suggestions only need the help 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,26 @@ def train(*, force: bool = False) -> dict[str, object]:
     from support.services import support_model_train
 
     return support_model_train(force=force)
+
+
+def dashboard_panel() -> dict[str, Any]:
+    """Figures for the store dashboard's support-queue panel."""
+    from django.db.models import Count, Q
+
+    from support.models import Ticket
+
+    open_ = ~Q(status=Ticket.Status.SOLVED)
+    counts = Ticket.objects.aggregate(
+        open=Count("pk", filter=open_),
+        human=Count("pk", filter=open_ & Q(wants_human=True)),
+        auto=Count("pk", filter=Q(auto_replied=True)),
+    )
+    return {
+        "title": "Support queue",
+        "items": {
+            "Open tickets": counts["open"],
+            "Asking for a person": counts["human"],
+            "Answered automatically": counts["auto"],
+        },
+        "url": "/admin/support/ticket/",
+    }

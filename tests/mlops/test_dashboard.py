@@ -190,3 +190,42 @@ def test_money_on_the_admin_home_and_dashboard_reads_like_the_storefront(admin_c
     assert money.search(home.split('data-testid="home-revenue">')[1][:40])
     assert money.search(board.split('data-testid="kpi-revenue">')[1][:40])
     assert "GBP " not in home and "GBP " not in board
+
+
+def test_pricing_reorder_and_support_panels_show_figures_once_their_apps_have_data(
+    admin_client,
+) -> None:  # type: ignore[no-untyped-def]
+    # After make demo's training these three panels said "Not available." although the
+    # merchant had 140 pending price proposals, reorder suggestions and open tickets.
+    from forecasting.models import ReorderSuggestion
+    from support.models import Ticket
+    from tests.pricing.factories import PriceProposalFactory
+
+    PriceProposalFactory.create_batch(2)
+    low = ProductFactory()
+    ReorderSuggestion.objects.create(
+        product=low,
+        on_hand=2,
+        lead_time_days=7,
+        service_level=0.95,
+        lead_time_demand=6.0,
+        safety_stock=3.0,
+        reorder_point=9.0,
+        order_quantity=20,
+        stockout_risk=0.8,
+        projected_stockout_date=timezone.localdate() + timedelta(days=3),
+        model_version="forecasting-v1",
+    )
+    Ticket.objects.create(subject="Where is my parcel", wants_human=True)
+    Ticket.objects.create(subject="Thanks", status=Ticket.Status.SOLVED)
+    html = admin_client.get("/admin/mlops/modelversion/dashboard/").content.decode()
+    for app in ("pricing", "forecasting", "support"):
+        box = html.split(f'data-testid="panel-{app}"', 1)[1].split('<div class="mls-box"', 1)[0]
+        assert "Not available." not in box, app
+    pricing = html.split('data-testid="panel-pricing"', 1)[1]
+    assert '<th scope="row">Awaiting approval</th><td>2</td>' in pricing
+    forecasting = html.split('data-testid="panel-forecasting"', 1)[1]
+    assert "at or below their reorder point</th><td>1</td>" in forecasting
+    support = html.split('data-testid="panel-support"', 1)[1]
+    assert '<th scope="row">Open tickets</th><td>1</td>' in support
+    assert '<th scope="row">Asking for a person</th><td>1</td>' in support
