@@ -52,8 +52,11 @@ def run(args: argparse.Namespace) -> str:
         required=["user_id", "item_id", "timestamp"],
         parse_dates=["timestamp"],
         optional_numeric=["quantity"],
+        empty_allowed=["quantity"],
         ids=["user_id", "item_id"],
     )
+    if "quantity" in train.columns:
+        train["quantity"] = train["quantity"].fillna(1.0)  # an empty quantity: one unit
     if train.empty:
         raise EvalInputError(f"{args.train}: no rows")
     catalogue: list[str] = []

@@ -88,3 +88,11 @@ def test_ml_eval_recommendations_discovery_when_fewer_than_k_items_are_new(tmp_p
     assert recs[recs.user_id == "all"]["item_id"].tolist() == ["new1", "00007"]
     assert recs[recs.user_id == "most"]["item_id"].tolist() == ["i9", "new1", "00007"]
     assert recs[recs.user_id == "most"]["rank"].tolist() == ["1", "2", "3"]
+
+
+def test_ml_eval_recommendations_empty_quantity_is_one_unit(tmp_path, db) -> None:  # type: ignore[no-untyped-def]
+    rows = [r.rsplit(",", 1)[0] + "," for r in _rows()]  # every quantity cell empty
+    full = _run(tmp_path, [r + "1" for r in rows], "00001\n00002\n")  # was an error
+    assert _run(tmp_path, rows, "00001\n00002\n").equals(full)
+    with pytest.raises(CommandError, match="column quantity: not a number 'two'"):
+        _run(tmp_path, [*rows, "u1,i1,2024-01-01,two"], "u1\n")
