@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -281,8 +281,33 @@ class CheckoutApi(APIView):
             ),
             CART_TOKEN_PARAM,
         ],
+        examples=[
+            OpenApiExample(
+                "Guest checkout",
+                request_only=True,
+                value={
+                    "email": "ada@example.com",
+                    "shipping_address": {
+                        "full_name": "Ada Shopper",
+                        "line1": "1 High Street",
+                        "city": "London",
+                        "postal_code": "N1 1AA",
+                        "country": "GB",
+                    },
+                    "card_number": "4242424242424242",
+                },
+            )
+        ],
         responses={
-            201: OrderOutputSerializer,
+            201: OpenApiResponse(
+                OrderOutputSerializer,
+                description=(
+                    "The attempt is recorded as an order: read `outcome`. `confirmed` is paid, "
+                    "`under_review` is held by fraud review, `declined` means the card was refused "
+                    "or the order blocked (status cancelled); the cart then stays open, so the "
+                    "shopper can pay with another card under a new Idempotency-Key."
+                ),
+            ),
             400: OpenApiResponse(description="Invalid input"),
             404: UNKNOWN_CART,
             409: OpenApiResponse(description="Sold out or cart already checked out"),

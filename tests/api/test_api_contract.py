@@ -328,3 +328,16 @@ def test_the_orders_list_serves_page_size_up_to_its_bound(shopper_client: APICli
     pages = _walk(shopper_client, "/api/v1/orders/?page_size=2")
     assert [len(page["results"]) for page in pages] == [2, 1]
     assert len(shopper_client.get("/api/v1/orders/?page_size=1000").json()["results"]) == 3
+
+
+def test_checkout_docs_say_a_201_can_be_a_declined_card(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    post = schema["paths"]["/api/v1/checkout/"]["post"]
+    assert "declined" in post["responses"]["201"]["description"]
+    example = post["requestBody"]["content"]["application/json"]["examples"]
+    body = next(iter(example.values()))["value"]
+    # the example is a body the endpoint accepts
+    product = ProductFactory(price="5.00", with_stock=3)
+    api_client.post("/api/v1/cart/lines/", {"product_id": product.pk}, format="json")
+    placed = api_client.post("/api/v1/checkout/", body, format="json", HTTP_IDEMPOTENCY_KEY="ex")
+    assert placed.status_code == 201 and placed.json()["outcome"] == "confirmed"
