@@ -166,16 +166,9 @@ def train(*, force: bool = False) -> dict[str, Any]:
 
 def dashboard_panel() -> dict[str, Any]:
     """Figures for the store dashboard's reorder-alerts panel."""
-    from django.db.models import Count, F, Q
-    from django.utils import timezone
+    from forecasting import selectors
 
-    from forecasting.models import ReorderSuggestion
-
-    soon = timezone.localdate() + timedelta(days=7)
-    counts = ReorderSuggestion.objects.aggregate(
-        reorder=Count("pk", filter=Q(on_hand__lte=F("reorder_point"))),
-        stockout=Count("pk", filter=Q(projected_stockout_date__lte=soon)),
-    )
+    counts = selectors.reorder_alert_counts(within_days=7)
     return {
         "title": "Reorder alerts",
         "items": {

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from catalog import facade as catalog
@@ -159,6 +159,15 @@ def reorder_suggestion_list() -> QuerySet[ReorderSuggestion]:
     """Suggestions by stockout risk (highest first), with product SKU and name."""
     return ReorderSuggestion.objects.select_related("product").order_by(
         "-stockout_risk", "projected_stockout_date", "product_id"
+    )
+
+
+def reorder_alert_counts(*, within_days: int) -> dict[str, int]:
+    """Suggestions at or below their reorder point, and expected to sell out within the days."""
+    soon = timezone.localdate() + timedelta(days=within_days)
+    return ReorderSuggestion.objects.aggregate(
+        reorder=Count("pk", filter=Q(on_hand__lte=F("reorder_point"))),
+        stockout=Count("pk", filter=Q(projected_stockout_date__lte=soon)),
     )
 
 

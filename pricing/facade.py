@@ -171,15 +171,9 @@ def train(*, force: bool = False) -> dict[str, Any]:
 
 def dashboard_panel() -> dict[str, Any]:
     """Figures for the store dashboard's price-proposals panel."""
-    from django.db.models import Count, Q
+    from pricing import selectors
 
-    from pricing.models import PriceProposal
-
-    status = PriceProposal.Status
-    counts = PriceProposal.objects.aggregate(
-        pending=Count("pk", filter=Q(status=status.PENDING)),
-        applied=Count("pk", filter=Q(status=status.APPLIED)),
-    )
+    counts = selectors.proposal_status_counts()
     return {
         "title": "Price proposals",
         "items": {

@@ -10,7 +10,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from catalog import facade as catalog
@@ -75,6 +75,15 @@ def proposal_list_pending() -> QuerySet[PriceProposal]:
         PriceProposal.objects.filter(status=PriceProposal.Status.PENDING)
         .select_related("product")
         .order_by("-created_at", "pk")
+    )
+
+
+def proposal_status_counts() -> dict[str, int]:
+    """Proposals awaiting approval and applied so far."""
+    status = PriceProposal.Status
+    return PriceProposal.objects.aggregate(
+        pending=Count("pk", filter=Q(status=status.PENDING)),
+        applied=Count("pk", filter=Q(status=status.APPLIED)),
     )
 
 

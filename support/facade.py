@@ -78,16 +78,9 @@ def train(*, force: bool = False) -> dict[str, object]:
 
 def dashboard_panel() -> dict[str, Any]:
     """Figures for the store dashboard's support-queue panel."""
-    from django.db.models import Count, Q
+    from support import selectors
 
-    from support.models import Ticket
-
-    open_ = ~Q(status=Ticket.Status.SOLVED)
-    counts = Ticket.objects.aggregate(
-        open=Count("pk", filter=open_),
-        human=Count("pk", filter=open_ & Q(wants_human=True)),
-        auto=Count("pk", filter=Q(auto_replied=True)),
-    )
+    counts = selectors.ticket_queue_counts()
     return {
         "title": "Support queue",
         "items": {

@@ -27,6 +27,16 @@ def ticket_list_for_customer(*, customer_id: int) -> QuerySet[Ticket]:
     )
 
 
+def ticket_queue_counts() -> dict[str, int]:
+    """Open tickets, open ones asking for a person, and tickets answered automatically."""
+    open_ = ~Q(status=Ticket.Status.SOLVED)
+    return Ticket.objects.aggregate(
+        open=Count("pk", filter=open_),
+        human=Count("pk", filter=open_ & Q(wants_human=True)),
+        auto=Count("pk", filter=Q(auto_replied=True)),
+    )
+
+
 def ticket_agent_queue() -> QuerySet[Ticket]:
     """Open tickets, most pressing first (priority, then oldest)."""
     return (
