@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+import pandas as pd
 
 from mlops.ml_eval import EvalCommand, EvalInputError, read_csv, register, write_csv
 from pricing.ml.optimizer import OBJECTIVES, PriceOptimizer
@@ -39,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="PRICES.csv to write")
     parser.add_argument("--objective", default="profit", choices=OBJECTIVES)
     parser.add_argument("--horizon-days", type=float, default=7.0)
+
+
+def _check_not_negative(frame: pd.DataFrame, path: str, column: str) -> None:
+    bad = (frame[column] < 0).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise EvalInputError(f"{path}: row {row + 2}: column {column}: must not be negative")
 
 
 def _check_positive(frame, path: str, column: str) -> None:  # type: ignore[no-untyped-def]
@@ -71,14 +79,8 @@ def run(args: argparse.Namespace) -> str:
         ids=["product_id"],
     )
     _check_positive(products, args.products, "current_price")
-    if (products["max_change_pct"] < 0).any():
-        row = int(np.flatnonzero((products["max_change_pct"] < 0).to_numpy())[0])
-        raise EvalInputError(
-            f"{args.products}: row {row + 2}: column max_change_pct: must not be negative"
-        )
-    if (products["cost"] < 0).any():
-        row = int(np.flatnonzero((products["cost"] < 0).to_numpy())[0])
-        raise EvalInputError(f"{args.products}: row {row + 2}: column cost: must not be negative")
+    for column in ("max_change_pct", "cost"):
+        _check_not_negative(products, args.products, column)
     dup = products["product_id"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])

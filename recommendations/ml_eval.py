@@ -106,8 +106,7 @@ def complete_lists(
     empty = 0
     for u in short_users:
         have = int(counts.get(u, 0))
-        listed = set(recs.loc[recs["user_id"] == u, "item_id"]) if have else set()
-        pad = [i for i in unseen if i not in listed][: k - have]
+        pad = unseen[: k - have]  # never listed already: the models only know TRAIN's items
         for rank, item in enumerate(pad, start=have + 1):
             extra.append(
                 {"user_id": u, "rank": rank, "item_id": item, "score": 0.0, "source": "catalogue"}
