@@ -33,7 +33,13 @@ class ProposalOutputSerializer(serializers.Serializer):
     objective = serializers.CharField()
     current_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     proposed_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    change_pct = serializers.FloatField()
+    # a JSON number rounded to 0.1 (not a string like the prices: it is a ratio, not money)
+    change_pct = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        coerce_to_string=False,
+        help_text="proposed vs current price in percent, rounded to 0.1 (e.g. -4.8)",
+    )
     cost = serializers.DecimalField(max_digits=12, decimal_places=2)
     elasticity = serializers.FloatField()
     elasticity_low = serializers.FloatField()

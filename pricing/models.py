@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -223,5 +223,7 @@ class PriceProposal(models.Model):
         return f"#{self.pk} {self.product_id}: {self.current_price} -> {self.proposed_price}"
 
     @property
-    def change_pct(self) -> float:
-        return float((self.proposed_price / self.current_price - 1) * 100)
+    def change_pct(self) -> Decimal:
+        """Proposed vs current price in percent, to 0.1 (a price ratio carries ~28 digits)."""
+        change = (self.proposed_price / self.current_price - 1) * 100
+        return change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -147,3 +147,22 @@ def test_admin_queue_bulk_approve_and_elasticity_chart(client):
     )
     res = client.get(f"/admin/pricing/elasticityestimate/{est.pk}/change/")
     assert res.status_code == 200 and "<svg" in res.content.decode()
+
+
+def test_proposal_change_pct_is_a_number_rounded_to_a_tenth(staff_client):
+    # 21.99 -> 22.99 is +4.547521600727603...%: the queue showed all those digits
+    product = ProductFactory(price=Decimal("21.99"))
+    PriceProposalFactory(product=product, proposed_price=Decimal("22.99"))
+    down = ProductFactory(price=Decimal("30.00"))
+    PriceProposalFactory(product=down, proposed_price=Decimal("28.55"))  # -4.8333...%
+    rows = {r["product_id"]: r for r in staff_client.get(f"{BASE}/proposals/").json()["results"]}
+    assert rows[product.pk]["change_pct"] == 4.5
+    assert rows[down.pk]["change_pct"] == -4.8
+
+
+def test_schema_documents_change_pct_as_a_number(staff_client):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    field = schema["components"]["schemas"]["ProposalOutput"]["properties"]["change_pct"]
+    assert field["type"] == "number" and "0.1" in field["description"]
