@@ -253,13 +253,10 @@ class Simulator:
             }
             opener = vocab.DESCRIPTION_OPENERS[int(r.integers(len(vocab.DESCRIPTION_OPENERS)))]
             picks = r.choice(len(vocab.DESCRIPTION_DETAILS), size=2, replace=False)
-            spec_line = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in attr.items())
-            desc = (
-                " ".join(
-                    [opener.format(**fmt)]
-                    + [vocab.DESCRIPTION_DETAILS[j].format(**fmt) for j in picks]
-                )
-                + f"\n\nSpecification: {spec_line}."
+            # copy only: the product page renders ``attributes`` as its spec table, so a
+            # "Specification: ..." line here showed every attribute twice
+            desc = " ".join(
+                [opener.format(**fmt)] + [vocab.DESCRIPTION_DETAILS[j].format(**fmt) for j in picks]
             )
             attr["material_or_style"] = adj
             names.append(name)

@@ -279,3 +279,19 @@ def test_product_names_only_carry_what_describes_the_product(db, demo_store) -> 
     assert all(not n.rsplit(", ", 1)[-1].isdigit() for n in names), (
         "a bare number in a name needs its unit"
     )
+
+
+def test_product_page_shows_the_spec_once(db, demo_store, client) -> None:  # type: ignore[no-untyped-def]
+    # the description used to end "Specification: size: 24 cm; colour: Sage." right above
+    # the attributes table that lists the same values
+    descriptions = list(Product.objects.values_list("description", "attributes"))
+    assert descriptions and not [d for d, _ in descriptions if "Specification" in d]
+    for description, attributes in descriptions:
+        assert not [k for k in attributes if f"{k.replace('_', ' ')}: " in description]
+    product = Product.objects.exclude(attributes={}).order_by("pk").first()
+    assert product is not None
+    html = client.get(f"/p/{product.pk}/").content.decode()
+    described = html.split('<div class="description">', 1)[1].split("</div>", 1)[0]
+    table = html.split('<dl class="attributes">', 1)[1].split("</dl>", 1)[0]
+    for value in product.attributes.values():
+        assert str(value) in table and f": {value}" not in described
