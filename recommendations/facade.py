@@ -309,3 +309,66 @@ def train(*, force: bool = False) -> dict[str, Any]:
     from recommendations.services import recommender_train
 
     return recommender_train(force=force)
+
+
+def _ctr(impressions: int, clicks: int) -> float | None:
+    return clicks / impressions if impressions else None
+
+
+def dashboard_panel() -> dict[str, Any]:
+    """Figures for the store dashboard's recommendations panel: click-through of the slots
+    over the last 7 days (clicks per item shown), the best slot, the leading A/B variant of
+    the for-you slot, what is serving (the active version, or the popular-items fallback
+    before any training) and how many customers have a precomputed for-you list."""
+    figures = selectors.dashboard_figures(days=7)
+    labels = dict(Slot.choices)
+    items: dict[str, str] = {}
+    ctr = _ctr(figures.impressions, figures.clicks)
+    items["Click-through, last 7 days"] = (
+        f"{ctr:.1%} ({figures.clicks:,} clicks / {figures.impressions:,} items shown)"
+        if ctr is not None
+        else "no recommendations shown yet"
+    )
+    slots = [(s, _ctr(*n)) for s, n in figures.by_slot.items() if n[0]]
+    if slots:
+        slot, best = max(slots, key=lambda kv: (kv[1] or 0.0, kv[0]))
+        items["Best slot"] = f"{labels.get(slot, slot or 'unknown')} ({best or 0.0:.1%})"
+    variants = sorted(
+        ((v, _ctr(*n) or 0.0) for v, n in figures.by_variant.items() if n[0]),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    if len(variants) >= 2:
+        rest = ", ".join(f"{v} {rate:.1%}" for v, rate in variants[1:])
+        items["Leading A/B variant"] = f"{variants[0][0]} ({variants[0][1]:.1%} vs {rest})"
+    else:
+        on = f": every shopper gets {variants[0][0]}" if variants else ""
+        items["Leading A/B variant"] = f"no A/B test running{on}"
+    model = figures.active_model
+    if model is None:
+        items["Serving"] = "fallback: popular items (no model trained yet)"
+    elif model.ndcg_at_10 is not None and model.popularity_ndcg_at_10 is not None:
+        items["Serving"] = (
+            f"{model.label} (NDCG@10 {model.ndcg_at_10:.3f} vs popular "
+            f"{model.popularity_ndcg_at_10:.3f})"
+        )
+    else:
+        items["Serving"] = model.label
+    share = figures.lists / figures.customers if figures.customers else 0.0
+    items["Customers with a precomputed for-you list"] = (
+        f"{figures.lists:,} of {figures.customers:,} ({share:.0%})"
+        if figures.lists
+        else "none yet (computed when a model is trained)"
+    )
+    return {
+        "title": "Recommendations",
+        "items": items,
+        "trend": {
+            "name": "Click-through per day (%)",
+            "points": [
+                [day, round(100 * clicks / shown, 1) if shown else 0.0]
+                for day, shown, clicks in figures.per_day
+            ],
+        },
+        # the report page: CTR and revenue by slot, source and variant, coverage, versions
+        "url": "/admin/recommendations/recommendationlist/",
+    }
