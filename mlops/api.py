@@ -168,7 +168,12 @@ class CapabilityRollbackApi(APIView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(
-        request=None, responses=VersionSerializer, summary="Re-activate the previous version"
+        request=None,
+        responses={
+            200: VersionSerializer,
+            400: OpenApiResponse(description="No active version, or none before it"),
+        },
+        summary="Re-activate the previous version",
     )
     def post(self, request: Request, capability: str) -> Response:
         restored = services.model_version_rollback(capability=capability, user_id=request.user.pk)
@@ -232,6 +237,9 @@ class DriftListApi(APIView):
         return Response(self.OutputSerializer(report, many=True).data)
 
 
+SAMPLE_SIZE_MAX = 2**31 - 1  # FeatureSnapshot.sample_size, a PositiveIntegerField
+
+
 class FeatureSnapshotCreateApi(APIView):
     """For capabilities running outside this process: report a feature histogram."""
 
@@ -247,6 +255,12 @@ class FeatureSnapshotCreateApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             n = len(attrs["counts"])
+            # the counts' sum is stored as the sample size, a 32-bit column (1e308 + 1e308 was
+            # an OverflowError, a 500)
+            if not sum(attrs["counts"]) <= SAMPLE_SIZE_MAX:
+                raise serializers.ValidationError(
+                    {"counts": [f"the counts may add up to {SAMPLE_SIZE_MAX} at most"]}
+                )
             if attrs["edges"] and len(attrs["edges"]) != n + 1:
                 raise serializers.ValidationError(
                     {"edges": [f"needs {n + 1} edges for {n} counts"]}

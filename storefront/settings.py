@@ -96,8 +96,11 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL + a busy timeout let the demo's web process and in-process workers share the file.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so it waits its turn under
+    # the timeout; a deferred one that read first fails at once with "database is locked"
+    # (a 500) when another request wrote in between (concurrent sign-ups did).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

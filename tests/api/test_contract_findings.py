@@ -1,0 +1,139 @@
+"""Defects schemathesis found against a running demo store (anonymous and staff-token runs),
+each pinned here as the answer an integrating developer should get."""
+
+from typing import Any
+from unittest import mock
+
+import jsonschema
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from rest_framework.test import APIClient
+
+from customers.models import Customer
+from mlops.models import FeatureSnapshot
+from storefront.schema import ERROR_SCHEMA
+
+pytestmark = pytest.mark.django_db
+
+
+def _error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    jsonschema.validate(body, ERROR_SCHEMA)
+    return body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_register_hashes_the_password_before_taking_the_write_lock() -> None:
+    # Concurrent sign-ups on SQLite queued behind each other's ~0.5 s hash inside the
+    # transaction and failed with "database is locked" (HTTP 500).
+    from django.contrib.auth import base_user
+
+    in_transaction: list[bool] = []
+    real = base_user.make_password
+
+    def recording(*args: Any, **kwargs: Any) -> str:
+        in_transaction.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(base_user, "make_password", recording):
+        response = APIClient().post(
+            "/api/v1/account/register/",
+            {"email": "ada@example.com", "password": "a-long-pass-phrase"},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert in_transaction == [False]
+    assert Customer.objects.filter(user__username="ada@example.com").count() == 1
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_begin() -> None:
+    # A deferred transaction that reads, then writes after another connection wrote, fails at
+    # once instead of waiting for the busy timeout (the other half of the sign-up 500s).
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("sqlite3"):
+        pytest.skip("SQLite only")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_an_account_registered_while_hashing_is_a_400_not_a_second_account() -> None:
+    from django.contrib.auth import password_validation
+
+    def racing_sign_up(*args: Any, **kwargs: Any) -> None:
+        # the same e-mail registered by another request after the first check
+        get_user_model().objects.create_user(username="ada@example.com", password="x" * 12)
+
+    with mock.patch.object(password_validation, "validate_password", racing_sign_up):
+        response = APIClient().post(
+            "/api/v1/account/register/",
+            {"email": "Ada@example.com", "password": "a-long-pass-phrase"},
+            format="json",
+        )
+    body = _error(response, 400, "invalid")
+    assert body["email"] == ["an account with this e-mail already exists"]
+    assert get_user_model().objects.filter(username="ada@example.com").count() == 1
+    assert not Customer.objects.exists()
+
+
+def test_feature_snapshot_counts_beyond_the_sample_size_column_are_400(
+    staff_client: APIClient,
+) -> None:
+    url = "/api/v1/mlops/feature-snapshots/"
+    for counts in ([1e308, 1e308], [2.0**31]):  # an OverflowError (500) before
+        response = staff_client.post(
+            url,
+            {"capability": "fraud", "feature": "amount", "kind": "live", "counts": counts,
+             "edges": [0, 1, 2][: len(counts) + 1]},
+            format="json",
+        )  # fmt: skip
+        body = _error(response, 400, "invalid")
+        assert body["counts"] == ["the counts may add up to 2147483647 at most"]
+    assert not FeatureSnapshot.objects.exists()
+    ok = staff_client.post(
+        url,
+        {"capability": "fraud", "feature": "amount", "kind": "live", "counts": [3, 4],
+         "edges": [0, 1, 2]},
+        format="json",
+    )  # fmt: skip
+    assert ok.status_code == 201, ok.content
+    assert FeatureSnapshot.objects.get().sample_size == 7
+
+
+def test_rollback_without_a_version_to_restore_is_a_documented_400(
+    staff_client: APIClient, api_client: APIClient
+) -> None:
+    body = _error(
+        staff_client.post("/api/v1/mlops/capabilities/recommendations/rollback/"), 400, "invalid"
+    )
+    assert body["detail"] == "recommendations has no active version to roll back"
+    schema = api_client.get("/api/schema/?format=json").json()
+    responses = schema["paths"]["/api/v1/mlops/capabilities/{capability}/rollback/"]["post"][
+        "responses"
+    ]
+    assert responses["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+
+
+@pytest.mark.parametrize("format_", ["multipart", None])
+def test_a_form_with_too_many_fields_is_a_json_400(
+    staff_client: APIClient, format_: str | None
+) -> None:
+    # Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) refusal was its HTML "Bad Request" page
+    fields = {f"f{i}": "1" for i in range(1001)}
+    if format_ is None:  # url-encoded
+        from urllib.parse import urlencode
+
+        response = staff_client.post(
+            "/api/v1/pricing/proposals/decide/",
+            urlencode(fields),
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        response = staff_client.post("/api/v1/pricing/proposals/decide/", fields, format=format_)
+    body = _error(response, 400, "parse_error")
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in body["detail"]
