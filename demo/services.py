@@ -24,7 +24,7 @@ from catalog.models import (
     Supplier,
 )
 from customers.models import Address, Customer, Event
-from demo import simulate
+from demo import checkouts, simulate
 from demo.models import DemoRange, DemoRun, GroundTruth
 from demo.writer import demo_rows_remove, insert, next_id, sequences_reset
 from orders.models import (
@@ -276,11 +276,24 @@ def demo_populate(
     if tickets is not None:
         counts["tickets"] = tickets
     sequences_reset(TABLE_MODELS.values())
+    t0 = time.perf_counter()
+    checkouts.demo_risk_rules_install()
+    decided = checkouts.demo_checkouts_decide(first_order_id=base["orders"])
+    say(
+        f"  checkout risk step on the latest {decided['decided']} orders: {decided['held']} held"
+        f" for review, {decided['declined']} declined ({time.perf_counter() - t0:.1f} s)"
+    )
     seconds = round(time.perf_counter() - started, 2)
     cpu = round(time.process_time() - cpu_started, 2)
     DemoRun.objects.create(seed=seed, scale=scale, anchor=anchor, seconds=seconds, counts=counts)
     say(f"demo store ready: {sum(counts.values()):,} rows in {seconds:.1f} s (cpu {cpu:.1f} s)")
-    return {"seconds": seconds, "cpu_seconds": cpu, "counts": counts, "anchor": anchor}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "counts": counts,
+        "anchor": anchor,
+        "checkouts": decided,
+    }
 
 
 def _tickets(sim: simulate.Simulator, base: dict[str, int], say: Progress) -> int | None:

@@ -58,6 +58,10 @@ SEGMENT_CHURN = np.array([0.08, 0.25, 0.35, 0.45, 1.0])
 SEGMENT_REPEAT = np.array([0.85, 0.6, 0.45, 0.25, 0.0])  # re-buy consumables when due
 
 FRAUD_SCENARIOS = ["stolen_card", "card_testing", "account_takeover", "amount_outlier"]
+# Latest orders written "pending" for the store's checkout risk step to decide (demo.checkouts).
+# A count, not a time span, so every scale's review queue holds a handful: the demo's rules
+# hold about 5 % of orders (shoppers abroad, big baskets to new addresses).
+UNDECIDED_CHECKOUTS = 240
 
 
 def _random_ids(r: np.random.Generator, n: int) -> list[bytes]:
@@ -1008,7 +1012,16 @@ class Simulator:
         )
         # returns: about 3 % of delivered, non-fraud orders
         returned = (scen < 0) & (age_days > 6) & (r.random(N) < 0.03)
+        # The latest checkouts are left undecided (pending, card authorised, no refund or
+        # chargeback yet): demo.checkouts runs them through the store's own checkout risk
+        # decision, which captures, holds for review or declines them.
+        undecided = np.zeros(N, bool)
+        placed_ok = np.flatnonzero(~self.declined)
+        undecided[placed_ok[max(len(placed_ok) - UNDECIDED_CHECKOUTS, 0) :]] = True
+        returned &= ~undecided
+        has_cb &= ~undecided
         status = np.where(age_days < 1.5, "paid", "fulfilled").astype(object)
+        status[undecided] = "pending"
         status[self.declined] = "cancelled"
         ref_delay = r.uniform(4, 25, N) * US_PER_DAY
         ref_time = np.minimum(placed + ref_delay, self.anchor_us - US_PER_MIN)
@@ -1206,6 +1219,8 @@ class Simulator:
                 h_s.append("cancelled")
                 h_n.append("payment declined by the card issuer")
                 h_t.append(placed[i] + 1_500_000)
+                continue
+            if st == "pending":
                 continue
             h_o.append(i)
             h_s.append("paid")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from fraud import selectors, services
@@ -149,6 +149,13 @@ class ReviewQueueAdmin(_AssessmentAdminBase):
     """Orders on hold for review, riskiest first."""
 
     list_filter = ["level", "source"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Django's default title, "Select order awaiting review to change", reads like a form
+        context = {"title": "Orders awaiting review", **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         ids = selectors.review_queue().values("pk")

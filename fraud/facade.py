@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +79,44 @@ def order_risk(*, order_id: int) -> RiskDecision | None:
     )
 
 
+def risk_rule_ensure(
+    *, name: str, expression: str, action: Literal["allow", "block", "review"], position: int = 100
+) -> int | None:
+    """Add a merchant rule unless one with this name exists; the new rule's id, or None when
+    an existing rule (possibly edited or switched off by the merchant) was kept as it is.
+    Raises `fraud.rules.RuleSyntaxError` for an expression the rule parser rejects."""
+    from fraud import services
+
+    rule, created = services.risk_rule_ensure(
+        name=name, expression=expression, action=action, position=position
+    )
+    return rule.pk if created else None
+
+
 def train(*, force: bool = False) -> dict[str, object]:
     """Fit and register the checkout fraud model; `{"skipped": reason}` on a store without
     enough labelled orders (fewer than 100 labelled or 10 frauds)."""
     from fraud import services
 
     return services.fraud_model_train(force=force)
+
+
+def dashboard_panel() -> dict[str, Any]:
+    """Figures for the store dashboard's fraud panel: the review queue now, orders held or
+    declined at checkout in the last 7 days, and what decides (the active model's version,
+    or "rules only" before one is trained). Two queries whatever the store's size."""
+    from fraud import selectors
+    from fraud.services import CAPABILITY
+
+    counts = selectors.review_counts(since=timezone.now() - timedelta(days=7))
+    version = selectors.active_model_version(capability=CAPABILITY)
+    return {
+        "title": "Fraud review queue",
+        "items": {
+            "Orders awaiting review": counts["queue"],
+            "Held for review, last 7 days": counts["held"],
+            "Declined, last 7 days": counts["declined"],
+            "Deciding": f"{CAPABILITY}-v{version}" if version else "rules only (no model)",
+        },
+        "url": "/admin/fraud/reviewqueueitem/",
+    }

@@ -148,5 +148,7 @@ class ReviewQueueItem(RiskAssessment):
 
     class Meta:
         proxy = True
+        # the admin says "Orders awaiting review" on the index and "3 orders awaiting
+        # review" under the list; "review queue" as a plural read "0 review queue"
         verbose_name = "order awaiting review"
-        verbose_name_plural = "review queue"
+        verbose_name_plural = "orders awaiting review"

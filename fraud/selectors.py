@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from customers.models import Customer
@@ -343,6 +343,36 @@ def review_queue() -> QuerySet[RiskAssessment]:
         )
         .select_related("order")
         .order_by("-score", "created_at", "pk")  # pk: a stable order across pages
+    )
+
+
+def review_counts(*, since: datetime) -> dict[str, int]:
+    """Orders waiting in the review queue now, and checkout decisions since `since` that
+    held an order for review or declined it (one query)."""
+    action = RiskAssessment.Action
+    return RiskAssessment.objects.aggregate(
+        queue=Count(
+            "pk",
+            filter=Q(
+                action=action.REVIEW,
+                review_outcome=RiskAssessment.Outcome.PENDING,
+                order__status=Order.Status.ON_HOLD,
+            ),
+        ),
+        held=Count("pk", filter=Q(action=action.REVIEW, created_at__gte=since)),
+        declined=Count("pk", filter=Q(action=action.DECLINE, created_at__gte=since)),
+    )
+
+
+def active_model_version(*, capability: str) -> int | None:
+    """The active model's version number, or None before one is trained. One uncached read
+    of the registry (no artifact load): the dashboard's query count stays fixed."""
+    from mlops.models import ModelVersion
+
+    return (
+        ModelVersion.objects.filter(capability=capability, status=ModelVersion.Status.ACTIVE)
+        .values_list("version", flat=True)
+        .first()
     )
 
 

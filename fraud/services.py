@@ -217,6 +217,21 @@ def risk_rule_create(
 
 
 @transaction.atomic
+def risk_rule_ensure(
+    *, name: str, expression: str, action: str, position: int = 100
+) -> tuple[RiskRule, bool]:
+    """The rule called `name`, created if there is none (True) or the existing one as the
+    merchant left it, edited or switched off (False)."""
+    existing = RiskRule.objects.filter(name=name).order_by("pk").first()
+    if existing is not None:
+        return existing, False
+    rule = risk_rule_create(name=name, expression=expression, action=action, position=position)
+    # now as well as on commit: decisions later in this same transaction must see the rule
+    rules_cache_clear()
+    return rule, True
+
+
+@transaction.atomic
 def risk_settings_update(**changes: Any) -> RiskSettings:
     current = RiskSettings.objects.select_for_update().order_by("pk").first() or RiskSettings()
     for key, value in changes.items():
