@@ -143,6 +143,8 @@ class ProductSimilarListApi(APIView):
 
     @extend_schema(
         summary="Products similar to this one (bought by the same customers, or content)",
+        description="Never the product itself or what is in the shopper's cart. Without a "
+        'trained model: the same category, alike in attributes and price (source "same_category").',
         parameters=[LIMIT_PARAM],
         responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
@@ -150,7 +152,10 @@ class ProductSimilarListApi(APIView):
         product_id = _product_or_404(product_id)
         limit = _limit(request, 8)
         customer_id = _customer_id(request)
-        items = facade.similar_products(product_id=product_id, limit=limit, customer_id=customer_id)
+        cart = selectors.cart_product_ids(customer_id=customer_id, session_id=_session_id(request))
+        items = facade.similar_products(
+            product_id=product_id, limit=limit, customer_id=customer_id, exclude_product_ids=cart
+        )
         return _respond(
             request, slot=Slot.SIMILAR, items=items, variant="", customer_id=customer_id
         )
@@ -161,6 +166,9 @@ class ProductBoughtTogetherListApi(APIView):
 
     @extend_schema(
         summary="Frequently bought together with this product",
+        description="Never the product itself or what is in the shopper's cart. Without a "
+        'trained model: products from the same orders (source "co_purchase"), then popular '
+        'products of other categories (source "complement").',
         parameters=[LIMIT_PARAM],
         responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
@@ -168,7 +176,10 @@ class ProductBoughtTogetherListApi(APIView):
         product_id = _product_or_404(product_id)
         limit = _limit(request, 4)
         customer_id = _customer_id(request)
-        items = facade.bought_together(product_id=product_id, limit=limit, customer_id=customer_id)
+        cart = selectors.cart_product_ids(customer_id=customer_id, session_id=_session_id(request))
+        items = facade.bought_together(
+            product_id=product_id, limit=limit, customer_id=customer_id, exclude_product_ids=cart
+        )
         return _respond(
             request, slot=Slot.BOUGHT_TOGETHER, items=items, variant="", customer_id=customer_id
         )

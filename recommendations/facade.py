@@ -2,19 +2,25 @@
 
 Every function returns a list of frozen ``Recommendation`` with the source that produced
 each item ("rebuy", "item_knn", "user_knn", "ease", "als", "popular", "trending",
-"session", "bought_together", "content", "pinned" or "fallback") and the model version
-(None for the fallback). With no trained model, an error, or too few results the list is
-filled from the catalogue's popular in-stock products (source "fallback"), so the store
-works on day zero. Business rules always apply: only active in-stock products, nothing in
-``exclude_product_ids`` (the cart), no durable product the customer bought recently, at
-most a third of a for-you or cart list from one category, merchant blocks removed and pins placed.
+"session", "bought_together", "content", "pinned", or a no-model fallback: "same_category",
+"same_department", "co_purchase", "complement", "fallback") and the model version (None
+for every fallback). With no trained model, an error, or too few results the list is
+filled without a model, so the store works on day zero: "similar" from the product's
+category, most alike in attributes and price first ("same_category"), then from its
+sibling categories ("same_department"); "bought together" from the orders that contained
+the product ("co_purchase"), then popular products of other categories, its department's
+first ("complement"); every list at last from the catalogue's popular in-stock products
+(source "fallback"). Business rules always apply: only active in-stock products, nothing
+in ``exclude_product_ids`` (the cart), no durable product the customer bought recently, at
+most a third of a for-you or cart list from one category, merchant blocks removed and pins
+placed.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,9 +84,12 @@ def _apply_rules(
     exclude: set[int],
     customer_id: int | None,
     anchor_id: int | None = None,
+    fills: Sequence[tuple[str, Callable[[], list[int]]]] | None = None,
 ) -> list[Recommendation]:
     """In stock, not excluded, no recent durable, category diversity, blocks and pins, then
-    back-fill with popular products: first of the anchor product's category, then overall."""
+    back-fill: from ``fills`` ((source, product ids) in order, each fetched only while the
+    list is short) when given, else with popular products of the anchor product's category;
+    then with popular products overall."""
     rules = [r for r in selectors.rules_active() if r.slot in ("", slot)]
     blocked = {r.product_id for r in rules if r.kind == MerchandisingRule.Kind.BLOCK}
     pins = [r for r in rules if r.kind == MerchandisingRule.Kind.PIN]
@@ -113,22 +122,26 @@ def _apply_rules(
 
     # spare candidates so that rules can drop some; the popular fill only when still short
     take(candidates[: limit * 3], frozenset(p.product_id for p in pins))
-    # looked up only when the model's candidates fell short (one query, off the hot path)
-    category_id = _product_category(anchor_id) if len(out) < limit and anchor_id else None
-    if len(out) < limit:
-        take(
-            [
-                Recommendation(pid, 0.0, "fallback", None)
-                for pid in selectors.popular_product_ids(category_id=category_id, limit=limit * 3)
-            ]
-        )
-    if len(out) < limit and category_id is not None:
-        take(
-            [
-                Recommendation(pid, 0.0, "fallback", None)
-                for pid in selectors.popular_product_ids(limit=limit * 3)
-            ]
-        )
+    if fills is None:  # lists about a shopper or a cart: popular in the anchor's category
+
+        def category_popular() -> list[int]:
+            # looked up only when the model's candidates fell short (one query)
+            category_id = _product_category(anchor_id) if anchor_id else None
+            if category_id is None:
+                return []
+            return selectors.popular_product_ids(category_id=category_id, limit=limit * 3)
+
+        fills = [("fallback", category_popular)]
+    fills = [*fills, ("fallback", lambda: selectors.popular_product_ids(limit=limit * 3))]
+    for source, fetch in fills:
+        if len(out) >= limit:
+            break
+        try:
+            ids = fetch()
+        except Exception:  # a failing fallback must not break the page: the next one fills
+            logger.exception("%s fallback failed", source)
+            ids = []
+        take([Recommendation(pid, 0.0, source, None) for pid in ids])
     out += deferred[: max(0, limit - len(out))]
     for pin in pins:
         p = info.get(pin.product_id)
@@ -233,10 +246,16 @@ def _model_candidates(
 
 
 def similar_products(
-    *, product_id: int, limit: int = 8, customer_id: int | None = None
+    *,
+    product_id: int,
+    limit: int = 8,
+    customer_id: int | None = None,
+    exclude_product_ids: tuple[int, ...] | list[int] = (),
 ) -> list[Recommendation]:
-    """Products bought by the same customers (content-similar for new products); fallback:
-    popular in the same category."""
+    """Products bought by the same customers (content-similar for new products); fallback
+    ("same_category"): the product's category, sharing its attributes and near its price
+    first, then its sibling categories alike ("same_department"); then popular overall.
+    Never the product itself or ``exclude_product_ids`` (the cart)."""
     limit = _limit(limit)
     candidates = _model_candidates(
         lambda model: model.similar(product_id, limit * 3), f"similar products for {product_id}"
@@ -245,17 +264,36 @@ def similar_products(
         candidates,
         slot=Slot.SIMILAR,
         limit=limit,
-        exclude={product_id},
+        exclude={product_id, *exclude_product_ids},
         customer_id=customer_id,
         anchor_id=product_id,
+        fills=[
+            (
+                "same_category",
+                lambda: selectors.similar_fallback_ids(product_id=product_id, limit=limit * 3),
+            ),
+            (
+                "same_department",
+                lambda: selectors.similar_fallback_ids(
+                    product_id=product_id, limit=limit * 3, scope="department"
+                ),
+            ),
+        ],
     )
 
 
 def bought_together(
-    *, product_id: int, limit: int = 4, customer_id: int | None = None
+    *,
+    product_id: int,
+    limit: int = 4,
+    customer_id: int | None = None,
+    exclude_product_ids: tuple[int, ...] | list[int] = (),
 ) -> list[Recommendation]:
-    """Products often in the same basket (shrunk lift); fallback: similar, then popular in
-    the category."""
+    """Products often in the same basket (shrunk lift) and similar ones from the model;
+    fallback: products in the same orders as this one ("co_purchase", straight from the
+    order lines), then complements: popular products of other categories, its department's
+    first ("complement"), so it never repeats the "similar" list; then popular overall.
+    Never the product itself or ``exclude_product_ids`` (the cart)."""
     limit = _limit(limit)
     candidates = _model_candidates(
         lambda model: (
@@ -267,9 +305,19 @@ def bought_together(
         candidates,
         slot=Slot.BOUGHT_TOGETHER,
         limit=limit,
-        exclude={product_id},
+        exclude={product_id, *exclude_product_ids},
         customer_id=customer_id,
         anchor_id=product_id,
+        fills=[
+            (
+                "co_purchase",
+                lambda: selectors.co_purchased_ids(product_id=product_id, limit=limit * 3),
+            ),
+            (
+                "complement",
+                lambda: selectors.complement_ids(product_id=product_id, limit=limit * 3),
+            ),
+        ],
     )
 
 

@@ -8,10 +8,11 @@ indexed query on the request path.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db.models import F
@@ -215,6 +216,131 @@ def popular_product_ids(*, category_id: int | None = None, limit: int = 40) -> l
         ids = list(qs.order_by("-popularity", "pk").values_list("pk", flat=True)[:limit])
         cache.set(key, ids, 60)  # stock is re-checked per item by the caller
     return ids
+
+
+# -- no-model fallbacks for the product page -------------------------------------------------
+FALLBACK_CANDIDATES = 200  # same-category products scored for "similar" (by popularity)
+CO_PURCHASE_ORDERS = 500  # newest orders with the product that "bought with" looks at
+
+
+def _anchor_row(product_id: int) -> tuple[int, int | None, Any, dict[str, Any]] | None:
+    """(category id, parent category id, price, attributes) of the product, or None."""
+    from catalog.models import Product
+
+    return (
+        Product.objects.filter(pk=product_id)
+        .values_list("category_id", "category__parent_id", "price", "attributes")
+        .first()
+    )
+
+
+def similar_fallback_ids(
+    *, product_id: int, limit: int = 40, scope: Literal["category", "department"] = "category"
+) -> list[int]:
+    """Active in-stock products of the product's category (``scope="department"``: of its
+    sibling categories, same parent, for a leaf too small to fill the list), most alike
+    first: attributes shared with it (same material, colour, size...) plus up to one point
+    for a price within a factor of two of its price, ties by popularity. Two queries, cached
+    like the popular lists."""
+    from catalog.models import Product
+
+    key = f"recommendations:similar-fallback:{_cache_version()}:{scope}:{product_id}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        anchor = _anchor_row(product_id)
+        ids = []
+        if anchor is not None and (scope == "category" or anchor[1] is not None):
+            category_id, parent_id, price, attributes = anchor
+            qs = Product.objects.filter(is_active=True, stock__on_hand__gt=F("stock__reserved"))
+            if scope == "category":
+                qs = qs.filter(category_id=category_id)
+            else:
+                qs = qs.filter(category__parent_id=parent_id).exclude(category_id=category_id)
+            rows = list(
+                qs.exclude(pk=product_id)
+                .order_by("-popularity", "pk")
+                .values_list("pk", "price", "attributes")[:FALLBACK_CANDIDATES]
+            )
+            attrs = dict(attributes or {})
+
+            def alike(row: tuple[int, Any, Any]) -> float:
+                _pk, other_price, other_attrs = row
+                shared = sum(1 for k, v in (other_attrs or {}).items() if attrs.get(k) == v)
+                if not price or not other_price or price <= 0 or other_price <= 0:
+                    return float(shared)
+                ratio = abs(math.log(float(other_price) / float(price)))
+                return shared + max(0.0, 1.0 - ratio / math.log(2))
+
+            # sorted() is stable: equal scores keep the popularity order of the query
+            ids = [row[0] for row in sorted(rows, key=alike, reverse=True)[:limit]]
+        cache.set(key, ids, CACHE_SECONDS)
+    return list(ids)
+
+
+def co_purchased_ids(*, product_id: int, limit: int = 40) -> list[int]:
+    """Products in the same orders as this one (not cancelled), most shared orders first,
+    counted over its newest ``CO_PURCHASE_ORDERS`` orders so a bestseller costs no more than
+    a niche item. Stock is not checked here (the rules do). One query, cached."""
+    from django.db import connection
+
+    from orders.models import Order, OrderLine
+
+    key = f"recommendations:co-purchased:{_cache_version()}:{product_id}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        line, order = OrderLine._meta.db_table, Order._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT l.product_id, COUNT(DISTINCT l.order_id) AS n FROM {line} l "
+                f"WHERE l.order_id IN (SELECT a.order_id FROM {line} a "
+                f"INNER JOIN {order} o ON o.id = a.order_id "
+                "WHERE a.product_id = %s AND o.status <> %s ORDER BY a.order_id DESC LIMIT %s) "
+                "AND l.product_id IS NOT NULL AND l.product_id <> %s "
+                "GROUP BY l.product_id ORDER BY n DESC, l.product_id LIMIT %s",
+                [
+                    int(product_id),
+                    str(Order.Status.CANCELLED),
+                    CO_PURCHASE_ORDERS,
+                    int(product_id),
+                    int(limit),
+                ],
+            )
+            ids = [int(r[0]) for r in cursor.fetchall()]
+        cache.set(key, ids, CACHE_SECONDS)
+    return list(ids)
+
+
+def complement_ids(*, product_id: int, limit: int = 40) -> list[int]:
+    """Popular active in-stock products from *other* categories than this product's, those
+    of its sibling categories (same parent: the rest of its department) first. Two queries,
+    cached."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from catalog.models import Product
+
+    key = f"recommendations:complements:{_cache_version()}:{product_id}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        anchor = _anchor_row(product_id)
+        ids = []
+        if anchor is not None:
+            category_id, parent_id, _price, _attrs = anchor
+            qs = Product.objects.filter(
+                is_active=True, stock__on_hand__gt=F("stock__reserved")
+            ).exclude(category_id=category_id)
+            if parent_id is not None:
+                qs = qs.annotate(
+                    sibling=Case(
+                        When(category__parent_id=parent_id, then=Value(0)),
+                        default=Value(1),
+                        output_field=IntegerField(),
+                    )
+                ).order_by("sibling", "-popularity", "pk")
+            else:
+                qs = qs.order_by("-popularity", "pk")
+            ids = list(qs.values_list("pk", flat=True)[:limit])
+        cache.set(key, ids, CACHE_SECONDS)
+    return list(ids)
 
 
 # -- merchant reports ------------------------------------------------------------------------

@@ -139,3 +139,22 @@ def test_ml_eval_recommendations_writes_k_rows_per_user(tmp_path, db) -> None:  
             "--out",
             str(out),
         )
+
+
+def test_product_widgets_leave_out_the_cart_and_label_their_fallbacks(
+    shopper_client, shopper, catalogue
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.recommendations.factories import purchase
+
+    pid = catalogue[0].pk
+    purchase(customer=None, products=[catalogue[0], catalogue[5]])
+    cart = CartFactory(customer=shopper)
+    CartLineFactory(cart=cart, product=catalogue[1])
+    similar = shopper_client.get(f"{URL}/similar/{pid}/", {"limit": 4}).json()["items"]
+    together = shopper_client.get(f"{URL}/bought-together/{pid}/", {"limit": 4}).json()["items"]
+    for items in (similar, together):
+        ids = {i["product_id"] for i in items}
+        assert ids and not ids & {pid, catalogue[1].pk}
+        assert all(i["model_version"] is None for i in items)
+    assert {i["source"] for i in similar} == {"same_category"}
+    assert (together[0]["product_id"], together[0]["source"]) == (catalogue[5].pk, "co_purchase")

@@ -193,3 +193,88 @@ def test_a_cart_with_a_new_product_gets_its_category_before_the_store_bestseller
     cache_bump()
     similar = facade.similar_products(product_id=garden[0].pk, limit=2)
     assert {r.product_id for r in similar} <= garden_ids
+
+
+@pytest.fixture
+def kitchen(db):  # type: ignore[no-untyped-def]
+    """A cast-iron pan with alike and unalike cookware, tableware next door, garden far off,
+    and a few orders with the pan; no model is trained."""
+    from decimal import Decimal
+
+    from orders.models import Order
+
+    home = CategoryFactory(name="Home")
+    cookware = CategoryFactory(name="Cookware", parent=home)
+    tableware = CategoryFactory(name="Tableware", parent=home)
+    garden = CategoryFactory(name="Garden")
+
+    def make(cat, price, popularity, stock=10, **attrs):  # type: ignore[no-untyped-def]
+        return ProductFactory(
+            category=cat,
+            price=Decimal(price),
+            popularity=popularity,
+            attributes=attrs,
+            with_stock=stock,
+        )
+
+    pan = make(cookware, "30.00", 10, material="Cast Iron", colour="Sage")
+    p = {
+        "twin": make(cookware, "28.00", 1, material="Cast Iron", colour="Sage"),
+        "iron": make(cookware, "35.00", 5, material="Cast Iron", colour="Blue"),
+        "steel": make(cookware, "29.00", 20, material="Steel", colour="Red"),
+        "pricey": make(cookware, "300.00", 50, material="Steel", colour="Red"),
+        "sold_out": make(cookware, "30.00", 100, stock=0, material="Cast Iron", colour="Sage"),
+        "plate": make(tableware, "12.00", 30),
+        "bowl": make(tableware, "9.00", 40),
+        "hose": make(garden, "25.00", 60),
+        "spade": make(garden, "25.00", 70),
+    }
+    purchase(customer=None, products=[pan, p["plate"]])
+    purchase(customer=None, products=[pan, p["plate"], p["iron"]])
+    purchase(customer=None, products=[pan, p["sold_out"]])
+    cancelled = purchase(customer=None, products=[pan, p["spade"]])
+    Order.objects.filter(pk=cancelled.pk).update(status=Order.Status.CANCELLED)
+    return {"pan": pan, **p}
+
+
+def test_before_training_similar_and_bought_together_differ_and_each_makes_sense(
+    kitchen,
+) -> None:  # type: ignore[no-untyped-def]
+    # both widgets used to show the same popular-in-category items before any training
+    pan, k = kitchen["pan"], kitchen
+    similar = facade.similar_products(product_id=pan.pk, limit=4)
+    together = facade.bought_together(product_id=pan.pk, limit=4)
+    # similar: the pan's category, alike in attributes and price first, not by popularity
+    assert [r.product_id for r in similar] == [k[n].pk for n in ("twin", "iron", "steel", "pricey")]
+    assert {r.source for r in similar} == {"same_category"}
+    # bought together: from the pan's (not cancelled) orders, then complements from other
+    # categories, the pan's department first; never the sold-out one
+    assert [(r.product_id, r.source) for r in together] == [
+        (k["plate"].pk, "co_purchase"),
+        (k["iron"].pk, "co_purchase"),
+        (k["bowl"].pk, "complement"),
+        (k["spade"].pk, "complement"),
+    ]
+    assert [r.product_id for r in similar] != [r.product_id for r in together]
+    assert all(r.model_version is None for r in similar + together)
+    for recs in (similar, together):
+        ids = {r.product_id for r in recs}
+        assert pan.pk not in ids and k["sold_out"].pk not in ids
+
+
+def test_no_model_fallbacks_leave_out_the_cart_and_fill_up_when_short(kitchen) -> None:  # type: ignore[no-untyped-def]
+    pan, k = kitchen["pan"], kitchen
+    cart = [k["plate"].pk, k["twin"].pk]
+    together = facade.bought_together(product_id=pan.pk, limit=4, exclude_product_ids=cart)
+    similar = facade.similar_products(product_id=pan.pk, limit=8, exclude_product_ids=cart)
+    assert not {r.product_id for r in together + similar} & set(cart)
+    assert together[0].product_id == k["iron"].pk and together[0].source == "co_purchase"
+    # the category has three more sellable items, its department one (the plate is in the
+    # cart); the store's bestsellers fill the rest
+    sources = ["same_category"] * 3 + ["same_department"] + ["fallback"] * 2
+    assert [r.source for r in similar] == sources
+    assert [r.product_id for r in similar[3:]] == [k[n].pk for n in ("bowl", "spade", "hose")]
+    # a product nobody bought yet still gets complements, never its own category
+    together = facade.bought_together(product_id=k["steel"].pk, limit=3)
+    assert {r.source for r in together} == {"complement"}
+    assert [r.product_id for r in together] == [k["bowl"].pk, k["plate"].pk, k["spade"].pk]

@@ -165,10 +165,10 @@
   }
 
   /* ---- product widgets (recommendations with a popular fallback) ------------------------- */
-  function cardHtml(p, slot, position, source) {
+  function cardHtml(p, slot, position, source, itemSource) {
     const available = Number(p.available || 0);
     const stock = available <= 0 ? ["out", "Sold out"] : available <= 5 ? ["low", `Only ${available} left`] : ["in", "In stock"];
-    return `<article class="card"><a class="card-link" href="${p.url || "/p/" + p.id + "/"}" data-rec-slot="${slot}" data-rec-source="${escapeHtml(source || "")}" data-rec-position="${position}" data-rec-product="${p.id}">` +
+    return `<article class="card"><a class="card-link" href="${p.url || "/p/" + p.id + "/"}" data-rec-slot="${slot}" data-rec-source="${escapeHtml(source || "")}" data-rec-item-source="${escapeHtml(itemSource || "")}" data-rec-position="${position}" data-rec-product="${p.id}">` +
       `<div class="card-img"><img src="${p.image_url}" alt="${escapeHtml(p.name)}" width="400" height="400" loading="lazy"></div>` +
       `<h3 class="card-title">${escapeHtml(p.name)}</h3></a>` +
       `<div class="card-foot"><span class="price">${money(p.price)}</span><span class="stock stock-${stock[0]}">${stock[1]}</span>` +
@@ -195,12 +195,22 @@
     return res.data.results.filter((p) => !exclude.includes(p.id)).slice(0, limit);
   }
 
+  // which source the API says produced each item (a model's, or "same_category", "co_purchase"...)
+  function sourcesFrom(data) {
+    const items = (data && data.items) || [];
+    return new Map(items.filter((it) => it && it.product_id).map((it) => [Number(it.product_id), String(it.source || "")]));
+  }
+
   async function loadWidget(el, urls, exclude, limit = 4) {
     let products = [];
+    let itemSources = new Map();
     for (const url of urls) {
       try {
         const res = await api("GET", url);
-        if (res.ok) products = (await productsByIds(idsFrom(res.data))).filter((p) => !exclude.includes(p.id));
+        if (res.ok) {
+          products = (await productsByIds(idsFrom(res.data))).filter((p) => !exclude.includes(p.id));
+          itemSources = sourcesFrom(res.data);
+        }
       } catch (e) { products = []; }
       if (products.length) break;
     }
@@ -208,7 +218,7 @@
     if (!products.length) { products = await popular(limit, exclude); source = "popular"; }
     el.dataset.source = source;
     el.innerHTML = products.length
-      ? products.slice(0, limit).map((p, i) => cardHtml(p, el.dataset.widget, i + 1, source)).join("")
+      ? products.slice(0, limit).map((p, i) => cardHtml(p, el.dataset.widget, i + 1, source, itemSources.get(p.id))).join("")
       : '<p class="muted">Nothing to suggest yet.</p>';
   }
 
@@ -220,7 +230,7 @@
     fetch("/api/v1/recommendations/click/", {
       method: "POST", credentials: "same-origin", keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ product_id: Number(link.dataset.recProduct), slot: SLOTS[link.dataset.recSlot] || "similar", position: Number(link.dataset.recPosition) }),
+      body: JSON.stringify({ product_id: Number(link.dataset.recProduct), slot: SLOTS[link.dataset.recSlot] || "similar", source: link.dataset.recItemSource || "", position: Number(link.dataset.recPosition) }),
     }).catch(() => {});
   });
 
