@@ -378,7 +378,7 @@ def dashboard_panel() -> dict[str, Any]:
         else "no recommendations shown yet"
     )
     slots = [(s, _ctr(*n)) for s, n in figures.by_slot.items() if n[0]]
-    if slots:
+    if slots and figures.clicks:  # with no click at all every slot ties at 0%
         slot, best = max(slots, key=lambda kv: (kv[1] or 0.0, kv[0]))
         items["Best slot"] = f"{labels.get(slot, slot or 'unknown')} ({best or 0.0:.1%})"
     variants = sorted(

@@ -277,7 +277,7 @@ def test_recommendations_panel_comes_from_the_app_before_and_after_training(
     admin_client,
 ) -> None:  # type: ignore[no-untyped-def]
     # the panel said "From store data (the app has no dashboard panel yet)"
-    from customers.models import Customer
+    from customers.models import Customer, Event
     from mlops.models import ModelVersion
     from recommendations.models import RecommendationList
 
@@ -290,6 +290,10 @@ def test_recommendations_panel_comes_from_the_app_before_and_after_training(
     assert "<td>no recommendations shown yet</td>" in box
     assert "<td>fallback: popular items (no model trained yet)</td>" in box
     assert '<a href="/admin/recommendations/recommendationlist/">' in box
+    _rec_events(slot="cart", variant="", shown=10, clicks=0, at=timezone.now())
+    box = panel()
+    assert "0.0% (0 clicks / 10 items shown)" in box and "Best slot" not in box
+    Event.objects.filter(metadata__slot="cart").delete()
 
     now = timezone.now()
     _rec_events(slot="for_you", variant="blend", shown=100, clicks=6, at=now)
