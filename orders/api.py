@@ -274,10 +274,11 @@ class CheckoutApi(APIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                # the bound order_place enforces (a longer key was a 400 the schema allowed)
+                {"type": "string", "minLength": 1, "maxLength": 64},
                 OpenApiParameter.HEADER,
                 required=True,
-                description="Same key returns the same order",
+                description="Same key returns the same order (1-64 characters)",
             ),
             CART_TOKEN_PARAM,
         ],

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -145,7 +145,7 @@ class AnswerSuggestApi(APIView):
     throttle_scope = "search"
 
     class InputSerializer(serializers.Serializer):
-        q = serializers.CharField(min_length=3, max_length=500)
+        q = serializers.CharField(min_length=3, max_length=500, help_text="the text typed so far")
 
     class OutputSerializer(serializers.Serializer):
         title = serializers.CharField()
@@ -155,7 +155,7 @@ class AnswerSuggestApi(APIView):
 
     @extend_schema(
         summary="Help articles matching what the customer is typing",
-        parameters=[OpenApiParameter("q", str, description="the text typed so far (3-500 chars)")],
+        parameters=[InputSerializer],  # q: required, 3-500 characters (was documented optional)
         responses={200: OutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:

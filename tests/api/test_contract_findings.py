@@ -13,7 +13,9 @@ from rest_framework.test import APIClient
 
 from customers.models import Customer
 from mlops.models import FeatureSnapshot
+from orders.models import Order
 from storefront.schema import ERROR_SCHEMA
+from tests.factories import ADDRESS, GOOD_CARD, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,40 @@ def test_a_form_with_too_many_fields_is_a_json_400(
         response = staff_client.post("/api/v1/pricing/proposals/decide/", fields, format=format_)
     body = _error(response, 400, "parse_error")
     assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in body["detail"]
+
+
+def _parameter(schema: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    parameters = schema["paths"][path][method]["parameters"]
+    return next(p for p in parameters if p["name"] == name)
+
+
+def test_the_idempotency_key_bound_is_documented_and_enforced(api_client: APIClient) -> None:
+    # schemathesis sent a schema-valid 65-character key and met a 400 the schema did not warn of
+    schema = api_client.get("/api/schema/?format=json").json()
+    key = _parameter(schema, "/api/v1/checkout/", "post", "Idempotency-Key")
+    assert key["required"] is True
+    assert key["schema"] == {"type": "string", "minLength": 1, "maxLength": 64}
+    product = ProductFactory()
+    api_client.post("/api/v1/cart/lines/", {"product_id": product.pk, "quantity": 1}, format="json")
+    order = {"email": "ada@example.com", "shipping_address": ADDRESS, "card_number": GOOD_CARD}
+    too_long = api_client.post(
+        "/api/v1/checkout/", order, format="json", HTTP_IDEMPOTENCY_KEY="k" * 65
+    )
+    body = _error(too_long, 400, "invalid")
+    assert body["idempotency_key"] == ["Idempotency-Key header (1-64 chars) is required"]
+    assert not Order.objects.exists()
+    placed = api_client.post(
+        "/api/v1/checkout/", order, format="json", HTTP_IDEMPOTENCY_KEY="k" * 64
+    )
+    assert placed.status_code == 201, placed.content
+
+
+def test_answer_suggestions_document_q_as_required_and_bounded(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/?format=json").json()
+    q = _parameter(schema, "/api/v1/support/answers/suggest/", "get", "q")
+    assert q["required"] is True
+    assert (q["schema"]["minLength"], q["schema"]["maxLength"]) == (3, 500)
+    for params in ({}, {"q": "ab"}, {"q": "x" * 501}):
+        body = _error(api_client.get("/api/v1/support/answers/suggest/", params), 400, "invalid")
+        assert list(body) == ["detail", "code", "q"], body
+    assert api_client.get("/api/v1/support/answers/suggest/", {"q": "refund"}).status_code == 200
