@@ -8,7 +8,6 @@ import io
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     inline_serializer,
@@ -39,7 +38,9 @@ class ProductForecastApi(APIView):
     permission_classes = [permissions.IsAdminUser]
 
     class InputSerializer(serializers.Serializer):
-        history_days = serializers.IntegerField(min_value=7, max_value=730, default=90)
+        history_days = serializers.IntegerField(
+            min_value=7, max_value=730, default=90, help_text="days of sales history to show"
+        )
 
     class HistorySerializer(serializers.Serializer):
         date = serializers.DateField()
@@ -69,9 +70,7 @@ class ProductForecastApi(APIView):
 
     @extend_schema(
         summary="Daily sales history and 28-day demand forecast with 80 %/95 % intervals",
-        parameters=[
-            OpenApiParameter("history_days", OpenApiTypes.INT, description="7..730, default 90")
-        ],
+        parameters=[InputSerializer],  # the bounds it enforces (were in words only)
         responses={
             200: OutputSerializer,
             400: OpenApiResponse(description="bad history_days"),
@@ -116,17 +115,16 @@ class ReorderSuggestionListApi(APIView):
     permission_classes = [permissions.IsAdminUser]
 
     class InputSerializer(serializers.Serializer):
-        limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
-        only_to_order = serializers.BooleanField(default=False)
+        limit = serializers.IntegerField(
+            min_value=1, max_value=1000, default=100, help_text="rows to return"
+        )
+        only_to_order = serializers.BooleanField(
+            default=False, help_text="only rows with an order quantity"
+        )
 
     @extend_schema(
         summary="Reorder suggestions, highest stockout risk first",
-        parameters=[
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1..1000, default 100"),
-            OpenApiParameter(
-                "only_to_order", OpenApiTypes.BOOL, description="only rows with an order quantity"
-            ),
-        ],
+        parameters=[InputSerializer],
         responses={
             200: ReorderOutputSerializer(many=True),
             400: OpenApiResponse(description="bad parameter"),

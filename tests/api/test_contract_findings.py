@@ -176,3 +176,23 @@ def test_answer_suggestions_document_q_as_required_and_bounded(api_client: APICl
         body = _error(api_client.get("/api/v1/support/answers/suggest/", params), 400, "invalid")
         assert list(body) == ["detail", "code", "q"], body
     assert api_client.get("/api/v1/support/answers/suggest/", {"q": "refund"}).status_code == 200
+
+
+def test_forecast_query_bounds_are_in_the_schema_not_only_in_words(
+    staff_client: APIClient,
+) -> None:
+    # schemathesis sent history_days/limit the schema allowed (an unbounded integer) and got 400
+    schema = staff_client.get("/api/schema/?format=json").json()
+    bounds = {
+        ("/api/v1/forecasts/{product_id}/", "history_days"): (7, 730),
+        ("/api/v1/forecasts/reorder-suggestions/", "limit"): (1, 1000),
+    }
+    product = ProductFactory()
+    for (path, name), (low, high) in bounds.items():
+        parameter = _parameter(schema, path, "get", name)
+        assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (low, high)
+        url = path.replace("{product_id}", str(product.pk))
+        for bad in (low - 1, high + 1):
+            body = _error(staff_client.get(url, {name: bad}), 400, "invalid")
+            assert list(body) == ["detail", "code", name], body
+        assert staff_client.get(url, {name: high}).status_code == 200
