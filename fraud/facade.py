@@ -95,7 +95,9 @@ def risk_rule_ensure(
 
 def train(*, force: bool = False) -> dict[str, object]:
     """Fit and register the checkout fraud model; `{"skipped": reason}` on a store without
-    enough labelled orders (fewer than 100 labelled or 10 frauds)."""
+    enough labelled orders (fewer than 100 labelled or 10 frauds). A model no better than
+    chance on the held-back recent orders is registered but not activated (unless `force`):
+    the summary's `reason` says why, and checkout keeps the previous model or rules only."""
     from fraud import services
 
     return services.fraud_model_train(force=force)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from fraud import selectors
 from fraud.ml.checkout import CHECKOUT_FEATURES, checkout_features, checkout_features_last
-from fraud.ml.model import FraudClassifier
+from fraud.ml.model import FraudClassifier, recent_holdout_start
 from fraud.models import RiskAssessment, RiskRule, RiskSettings
 from fraud.rules import rule_compile
 from mlops import facade as mlops
@@ -31,6 +31,9 @@ CAPABILITY = "fraud"
 LABEL_DELAY_DAYS = 30  # an order younger than this may still get a chargeback: not a negative
 MIN_FRAUD_LABELS = 10
 MIN_LABELLED_ROWS = 100
+HOLDOUT_FRACTION = 0.2
+MIN_HOLDOUT_FRAUD = 5  # fewer and the held-out AUC says little either way
+MIN_HOLDOUT_AUC = 0.6  # below this a model is no better than chance: rules alone decide
 
 Action = Literal["approve", "review", "decline"]
 Level = Literal["normal", "elevated", "highest"]
@@ -254,56 +257,126 @@ def labelled_rows(
     return (frame["label_fraud"].eq(1) | frame["reviewed_genuine"] | old).to_numpy()
 
 
+def labels_observed_until(frame: pd.DataFrame, *, now: datetime) -> datetime:
+    """The latest time the store's data speaks for: its last order or label, at most `now`.
+
+    An order with no chargeback is a negative only once chargebacks have had time to come
+    in after it. Chargebacks that would have arrived after the store's data stops (a history
+    restored from a backup, a demo anchored in the past) never will, so maturity is counted
+    to here, not to the wall clock: else the last weeks' undiscovered fraud became
+    "genuine" and the held-out slice had no fraud at all.
+    """
+    last = frame["placed_at"].max()
+    labelled = frame["fraud_known_at"].dropna()
+    if not labelled.empty:
+        last = max(last, labelled.max())
+    return min(pd.Timestamp(now), last).to_pydatetime()
+
+
+def roc_auc_lower_bound(auc: float, *, positives: int, negatives: int, z: float = 1.96) -> float:
+    """Lower end of a ~95% interval around a ROC AUC (Hanley & McNeil 1982 standard error):
+    on a dozen held-out frauds an AUC of 0.6 is as likely luck as skill."""
+    if positives < 1 or negatives < 1:
+        return 0.0
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (
+        auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)
+    ) / (positives * negatives)
+    return auc - z * math.sqrt(max(var, 0.0))
+
+
+def _activation_refusal(metrics: dict[str, Any]) -> str:
+    """Why a freshly trained model must not decide at checkout, or "" when it may."""
+    if "roc_auc" not in metrics:
+        return (
+            f"not activated: the held-back recent orders hold {metrics['holdout_fraud']} fraud "
+            f"labels (need {MIN_HOLDOUT_FRAUD}), so the model cannot be shown to beat chance"
+        )
+    auc, low = metrics["roc_auc"], metrics["roc_auc_lower"]
+    if auc < MIN_HOLDOUT_AUC or low <= 0.5:
+        return (
+            f"not activated: held-out ROC AUC {auc:.2f} (95% interval down to {low:.2f} on "
+            f"{metrics['holdout_fraud']} frauds) is no better than chance (0.50; needs at least "
+            f"{MIN_HOLDOUT_AUC:.2f} and an interval above 0.50)"
+        )
+    return ""
+
+
 def fraud_model_train(*, force: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Fit the checkout model on the store's own orders and register it.
 
     Labels: chargebacks and reviewers' fraud verdicts are positives; reviewer approvals and
-    orders older than LABEL_DELAY_DAYS without a chargeback are negatives; younger orders
-    only feed the features. The most recent 20% of labelled orders (by time) are held back
-    to measure AP and ROC AUC; the registered model is then refitted on all labelled orders.
+    orders older than LABEL_DELAY_DAYS (counted to the store's latest order or label) without
+    a chargeback are negatives; younger orders only feed the features. The most recent
+    labelled orders (20% of them, reaching back far enough to hold 20% of the frauds and at
+    least MIN_HOLDOUT_FRAUD) are held back to measure AP and ROC AUC; the registered model is
+    then refitted on all labelled orders. It becomes active only if it beats the active one
+    and its held-out ROC AUC reaches MIN_HOLDOUT_AUC with a 95% interval above chance (or
+    `force`); otherwise it stays a candidate, checkout keeps the previous model or rules
+    only, and an alert on the model-ops page says why.
     """
     now = now or timezone.now()
     frame = selectors.training_frame(until=now)
     if frame.empty:
         return {"skipped": "no orders yet"}
     feats = checkout_features(frame)
-    mask = labelled_rows(frame, now=now)
+    mask = labelled_rows(frame, now=labels_observed_until(frame, now=now))
     X, y = feats[mask], frame.loc[mask, "label_fraud"].to_numpy()
     times = frame.loc[mask, "placed_at"].to_numpy()
     if len(y) < MIN_LABELLED_ROWS or y.sum() < MIN_FRAUD_LABELS:
         return {"skipped": f"too few labels ({len(y)} orders, {int(y.sum())} fraud)"}
-    cut = int(len(y) * 0.8)
-    metrics: dict[str, Any] = {"train_rows": int(len(y)), "fraud_labels": int(y.sum())}
-    if 0 < y[cut:].sum() < len(y) - cut and y[:cut].sum() > 0:
+    cut = recent_holdout_start(
+        y,
+        fraction=HOLDOUT_FRACTION,
+        min_positives=max(MIN_HOLDOUT_FRAUD, math.ceil(HOLDOUT_FRACTION * y.sum())),
+    )
+    metrics: dict[str, Any] = {
+        "train_rows": int(len(y)),
+        "fraud_labels": int(y.sum()),
+        "holdout_rows": int(len(y) - cut),
+        "holdout_fraud": int(y[cut:].sum()),
+    }
+    if y[cut:].sum() >= MIN_HOLDOUT_FRAUD and y[:cut].sum() > 0:
         held = FraudClassifier(random_state=0).fit(X.iloc[:cut], y[:cut], times=times[:cut])
         p = held.predict_proba(X.iloc[cut:])
+        auc = roc_auc(y[cut:], p)
         metrics.update(
             average_precision=average_precision(y[cut:], p),
-            roc_auc=roc_auc(y[cut:], p),
-            holdout_rows=int(len(y) - cut),
-            holdout_fraud=int(y[cut:].sum()),
+            roc_auc=auc,
+            roc_auc_lower=roc_auc_lower_bound(
+                auc, positives=metrics["holdout_fraud"], negatives=int((y[cut:] == 0).sum())
+            ),
+            holdout_fraud_rate=float(y[cut:].mean()),  # the AP of a model that ranks at random
         )
-    else:
-        metrics.update(average_precision=0.0, roc_auc=0.5, holdout_rows=0)
+    # no measurement, no made-up one (this used to write AUC 0.5, AP 0): the gate refuses it
     clf = FraudClassifier(random_state=0).fit(X, y, times=times)
     fingerprint = hashlib.sha256(
         pd.util.hash_pandas_object(frame[["order_id", "label_fraud"]], index=False)
         .to_numpy()
         .tobytes()
     ).hexdigest()
-    info = mlops.model_version_register_and_activate(
-        capability=CAPABILITY,
-        artifact=clf,
-        params={
+    register: dict[str, Any] = {
+        "capability": CAPABILITY,
+        "artifact": clf,
+        "params": {
             "features": CHECKOUT_FEATURES,
             "label_delay_days": LABEL_DELAY_DAYS,
             "n_trees": clf.n_trees_,
         },
-        metrics=metrics,
-        primary_metric="average_precision",
-        higher_is_better=True,
-        train_window=(frame["placed_at"].min().to_pydatetime(), now),
-        data_fingerprint=fingerprint,
-        force=force,
-    )
+        "metrics": metrics,
+        "primary_metric": "average_precision",
+        "higher_is_better": True,
+        "train_window": (frame["placed_at"].min().to_pydatetime(), now),
+        "data_fingerprint": fingerprint,
+    }
+    refusal = "" if force else _activation_refusal(metrics)
+    if refusal:
+        info = mlops.model_version_register(**register, note=refusal[:300])
+        keeps = selectors.active_model_version(capability=CAPABILITY)
+        reason = f"{refusal}; checkout keeps " + (
+            f"{CAPABILITY}-v{keeps}" if keeps else "deciding on rules only"
+        )
+        mlops.alert_raise(capability=CAPABILITY, message=f"{info.label} {reason}"[:500])
+        return {**metrics, "version": info.label, "activated": False, "reason": reason}
+    info = mlops.model_version_register_and_activate(**register, force=force)
     return {**metrics, "version": info.label, "activated": info.activated, "reason": info.reason}

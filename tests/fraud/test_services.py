@@ -1,9 +1,11 @@
-from datetime import UTC
+from datetime import UTC, timedelta
 from unittest import mock
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Stock
 from fraud import facade, selectors, services
@@ -210,3 +212,66 @@ def test_monitoring_reports_score_distribution_and_review_precision(django_user_
     assert week["orders"] == 3 and week["reviewed"] == 2
     assert week["review_precision"] == 0.5
     assert week["rules_only"] == 3
+
+
+def _ops_page(django_user_model) -> str:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(
+        django_user_model.objects.create(username="ops", is_staff=True, is_superuser=True)
+    )
+    return client.get("/admin/mlops/modelversion/ops/fraud/").content.decode()
+
+
+def test_model_no_better_than_chance_is_not_activated_and_checkout_stays_on_rules(
+    django_user_model,
+):
+    store_history(customers=120, seed=0, fraud_signal=False)
+    summary = facade.train()
+    assert summary["holdout_fraud"] >= services.MIN_HOLDOUT_FRAUD
+    assert summary["roc_auc_lower"] <= 0.5, summary  # measured, not made up
+    assert not summary["activated"]
+    assert "no better than chance" in summary["reason"]
+    assert "rules only" in summary["reason"]
+    assert selectors.active_model_version(capability=services.CAPABILITY) is None
+    # kept as a candidate the merchant can inspect (and force), with the reason attached
+    from mlops.models import ModelVersion
+
+    candidate = ModelVersion.objects.get(capability=services.CAPABILITY)
+    assert candidate.status == ModelVersion.Status.CANDIDATE
+    assert "no better than chance" in candidate.note
+    assert checkout(price="30.00").risk_assessment.source == "rules_only"
+    page = _ops_page(django_user_model)
+    assert "no better than chance" in page and "deciding on rules only" in page
+
+
+def test_retrain_no_better_than_chance_keeps_the_previous_model():
+    from orders.models import Chargeback, Order
+
+    store_history(customers=120, seed=0)
+    first = facade.train()
+    assert first["activated"] and first["roc_auc"] > 0.9, first
+    # the labels go bad (say a chargeback import mixed up orders): a new fit learns nothing
+    Chargeback.objects.all().delete()
+    rng = np.random.default_rng(1)
+    orders = list(Order.objects.order_by("pk"))
+    picked = rng.choice(len(orders), size=len(orders) // 8, replace=False)
+    Chargeback.objects.bulk_create(
+        [
+            Chargeback(
+                order=orders[i],
+                amount=orders[i].total,
+                received_at=orders[i].placed_at + timedelta(days=21),
+            )
+            for i in picked.tolist()
+            if orders[i].placed_at + timedelta(days=21) < timezone.now()
+        ]
+    )
+    second = facade.train()
+    assert second["roc_auc_lower"] <= 0.5 and not second["activated"], second
+    assert first["version"] in second["reason"]
+    active = selectors.active_model_version(capability=services.CAPABILITY)
+    assert f"{services.CAPABILITY}-v{active}" == first["version"]
+    # the merchant may still overrule the gate
+    assert facade.train(force=True)["activated"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from fraud.ml.model import FraudClassifier
+from fraud.ml.model import FraudClassifier, _platt, recent_holdout_start
 from fraud.ml.pipeline import TransactionFraudModel
 
 
@@ -61,3 +61,24 @@ def test_transaction_model_catches_compromised_terminal_from_labelled_history():
     truth = bad[score.index].to_numpy()
     assert p[truth].min() > p[~truth].max()
     assert (model.fit_predict(train, score) == p).all()  # seeded
+
+
+def test_calibration_of_a_perfectly_separated_holdout_keeps_scores_apart():
+    # a young store: five frauds, all scored above every genuine order
+    rng = np.random.default_rng(0)
+    margin = np.r_[rng.normal(-4, 0.5, 150), rng.normal(-1.8, 0.1, 5)]
+    y = np.r_[np.zeros(150), np.ones(5)]
+    a, b = _platt(margin, y)
+    p = 1 / (1 + np.exp(-(a * np.array([-5.0, -3.0, -1.6]) + b)))
+    assert np.isfinite([a, b]).all() and 0 < a < 100
+    assert 0 < p[0] < p[1] < p[2] < 1  # ordered, not saturated to one constant
+
+
+def test_recent_holdout_reaches_back_for_enough_positives():
+    y = np.zeros(100)
+    y[[3, 10, 20, 30, 40, 50, 90]] = 1
+    assert recent_holdout_start(y, fraction=0.2, min_positives=1) == 80
+    start = recent_holdout_start(y, fraction=0.2, min_positives=3)
+    assert y[start:].sum() == 3 and start == 40  # as late as possible
+    # never more than half of the positives: the earlier part must learn from some
+    assert y[: recent_holdout_start(y, fraction=0.2, min_positives=50)].sum() >= 4
