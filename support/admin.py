@@ -2,16 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.html import format_html_join
 
 from storefront.admin_audit import AuditedActionsMixin
 from support import selectors, services
+from support.facade import duration_words
+from support.ml.triage import INTENTS
 from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+
+
+class TicketStatusFilter(admin.SimpleListFilter):
+    """Agents work the open tickets: the list opens on them, not on every ticket ever solved."""
+
+    title = "status"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("open", "Open (not solved)"),
+            *((str(v), str(label)) for v, label in Ticket.Status.choices),
+            ("all", "All"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        value = self.value() or "open"
+        if value == "all":
+            return queryset
+        if value == "open":
+            return queryset.exclude(status=Ticket.Status.SOLVED)
+        return queryset.filter(status=value)
+
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
+        value = self.value() or "open"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class TicketAdminForm(forms.ModelForm):
+    # a pick list, not free text: a typo would be refused after the rest of the form saved
+    intent = forms.ChoiceField(
+        choices=[("", "-"), *((i, i) for i in INTENTS)],
+        required=False,
+        help_text="Correcting it moves the suggested reply to the right article and is a label "
+        "for the next training run.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ("subject", "status", "priority", "queue", "intent")
 
 
 class MessageInline(admin.TabularInline):
@@ -40,8 +95,20 @@ class TicketAdmin(AuditedActionsMixin):
         "wants_human",
         "auto_replied",
         "created_at",
+        "first_response",
     )
-    list_filter = ("status", "priority", "queue", "intent", "language", "auto_replied", "escalated")
+    list_filter = (
+        TicketStatusFilter,
+        "priority",
+        "queue",
+        "intent",
+        "sentiment",
+        "language",
+        "wants_human",
+        "escalated",
+        "auto_replied",
+    )
+    form = TicketAdminForm
     search_fields = ("subject", "=id", "contact_email", "order__number")
     ordering = ("priority", "created_at", "pk")
     list_select_related = ("queue",)
@@ -50,6 +117,7 @@ class TicketAdmin(AuditedActionsMixin):
     change_form_template = "admin/support/ticket/change_form.html"
     change_list_template = "admin/support/ticket/change_list.html"
     readonly_fields = (
+        "triage_explanation",
         "customer",
         "order",
         "contact_email",
@@ -79,6 +147,7 @@ class TicketAdmin(AuditedActionsMixin):
             "Triage",
             {
                 "fields": (
+                    "triage_explanation",
                     "intent",
                     "intent_confidence",
                     "sentiment",
@@ -118,6 +187,26 @@ class TicketAdmin(AuditedActionsMixin):
         conf = f"{obj.intent_confidence:.0%}" if obj.intent_confidence is not None else "?"
         return f"{obj.intent} ({conf})"
 
+    @admin.display(description="first response", ordering="created_at")
+    def first_response(self, obj: Ticket) -> str:
+        if obj.first_response_at is not None:
+            return (
+                f"after {duration_words((obj.first_response_at - obj.created_at).total_seconds())}"
+            )
+        if obj.status == Ticket.Status.SOLVED:
+            return "-"
+        return f"waiting {duration_words((timezone.now() - obj.created_at).total_seconds())}"
+
+    @admin.display(description="why")
+    def triage_explanation(self, obj: Ticket) -> str:
+        if obj.pk is None:
+            return "-"
+        return format_html_join(
+            "",
+            "<p style='margin:0 0 4px'>{}</p>",
+            ((line,) for line in selectors.ticket_triage_explanation(ticket=obj)),
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return super().get_queryset(request).select_related("queue", "customer", "order")
 
@@ -125,7 +214,7 @@ class TicketAdmin(AuditedActionsMixin):
         # intent/queue edits are corrections: record them as feedback through the service
         if change and ("intent" in form.changed_data or "queue" in form.changed_data):
             old = Ticket.objects.get(pk=obj.pk)
-            new_intent = obj.intent if "intent" in form.changed_data else None
+            new_intent = (obj.intent or None) if "intent" in form.changed_data else None
             new_queue = obj.queue.slug if "queue" in form.changed_data and obj.queue else None
             obj.intent, obj.queue = old.intent, old.queue
             super().save_model(request, obj, form, change)
@@ -138,8 +227,10 @@ class TicketAdmin(AuditedActionsMixin):
                 )
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-            return
-        super().save_model(request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data and obj.status == Ticket.Status.SOLVED:
+            services.ticket_solve(ticket_id=obj.pk)  # stamps solved_at, which a bare save skips
 
     def response_change(self, request: HttpRequest, obj: Ticket) -> HttpResponse:
         if "_send_suggestion" in request.POST:
@@ -149,25 +240,49 @@ class TicketAdmin(AuditedActionsMixin):
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return HttpResponseRedirect(request.path)
+        if "_send_reply" in request.POST or "_send_reply_solve" in request.POST:
+            try:
+                services.ticket_reply_send(
+                    ticket_id=obj.pk,
+                    agent_id=request.user.pk,
+                    body=request.POST.get("_reply_body", ""),
+                    solve="_send_reply_solve" in request.POST,
+                )
+                solved = (
+                    " and the ticket marked solved" if "_send_reply_solve" in request.POST else ""
+                )
+                self.message_user(request, f"Reply sent{solved}.", messages.SUCCESS)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
     @admin.action(description="Send the suggested reply")
     def send_suggested_reply(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         sent = 0
-        for ticket in queryset.exclude(suggested_reply=""):
+        # a solved ticket would be reopened as "waiting" by a reply nobody asked for
+        todo = queryset.exclude(suggested_reply="").exclude(status=Ticket.Status.SOLVED)
+        for ticket in todo:
             services.ticket_reply_send(ticket_id=ticket.pk, agent_id=request.user.pk, body=None)
             sent += 1
-        self.message_user(request, f"Sent {sent} suggested replies.", messages.SUCCESS)
+        skipped = queryset.count() - sent
+        note = f" ({skipped} skipped: solved or without a suggestion)" if skipped else ""
+        self.message_user(request, f"Sent {sent} suggested replies{note}.", messages.SUCCESS)
 
     @admin.action(description="Mark solved")
     def mark_solved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        for ticket in queryset:
+        n = 0
+        for ticket in queryset.exclude(status=Ticket.Status.SOLVED):
             services.ticket_solve(ticket_id=ticket.pk)
+            n += 1
+        self.message_user(request, f"Marked {n} tickets solved.", messages.SUCCESS)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "support_metrics": selectors.support_metrics()}
+        metrics = selectors.support_metrics()
+        metrics["median_first_response"] = duration_words(metrics["median_first_response_seconds"])
+        extra_context = {**(extra_context or {}), "support_metrics": metrics}
         return super().changelist_view(request, extra_context=extra_context)
 
 

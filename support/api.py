@@ -19,6 +19,8 @@ from support.ml.triage import INTENTS
 from support.models import Ticket
 from support.validation import MAX_BODY_CHARS, clean_body
 
+GUEST_TICKETS_KEY = "guest_tickets"  # ticket ids a guest opened in this browser session
+
 
 def _customer_id(request: Request) -> int | None:
     user = request.user
@@ -102,6 +104,10 @@ class TicketCreateApi(APIView):
             )
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
+        if customer_id is None:
+            # a guest may still ask for a person on this ticket from this browser
+            session = request._request.session
+            session[GUEST_TICKETS_KEY] = [*session.get(GUEST_TICKETS_KEY, [])[-19:], ticket.pk]
         return Response(TicketOutputSerializer(ticket).data, status=201)
 
 
@@ -124,18 +130,62 @@ class TicketListApi(APIView):
         return paginator.get_paginated_response(TicketOutputSerializer(page, many=True).data)
 
 
+def _ticket_owner_check(request: Request, ticket_id: int) -> int | None:
+    """The customer id to check the ticket against; a guest passes only for the tickets opened
+    in this browser session. Anything else looks like a missing ticket."""
+    customer_id = _customer_id(request)
+    if customer_id is None and (
+        request.user.is_authenticated
+        or ticket_id not in request._request.session.get(GUEST_TICKETS_KEY, [])
+    ):
+        raise Ticket.DoesNotExist
+    return customer_id
+
+
+class TicketCustomerReplyApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "tickets"
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    @extend_schema(
+        summary="Reply on my ticket; it goes back to the agents (reopens a solved one)",
+        description=(
+            f"Body: 1-{MAX_BODY_CHARS} characters of text. A signed-in customer, for their own "
+            "tickets; a guest, for the tickets opened from the same browser session."
+        ),
+        request=InputSerializer,
+        responses={201: MessageOutputSerializer},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer_id = _ticket_owner_check(request, ticket_id)
+        try:
+            message = services.ticket_customer_reply(
+                ticket_id=ticket_id, customer_id=customer_id, body=data.validated_data["body"]
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(MessageOutputSerializer(message).data, status=201)
+
+
 class TicketHumanRequestApi(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    # guests too: the automatic answer promises a person to everyone who wrote in
+    permission_classes = [permissions.AllowAny]
 
     @extend_schema(
         summary="Ask for a person: an agent takes over (always allowed)",
+        description=(
+            "A signed-in customer, for their own tickets; a guest, for the tickets opened from "
+            "the same browser session. Any other ticket is a 404."
+        ),
         request=None,
         responses={200: TicketOutputSerializer},
     )
     def post(self, request: Request, ticket_id: int) -> Response:
-        customer_id = _customer_id(request)
-        if customer_id is None:
-            raise Ticket.DoesNotExist
+        customer_id = _ticket_owner_check(request, ticket_id)
         ticket = services.ticket_human_request(ticket_id=ticket_id, customer_id=customer_id)
         return Response(TicketOutputSerializer(ticket).data)
 

@@ -76,17 +76,46 @@ def train(*, force: bool = False) -> dict[str, object]:
     return support_model_train(force=force)
 
 
+def duration_words(seconds: float | None) -> str:
+    """'2 d 3 h', '4 h 10 min', '12 min', '40 s': a help desk's way of saying how long."""
+    if seconds is None:
+        return "n/a"
+    s = int(seconds)
+    if s < 60:
+        return f"{s} s"
+    minutes, hours, days = s // 60, s // 3600, s // 86400
+    if days:
+        return f"{days} d {hours % 24} h"
+    if hours:
+        return f"{hours} h {minutes % 60} min"
+    return f"{minutes} min"
+
+
 def dashboard_panel() -> dict[str, Any]:
-    """Figures for the store dashboard's support-queue panel."""
+    """Figures for the store dashboard's support-queue panel; the link opens the agents' list
+    of open tickets."""
+    from django.utils import timezone
+
     from support import selectors
 
     counts = selectors.ticket_queue_counts()
+    oldest = counts["oldest_unanswered"]
+    label = selectors.active_model_label()
     return {
         "title": "Support queue",
         "items": {
             "Open tickets": counts["open"],
             "Asking for a person": counts["human"],
+            "Waiting for a first reply": counts["unanswered"],
+            "Longest wait for a first reply": (
+                duration_words((timezone.now() - oldest).total_seconds()) if oldest else "-"
+            ),
             "Answered automatically": counts["auto"],
+            "Triage": (
+                f"model {label}"
+                if label
+                else "fallback: closest help article (no model trained yet)"
+            ),
         },
         "url": "/admin/support/ticket/",
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
 
 from support.ml.pii import redact
 from support.ml.retrieval import AnswerRetriever
@@ -27,12 +27,16 @@ def ticket_list_for_customer(*, customer_id: int) -> QuerySet[Ticket]:
     )
 
 
-def ticket_queue_counts() -> dict[str, int]:
-    """Open tickets, open ones asking for a person, and tickets answered automatically."""
+def ticket_queue_counts() -> dict[str, Any]:
+    """Open tickets, open ones asking for a person, open ones nobody has answered yet (and
+    when the oldest of them came in, or None), and tickets answered automatically."""
     open_ = ~Q(status=Ticket.Status.SOLVED)
+    unanswered = open_ & Q(first_response_at__isnull=True)
     return Ticket.objects.aggregate(
         open=Count("pk", filter=open_),
         human=Count("pk", filter=open_ & Q(wants_human=True)),
+        unanswered=Count("pk", filter=unanswered),
+        oldest_unanswered=Min("created_at", filter=unanswered),
         auto=Count("pk", filter=Q(auto_replied=True)),
     )
 
@@ -54,6 +58,20 @@ def triager_active() -> tuple[Any, str] | None:
     if loaded is None:
         return None
     return loaded.artifact, loaded.label
+
+
+def active_model_label() -> str | None:
+    """'support-v3' for the active triage model, or None before one is trained. One uncached
+    registry read, no artifact load (as fraud's panel does): the dashboard's query count stays
+    fixed."""
+    from mlops.models import ModelVersion
+
+    version = (
+        ModelVersion.objects.filter(capability=CAPABILITY, status=ModelVersion.Status.ACTIVE)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return f"{CAPABILITY}-v{version}" if version is not None else None
 
 
 def routing_rules() -> list[RoutingRule]:
@@ -196,3 +214,77 @@ def support_metrics(*, days: int = 30) -> dict[str, Any]:
         "mean_intent_confidence": conf,
         "open": tickets.exclude(status=Ticket.Status.SOLVED).count(),
     }
+
+
+def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
+    """Why the ticket got its intent, priority, queue and (no) automatic answer, in agent words.
+
+    Urgency cues are re-read from the stored redacted text; the auto-answer threshold is the
+    active model's when it is the version that triaged the ticket.
+    """
+    from support.ml.thresholds import NEVER
+    from support.ml.triage import INTENT_QUEUE, NO_AUTO_INTENTS, ORDER_INTENTS
+    from support.ml.urgency import urgency_score
+
+    lines = []
+    conf = ticket.intent_confidence
+    by = f"model {ticket.model_version}" if ticket.triage_source == "model" else "no model"
+    if ticket.triage_source == "fallback":
+        by = "no trained model: closest help article"
+    lines.append(
+        f"Intent {ticket.intent or '-'}: "
+        + (f"{conf:.0%} confident" if conf is not None else "confidence not recorded")
+        + f" ({by})."
+    )
+    cues = urgency_score(ticket.ml_text).cues if ticket.ml_text else ()
+    sentiment = ticket.sentiment or "-"
+    if ticket.sentiment_confidence is not None:
+        sentiment += f" ({ticket.sentiment_confidence:.0%})"
+    lines.append(
+        f"Priority {ticket.get_priority_display()}: sentiment {sentiment}, "
+        f"urgency {ticket.urgency:.2f}"
+        + (f" from {', '.join(repr(c) for c in cues)}" if cues else " (no urgent wording)")
+        + ("; a person was asked for" if ticket.wants_human else "")
+        + "."
+    )
+    moved = ticket.feedback.filter(kind=TriageFeedback.Kind.QUEUE).order_by("-pk").first()
+    queue = ticket.queue.name if ticket.queue else "none"
+    if moved is not None:
+        why = f"moved by an agent from {moved.old_value or 'none'}"
+    elif ticket.escalated:
+        why = "escalated: negative and urgent wording"
+    elif ticket.queue and ticket.queue.slug == INTENT_QUEUE.get(ticket.intent):
+        why = f"the usual queue for {ticket.intent}"
+    else:
+        why = "a routing rule"
+    lines.append(f"Queue {queue}: {why}.")
+    if ticket.auto_replied:
+        lines.append("Answered automatically: confident intent and nothing required a person.")
+    else:
+        reasons = []
+        if ticket.triage_source != "model":
+            reasons.append("no trained model")
+        if ticket.wants_human:
+            reasons.append("the customer asked for a person")
+        if ticket.escalated:
+            reasons.append("negative and urgent")
+        if ticket.intent in NO_AUTO_INTENTS:
+            reasons.append(f"{ticket.intent} is always answered by a person")
+        if ticket.intent in ORDER_INTENTS and ticket.order_id is None:
+            reasons.append("order question without a linked order")
+        article = ticket.suggested_article
+        if article is not None and ticket.language and article.language != ticket.language:
+            reasons.append(
+                f"the article is in {article.language}, the customer wrote in {ticket.language}"
+            )
+        active = triager_active() if ticket.triage_source == "model" else None
+        if active is not None and active[1] == ticket.model_version and conf is not None:
+            threshold = active[0].thresholds_.get(ticket.intent, NEVER)
+            if threshold >= NEVER:
+                reasons.append(f"{ticket.intent} is never answered automatically")
+            elif conf < threshold:
+                reasons.append(f"confidence below the {threshold:.0%} needed for {ticket.intent}")
+        lines.append(
+            "Not answered automatically" + (f": {'; '.join(reasons)}." if reasons else ".")
+        )
+    return lines

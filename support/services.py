@@ -257,7 +257,14 @@ def ticket_create(
     )
     Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text, created_at=now)
     _suggest(ticket=ticket, order=order, query=redact(full))
-    if tri.auto_reply_ok and ticket.suggested_reply and (tri.intent not in ORDER_INTENTS or order):
+    article = ticket.suggested_article
+    if (
+        tri.auto_reply_ok
+        and ticket.suggested_reply
+        and (tri.intent not in ORDER_INTENTS or order)
+        # articles are written in one language: no English answer to a German question
+        and (article is None or article.language == ticket.language)
+    ):
         _auto_reply(ticket=ticket)
     logger.info(
         "ticket %s triaged intent=%s conf=%.3f queue=%s priority=%s source=%s auto=%s",
@@ -290,6 +297,12 @@ def _suggest(*, ticket: Ticket, order: Any, query: str) -> None:
         ticket.suggested_article = article
         ticket.suggested_reply = reply_fill(template=article.body, order=order)
     ticket.save(update_fields=["suggested_article", "suggested_reply", "updated_at"])
+
+
+def _order_info(ticket: Ticket) -> Any:
+    from orders import facade as orders
+
+    return orders.order_get(ticket.order_id) if ticket.order_id else None
 
 
 def _auto_reply(*, ticket: Ticket) -> None:
@@ -326,7 +339,9 @@ def ticket_human_request(*, ticket_id: int, customer_id: int | None) -> Ticket:
 
 
 @transaction.atomic
-def ticket_customer_reply(*, ticket_id: int, customer_id: int, body: object) -> Message:
+def ticket_customer_reply(*, ticket_id: int, customer_id: int | None, body: object) -> Message:
+    """The customer writes again: the ticket goes back to the agents (a solved one reopens).
+    ``customer_id=None`` is a guest whose ticket the caller has already checked."""
     text = clean_body(body)
     ticket = _ticket_locked(ticket_id)
     if ticket.customer_id != customer_id:
@@ -395,6 +410,9 @@ def ticket_triage_correct(
         )
         ticket.intent = intent
         fields.append("intent")
+        if not ticket.auto_replied:
+            # the reply suggested for the wrong intent would mislead the agent who fixed it
+            _suggest(ticket=ticket, order=_order_info(ticket), query=ticket.ml_text)
     if queue_slug is not None and (ticket.queue is None or queue_slug != ticket.queue.slug):
         queue = selectors.queue_by_slug(queue_slug)
         if queue is None:

@@ -12,6 +12,11 @@ urlpatterns = [
         name="support-ticket-human",
     ),
     path(
+        "tickets/<int:ticket_id>/messages/",
+        api.TicketCustomerReplyApi.as_view(),
+        name="support-ticket-customer-reply",
+    ),
+    path(
         "tickets/<int:ticket_id>/reply/",
         api.TicketReplySendApi.as_view(),
         name="support-ticket-reply",

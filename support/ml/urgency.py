@@ -35,6 +35,12 @@ _CUES: list[tuple[str, float]] = [
         r"\b(never (?:arrived|received|came)|not arrived|hasn'?t arrived|didn'?t arrive|missing)\b",
         0.3,
     ),
+    # the same in the other languages: a German parcel that "ist nicht angekommen" is as late
+    (r"\b(nicht angekommen|nie angekommen|nicht erhalten|nie erhalten)\b", 0.3),
+    (r"(pas (?:encore )?arriv[ée]e?|jamais (?:arriv[ée]e?|re[çc]ue?)|pas re[çc]ue?)\b", 0.3),
+    (r"\b(no (?:me )?ha llegado|no lleg[óo]|nunca lleg[óo]|no (?:lo )?he recibido)\b", 0.3),
+    (r"\b(niet aangekomen|nooit aangekomen|niet ontvangen|nooit ontvangen)\b", 0.3),
+    (r"\b(non (?:[èe] )?(?:ancora )?arrivat[oa]|mai arrivat[oa]|non ho ricevuto)\b", 0.3),
     (r"\b(again|third time|second time|nobody|no one|no answer|no reply|ignored)\b", 0.2),
     (r"!{2,}", 0.2),
 ]

@@ -444,16 +444,47 @@
       if (!res.ok) { box.innerHTML = '<p class="muted">No earlier requests.</p>'; return; }
       const list = Array.isArray(res.data) ? res.data : res.data.results || [];
       box.innerHTML = list.length
-        ? '<ul class="tickets">' + list.map((t) => `<li><strong>${escapeHtml(t.subject || "Request " + (t.number || t.id))}</strong> <span class="status status-${escapeHtml(t.status)}">${escapeHtml(ticketStatus(t.status))}</span></li>`).join("") + "</ul>"
+        ? '<ul class="tickets">' + list.map(ticketItem).join("") + "</ul>"
         : '<p class="muted">No earlier requests.</p>';
     }
+
+    // Each request opens on its conversation: the shopper reads our replies here.
+    const AUTHOR = { customer: "You", agent: "Our team", bot: "Automatic answer" };
+    function ticketItem(t) {
+      const messages = (t.messages || []).map((m) =>
+        `<li class="message message-${escapeHtml(m.author)}"><strong>${escapeHtml(AUTHOR[m.author] || "Our team")}</strong> ` +
+        `<time datetime="${escapeHtml(m.created_at)}">${escapeHtml(new Date(m.created_at).toLocaleString())}</time><p>${escapeHtml(m.body)}</p></li>`).join("");
+      const person = t.status !== "solved" && !t.wants_human
+        ? `<p><button type="button" class="btn" data-human="${t.id}">Talk to a person</button></p>` : "";
+      return `<li><details data-ticket="${t.id}"><summary><strong>${escapeHtml(t.subject || "Request " + t.id)}</strong> ` +
+        `<span class="status status-${escapeHtml(t.status)}">${escapeHtml(ticketStatus(t.status))}</span></summary>` +
+        `<ol class="conversation">${messages}</ol>${person}` +
+        `<form class="ticket-reply" data-ticket-reply="${t.id}"><label>Your reply <textarea name="body" rows="3" required maxlength="10000"></textarea></label>` +
+        `<p class="form-error" role="alert" hidden></p><button type="submit" class="btn">Send reply</button></form></details></li>`;
+    }
+
+    document.addEventListener("submit", async (event) => {
+      const form = event.target.closest("[data-ticket-reply]");
+      if (!form) return;
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      const id = form.dataset.ticketReply;
+      const res = await api("POST", `/api/v1/support/tickets/${id}/messages/`, { body: form.body.value });
+      if (!res.ok) { showError(form, errorMessage(res.data)); return; }
+      await loadTickets();
+      const open = $(`[data-ticket="${id}"]`);
+      if (open) open.open = true;
+      toast("Reply sent");
+    });
     loadTickets();
 
     document.addEventListener("click", async (event) => {
       const btn = event.target.closest("[data-human]");
       if (!btn) return;
+      const inList = Boolean(btn.closest("[data-tickets]"));
       const res = await api("POST", `/api/v1/support/tickets/${btn.dataset.human}/human/`);
       btn.replaceWith(document.createTextNode(res.ok ? "A person from our team will get back to you." : "Please sign in to ask for a person."));
+      if (res.ok && !inList) loadTickets();
     });
 
     helpForm.addEventListener("submit", async (event) => {
@@ -467,8 +498,8 @@
         const answer = t.auto_replied && staff.length ? staff[staff.length - 1].body : "";
         helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status" data-testid="ticket-created">` +
           `<h2>Thanks, we have your message</h2><p>Request #${escapeHtml(t.id)} · status: <strong>${escapeHtml(ticketStatus(t.status))}</strong>. ` +
-          `We usually reply within one working day.</p>` +
-          (answer ? `<h3>An answer that may help right away</h3><p>${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">This didn’t help, I want a person</button></p>` : "") +
+          (answer ? "If the answer below does not help, a person from our team takes over.</p>" : "We usually reply within one working day.</p>") +
+          (answer ? `<h3>An answer that may help right away</h3><p class="answer">${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">Talk to a person</button></p>` : "") +
           `</div>`;
         loadTickets();
       } else if (res.status === 404) {
