@@ -431,6 +431,39 @@ def ticket_triage_correct(
 
 
 @transaction.atomic
+def ticket_retriage(*, ticket_id: int) -> Ticket:
+    """Triage a stored ticket again with the active model (or the fallback): intent, sentiment,
+    language, priority, queue and suggested reply. Never sends an automatic answer, and
+    leaves an agent's queue correction in place. For tickets that came in untriaged (imports,
+    demo data) or before a better model was trained."""
+    ticket = _ticket_locked(ticket_id)
+    outcome = ticket_text_triage(text=ticket.ml_text or ticket.subject, allow_auto=False)
+    tri = outcome.triage
+    priority = PRIORITY_BY_LABEL[tri.priority]
+    queue, priority = _route(triage=tri, priority=priority)
+    if ticket.feedback.filter(kind=TriageFeedback.Kind.QUEUE).exists():
+        queue = ticket.queue
+    ticket.intent = tri.intent
+    ticket.intent_confidence = tri.intent_confidence
+    ticket.sentiment = tri.sentiment
+    ticket.sentiment_confidence = tri.sentiment_confidence
+    ticket.urgency = tri.urgency
+    ticket.language = tri.language
+    ticket.language_confidence = tri.language_confidence
+    ticket.priority = min(priority, Priority.HIGH) if ticket.wants_human else priority
+    ticket.escalated = tri.escalate
+    ticket.wants_human = ticket.wants_human or tri.wants_human
+    ticket.queue = queue
+    ticket.triage_source = outcome.source
+    ticket.model_version = outcome.model_version
+    if ticket.status == Ticket.Status.NEW:
+        ticket.status = Ticket.Status.TRIAGED
+    ticket.save()
+    _suggest(ticket=ticket, order=_order_info(ticket), query=ticket.ml_text)
+    return ticket
+
+
+@transaction.atomic
 def ticket_solve(*, ticket_id: int) -> Ticket:
     ticket = _ticket_locked(ticket_id)
     ticket.status = Ticket.Status.SOLVED

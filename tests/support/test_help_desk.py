@@ -239,3 +239,28 @@ def test_dashboard_panel_shows_who_waits_for_a_first_reply_and_what_triages() ->
     assert items["Open tickets"] == 2 and items["Waiting for a first reply"] == 1
     assert items["Longest wait for a first reply"].startswith("5 h")
     assert items["Triage"].startswith("fallback")
+
+
+def test_untriaged_tickets_can_be_triaged_again_from_the_list(agent) -> None:  # type: ignore[no-untyped-def]
+    # the demo's open tickets (and raw imports) arrive as "new", with no intent and no queue
+    raw = Ticket.objects.create(
+        subject="Password", ml_text="I forgot my password, how can I reset it?"
+    )
+    moved = _ticket()
+    services.ticket_triage_correct(ticket_id=moved.pk, agent_id=None, queue_slug="general")
+    r = agent.post(
+        LIST, {"action": "triage_again", "_selected_action": [raw.pk, moved.pk]}, follow=True
+    )
+    assert "Triaged 2 open tickets again." in r.content.decode()
+    raw.refresh_from_db()
+    assert raw.status == Ticket.Status.TRIAGED and raw.intent == "recover_password"
+    assert raw.queue is not None and raw.queue.slug == "account" and raw.suggested_reply
+    assert not raw.messages.exists()  # never an automatic answer from a re-triage
+    moved.refresh_from_db()
+    assert moved.queue.slug == "general"  # the agent's correction stands
+
+
+def test_unsure_sentiment_says_so_in_the_queue(agent) -> None:  # type: ignore[no-untyped-def]
+    ticket = _ticket(subject="Unsure one")
+    Ticket.objects.filter(pk=ticket.pk).update(sentiment="negative", sentiment_confidence=0.38)
+    assert "negative (38% unsure)" in agent.get(LIST).content.decode()
