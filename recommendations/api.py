@@ -6,6 +6,7 @@ the storefront posts clicks to ``click/``. Anonymous shoppers are identified by 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +21,20 @@ from recommendations import facade, selectors, services
 from recommendations.models import Slot
 from storefront.api_errors import ID_MAX, id_in_range
 
+MAX_CART_IDS = 100
+_DECIMAL_ID = re.compile(r"[0-9]+")
+_ID_DIGITS = len(str(ID_MAX))
 
-def _product_or_404(product_id: int) -> int:
-    """The id of a product the shop has (or had: a discontinued one still has alternatives)."""
+
+def _product_known(product_id: int) -> bool:
+    """Whether the shop has (or had: a discontinued one still has alternatives) the product."""
     from catalog.models import Product
 
-    if not id_in_range(int(product_id)) or not Product.objects.filter(pk=product_id).exists():
+    return id_in_range(int(product_id)) and Product.objects.filter(pk=product_id).exists()
+
+
+def _product_or_404(product_id: int) -> int:
+    if not _product_known(product_id):
         raise NotFound("no such product")
     return int(product_id)
 
@@ -65,13 +74,24 @@ class ListOutputSerializer(serializers.Serializer):
     items = ItemOutputSerializer(many=True)
 
 
-class LimitInputSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=facade.MAX_LIMIT, required=False)
+def _limit_field(default: int) -> serializers.IntegerField:
+    # out of bounds is a 400 naming the field, never silently clamped (the facade's own clamp
+    # is for Python callers): the schema states the bounds and default a client is held to
+    return serializers.IntegerField(
+        min_value=1, max_value=facade.MAX_LIMIT, default=default, help_text="number of products"
+    )
 
 
-LIMIT_PARAM = OpenApiParameter(
-    "limit", int, description=f"number of products, 1-{facade.MAX_LIMIT}", required=False
-)
+class ForYouInputSerializer(serializers.Serializer):
+    limit = _limit_field(12)
+
+
+class SimilarInputSerializer(serializers.Serializer):
+    limit = _limit_field(8)
+
+
+class BoughtTogetherInputSerializer(serializers.Serializer):
+    limit = _limit_field(4)
 
 
 def _respond(
@@ -107,10 +127,10 @@ def _respond(
     return Response(ListOutputSerializer({"slot": slot, "variant": variant, "items": rows}).data)
 
 
-def _limit(request: Request, default: int) -> int:
-    data = LimitInputSerializer(data=request.query_params)
+def _limit(request: Request, serializer: type[serializers.Serializer]) -> int:
+    data = serializer(data=request.query_params)
     data.is_valid(raise_exception=True)
-    return int(data.validated_data.get("limit", default))
+    return int(data.validated_data["limit"])
 
 
 class ForYouListApi(APIView):
@@ -118,11 +138,11 @@ class ForYouListApi(APIView):
 
     @extend_schema(
         summary="Personal recommendations (session/popular for anonymous shoppers)",
-        parameters=[LIMIT_PARAM],
+        parameters=[ForYouInputSerializer],
         responses=ListOutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        limit = _limit(request, 12)
+        limit = _limit(request, ForYouInputSerializer)
         customer_id = _customer_id(request)
         session_id = _session_id(request)
         cart = selectors.cart_product_ids(customer_id=customer_id, session_id=session_id)
@@ -145,12 +165,12 @@ class ProductSimilarListApi(APIView):
         summary="Products similar to this one (bought by the same customers, or content)",
         description="Never the product itself or what is in the shopper's cart. Without a "
         'trained model: the same category, alike in attributes and price (source "same_category").',
-        parameters=[LIMIT_PARAM],
+        parameters=[SimilarInputSerializer],
         responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
     def get(self, request: Request, product_id: int) -> Response:
         product_id = _product_or_404(product_id)
-        limit = _limit(request, 8)
+        limit = _limit(request, SimilarInputSerializer)
         customer_id = _customer_id(request)
         cart = selectors.cart_product_ids(customer_id=customer_id, session_id=_session_id(request))
         items = facade.similar_products(
@@ -169,12 +189,12 @@ class ProductBoughtTogetherListApi(APIView):
         description="Never the product itself or what is in the shopper's cart. Without a "
         'trained model: products from the same orders (source "co_purchase"), then popular '
         'products of other categories (source "complement").',
-        parameters=[LIMIT_PARAM],
+        parameters=[BoughtTogetherInputSerializer],
         responses={200: ListOutputSerializer, 404: OpenApiResponse(description="No such product")},
     )
     def get(self, request: Request, product_id: int) -> Response:
         product_id = _product_or_404(product_id)
-        limit = _limit(request, 4)
+        limit = _limit(request, BoughtTogetherInputSerializer)
         customer_id = _customer_id(request)
         cart = selectors.cart_product_ids(customer_id=customer_id, session_id=_session_id(request))
         items = facade.bought_together(
@@ -188,28 +208,42 @@ class ProductBoughtTogetherListApi(APIView):
 class CartRecommendationListApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    class InputSerializer(LimitInputSerializer):
-        product_ids = serializers.CharField(
-            required=False,
-            help_text="comma-separated product ids; default: the shopper's open cart",
-        )
+    class InputSerializer(serializers.Serializer):
+        limit = _limit_field(6)
+        product_ids = serializers.CharField(required=False)
 
         def validate_product_ids(self, value: str) -> list[int]:
-            try:
-                ids = [int(v) for v in value.split(",") if v.strip()]
-            except ValueError:
-                raise serializers.ValidationError("comma-separated integers expected") from None
-            if len(ids) > 100:
-                raise serializers.ValidationError("at most 100 product ids")
-            if not all(id_in_range(pk) for pk in ids):
+            # strictly what the schema says (1-100 decimal ids, 1,2,3): int() alone also took
+            # "+5", "1_000", "1, 7" and skipped empty items, none of which the schema allows
+            items = value.split(",")
+            if not all(_DECIMAL_ID.fullmatch(item) for item in items):
+                raise serializers.ValidationError("comma-separated integers expected")
+            if len(items) > MAX_CART_IDS:
+                raise serializers.ValidationError(f"at most {MAX_CART_IDS} product ids")
+            # digits counted first: int() of a 5,000-digit string raises ValueError (a 500)
+            if not all(len(item) <= _ID_DIGITS and id_in_range(int(item)) for item in items):
                 raise serializers.ValidationError(f"product ids are 1 to {ID_MAX}")
-            return ids
+            return [int(item) for item in items]
 
     @extend_schema(
         summary="Add-ons for the cart (never an item already in it)",
         parameters=[
-            LIMIT_PARAM,
-            OpenApiParameter("product_ids", str, required=False, description="e.g. 12,40"),
+            InputSerializer,
+            # after the serializer, so this replaces the plain string it would document
+            OpenApiParameter(
+                "product_ids",
+                {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                    "minItems": 1,
+                    "maxItems": MAX_CART_IDS,
+                },
+                required=False,
+                style="form",
+                explode=False,
+                description="comma-separated product ids, e.g. 12,40; "
+                "absent or empty: the shopper's open cart",
+            ),
         ],
         responses=ListOutputSerializer,
     )
@@ -223,7 +257,7 @@ class CartRecommendationListApi(APIView):
                 customer_id=customer_id, session_id=_session_id(request)
             )
         items = facade.cart_recommendations(
-            product_ids=ids, limit=data.validated_data.get("limit", 6), customer_id=customer_id
+            product_ids=ids, limit=data.validated_data["limit"], customer_id=customer_id
         )
         return _respond(request, slot=Slot.CART, items=items, variant="", customer_id=customer_id)
 
@@ -240,8 +274,23 @@ class RecommendationClickApi(APIView):
         variant = serializers.CharField(max_length=40, required=False, default="")
         position = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
+        def validate_product_id(self, value: int) -> int:
+            # an unknown id used to pass, fail the event's foreign key and log a traceback per
+            # request (a 204, nothing saved): a 400 as for an id out of range
+            if not _product_known(value):
+                raise serializers.ValidationError("no such product")
+            return value
+
     @extend_schema(
-        summary="Log a click on a recommendation", request=InputSerializer, responses={204: None}
+        summary="Log a click on a recommendation",
+        request=InputSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                description="Invalid input, such as a product_id of no product (field messages "
+                "under each field's name)."
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
