@@ -10,6 +10,8 @@ such as ``out_of_stock``). Field messages stay where DRF puts them, at the top l
 
 A field called ``detail`` or ``code`` would be shadowed by these two keys; none exists.
 The schema documents this body once, as the ``Error`` component (storefront/schema.py).
+A crash (DEBUG off) answers it too, as ``{"detail": "server error", "code": "server_error"}``
+with status 500 (``storefront.views.server_error``, the root URLconf's ``handler500``).
 """
 
 from typing import Any

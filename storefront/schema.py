@@ -10,7 +10,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     "description": (
         "An error. `detail` is a sentence for people, `code` a stable string for programs "
         "(`invalid`, `not_found`, `not_authenticated`, `permission_denied`, `throttled`, "
-        "`out_of_stock`, ...). A validation error also lists the messages of each field "
+        "`out_of_stock`, `server_error` for a 500, ...). A validation error also lists the messages of each field "
         "under that field's name; a nested input (an object or a list) nests them likewise, "
         "keyed by field name or list index."
     ),

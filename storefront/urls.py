@@ -28,3 +28,4 @@ urlpatterns = [
     path("", include("storefront.page_urls")),
 ]
 handler404 = "storefront.views.not_found"
+handler500 = "storefront.views.server_error"

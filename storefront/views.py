@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
@@ -489,6 +490,16 @@ def help_page(request: HttpRequest) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _render(request, "storefront/404.html", {}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An uncaught exception with DEBUG off (``handler500``): API clients get the ``Error``
+    body in JSON, not the shop's HTML page. Django has already logged the traceback
+    (``django.request``); the body is fixed text, so no exception message or personal data
+    reaches the client. No database or template work: either may be what failed."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "server error", "code": "server_error"}, status=500)
+    return defaults.server_error(request)
 
 
 @cache_control(max_age=86400, public=True)
