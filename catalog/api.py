@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -121,6 +121,8 @@ class ProductDetailOutputSerializer(ProductOutputSerializer):
         return int(getattr(product, "review_count", 0) or 0)
 
 
+# the bounds the filter enforces (a 400 beyond them), in the schema too
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -130,6 +132,14 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(
+    {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": ID_MAX,
+        "description": "Multiple values may be separated by commas.",
+    }
+)
 class IdInFilter(django_filters.BaseInFilter, IdFilter):
     """A comma-separated list of ids."""
 

@@ -59,13 +59,22 @@ class TicketOutputSerializer(serializers.Serializer):
     messages = MessageOutputSerializer(many=True, source="messages.all")
 
 
+def _body_field() -> serializers.CharField:
+    # not blank, so the schema says minLength 1 (clean_body refuses an empty body anyway); the
+    # message is clean_body's, and whitespace-only text still reaches it (no trimming here)
+    return serializers.CharField(
+        trim_whitespace=False,
+        error_messages={"blank": "Message is empty: please describe your question."},
+    )
+
+
 class TicketCreateApi(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_scope = "tickets"
 
     class InputSerializer(serializers.Serializer):
         subject = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-        body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        body = _body_field()
         email = serializers.EmailField(required=False, allow_blank=True)
         order_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
@@ -147,7 +156,7 @@ class TicketCustomerReplyApi(APIView):
     throttle_scope = "tickets"
 
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        body = _body_field()
 
     @extend_schema(
         summary="Reply on my ticket; it goes back to the agents (reopens a solved one)",

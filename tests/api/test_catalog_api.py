@@ -249,3 +249,25 @@ def test_cached_product_detail_never_shows_stale_stock(api_client: APIClient) ->
     assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 1
     stock_adjust(product_id=product.pk, quantity=-1)  # a queryset update: no signal fires
     assert api_client.get(f"/api/v1/products/{product.pk}/").json()["available"] == 0
+
+
+def test_id_filters_document_the_bounds_they_enforce(api_client: APIClient) -> None:
+    # category had no upper bound in the schema (brand was a "number"), yet both 400 beyond ID_MAX
+    from storefront.api_errors import ID_MAX
+    from tests.api.test_contract_findings import _error
+
+    schema = api_client.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/products/"]["get"]["parameters"]}
+    bounded = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+    assert parameters["category"]["schema"] == bounded
+    assert parameters["brand"]["schema"] == bounded
+    assert parameters["ids"]["schema"] == {"type": "array", "items": bounded}
+    category = CategoryFactory()
+    ProductFactory(category=category)
+    for name in ("category", "brand", "ids"):
+        for bad in (0, ID_MAX + 1):
+            body = _error(api_client.get("/api/v1/products/", {name: bad}), 400, "invalid")
+            assert list(body) == ["detail", "code", name], (name, body)
+    response = api_client.get("/api/v1/products/", {"category": category.pk})
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert api_client.get("/api/v1/products/", {"category": ID_MAX}).json()["count"] == 0
