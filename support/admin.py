@@ -55,6 +55,21 @@ class TicketStatusFilter(admin.SimpleListFilter):
             }
 
 
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assigned"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("me", "Mine"), ("none", "Unassigned")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value() == "me":
+            return queryset.filter(assignee_id=request.user.pk)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
 class TicketAdminForm(forms.ModelForm):
     # a pick list, not free text: a typo would be refused after the rest of the form saved
     intent = forms.ChoiceField(
@@ -66,7 +81,7 @@ class TicketAdminForm(forms.ModelForm):
 
     class Meta:
         model = Ticket
-        fields = ("subject", "status", "priority", "queue", "intent")
+        fields = ("subject", "status", "priority", "queue", "assignee", "intent")
 
 
 class MessageInline(admin.TabularInline):
@@ -88,6 +103,7 @@ class TicketAdmin(AuditedActionsMixin):
         "priority",
         "status",
         "queue",
+        "assignee",
         "intent_with_confidence",
         "sentiment_with_confidence",
         "language",
@@ -99,6 +115,7 @@ class TicketAdmin(AuditedActionsMixin):
     )
     list_filter = (
         TicketStatusFilter,
+        AssigneeFilter,
         "priority",
         "queue",
         "intent",
@@ -111,9 +128,9 @@ class TicketAdmin(AuditedActionsMixin):
     form = TicketAdminForm
     search_fields = ("subject", "=id", "contact_email", "order__number")
     ordering = ("priority", "created_at", "pk")
-    list_select_related = ("queue",)
+    list_select_related = ("queue", "assignee")
     inlines = [MessageInline]
-    actions = ["send_suggested_reply", "mark_solved", "triage_again"]
+    actions = ["assign_to_me", "send_suggested_reply", "mark_solved", "triage_again"]
     change_form_template = "admin/support/ticket/change_form.html"
     change_list_template = "admin/support/ticket/change_list.html"
     readonly_fields = (
@@ -142,7 +159,10 @@ class TicketAdmin(AuditedActionsMixin):
         "solved_at",
     )
     fieldsets = (
-        (None, {"fields": ("subject", "status", "priority", "queue", "customer", "order")}),
+        (
+            None,
+            {"fields": ("subject", "status", "priority", "queue", "assignee", "customer", "order")},
+        ),
         (
             "Triage",
             {
@@ -218,7 +238,9 @@ class TicketAdmin(AuditedActionsMixin):
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).select_related("queue", "customer", "order")
+        return (
+            super().get_queryset(request).select_related("queue", "customer", "order", "assignee")
+        )
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
         # intent/queue edits are corrections: record them as feedback through the service
@@ -278,6 +300,25 @@ class TicketAdmin(AuditedActionsMixin):
         skipped = queryset.count() - sent
         note = f" ({skipped} skipped: solved or without a suggestion)" if skipped else ""
         self.message_user(request, f"Sent {sent} suggested replies{note}.", messages.SUCCESS)
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        n = 0
+        for ticket in queryset:
+            services.ticket_assign(ticket_id=ticket.pk, agent_id=request.user.pk)
+            n += 1
+        self.message_user(request, f"Assigned {n} tickets to you.", messages.SUCCESS)
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name != "assignee":
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        # agents pick a colleague; adding or editing users belongs on the users page
+        staff = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return db_field.formfield(queryset=staff.order_by("username"), required=False)
 
     @admin.action(description="Triage again with the current model")
     def triage_again(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

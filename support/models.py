@@ -114,6 +114,14 @@ class Ticket(models.Model):
     queue = models.ForeignKey(
         Queue, null=True, blank=True, related_name="tickets", on_delete=models.SET_NULL
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        on_delete=models.SET_NULL,
+        help_text="the agent working on it; the first agent to reply takes it if nobody has",
+    )
     triage_source = models.CharField(max_length=10, blank=True, help_text="model or fallback")
     model_version = models.CharField(max_length=40, blank=True)
 

@@ -383,7 +383,10 @@ def ticket_reply_send(
     ticket.first_response_at = ticket.first_response_at or now
     ticket.status = Ticket.Status.SOLVED if solve else Ticket.Status.WAITING
     ticket.solved_at = now if solve else ticket.solved_at
-    ticket.save(update_fields=["first_response_at", "status", "solved_at", "updated_at"])
+    ticket.assignee_id = ticket.assignee_id or agent_id  # who answers first owns the follow-up
+    ticket.save(
+        update_fields=["first_response_at", "status", "solved_at", "assignee", "updated_at"]
+    )
     return message
 
 
@@ -427,6 +430,15 @@ def ticket_triage_correct(
         ticket.queue = queue
         fields.append("queue")
     ticket.save(update_fields=fields)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket_id: int, agent_id: int | None) -> Ticket:
+    """Give the ticket to an agent (``None``: back to the unassigned pile)."""
+    ticket = _ticket_locked(ticket_id)
+    ticket.assignee_id = agent_id
+    ticket.save(update_fields=["assignee", "updated_at"])
     return ticket
 
 

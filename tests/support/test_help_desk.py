@@ -264,3 +264,26 @@ def test_unsure_sentiment_says_so_in_the_queue(agent) -> None:  # type: ignore[n
     ticket = _ticket(subject="Unsure one")
     Ticket.objects.filter(pk=ticket.pk).update(sentiment="negative", sentiment_confidence=0.38)
     assert "negative (38% unsure)" in agent.get(LIST).content.decode()
+
+
+def test_agents_take_tickets_and_see_their_own(agent) -> None:  # type: ignore[no-untyped-def]
+    mine, other = _ticket(subject="For me"), _ticket(subject="For nobody")
+    r = agent.post(LIST, {"action": "assign_to_me", "_selected_action": [mine.pk]}, follow=True)
+    assert "Assigned 1 tickets to you." in r.content.decode()
+    html = agent.get(LIST, {"assigned": "me"}).content.decode()
+    assert "For me" in html and "For nobody" not in html
+    html = agent.get(LIST, {"assigned": "none"}).content.decode()
+    assert "For nobody" in html and "For me" not in html
+    shopper_user = CustomerFactory().user
+    page = agent.get(f"{LIST}{other.pk}/change/")
+    choices = page.context["adminform"].form.fields["assignee"].queryset
+    assert shopper_user not in choices and choices.filter(is_staff=True).count() == choices.count()
+
+
+def test_the_first_agent_to_reply_takes_the_ticket() -> None:
+    first, second = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    ticket = _ticket()
+    services.ticket_reply_send(ticket_id=ticket.pk, agent_id=first.pk, body="On it.")
+    services.ticket_reply_send(ticket_id=ticket.pk, agent_id=second.pk, body="Done.")
+    ticket.refresh_from_db()
+    assert ticket.assignee == first
