@@ -227,6 +227,8 @@ def ticket_create(
     tri = outcome.triage
     priority = PRIORITY_BY_LABEL[tri.priority]
     queue, priority = _route(triage=tri, priority=priority)
+    if tri.wants_human:  # as high as pressing "Talk to a person" later makes it
+        priority = min(priority, Priority.HIGH)
     order = _order_for_text(
         text=full, customer_id=customer_id, order_number=order_number, email=email or ""
     )

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from support import selectors, services
 from support.admin import duration_words
-from support.models import HelpArticle, Message, Ticket, TriageFeedback
+from support.models import HelpArticle, Message, Priority, Ticket, TriageFeedback
 from tests.factories import CustomerFactory, UserFactory
 from tests.support.factories import model_activate
 
@@ -287,3 +287,11 @@ def test_the_first_agent_to_reply_takes_the_ticket() -> None:
     services.ticket_reply_send(ticket_id=ticket.pk, agent_id=second.pk, body="Done.")
     ticket.refresh_from_db()
     assert ticket.assignee == first
+
+
+def test_asking_for_a_person_in_the_first_message_ranks_as_high_as_the_button() -> None:
+    asked = _ticket(body="Please let me talk to a real person about my account")
+    assert asked.wants_human and asked.priority <= Priority.HIGH
+    later = _ticket(body="Please tell me about my account")
+    later = services.ticket_human_request(ticket_id=later.pk, customer_id=None)
+    assert later.priority <= Priority.HIGH
