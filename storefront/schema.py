@@ -40,6 +40,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Not logged in (no or an invalid token or session).",
     "403": "Logged in, but not allowed to do this.",
     "404": "No such object (or, for a list, no such page).",
+    "415": "Unsupported media type: send the body as one of the content types listed.",
     "429": "Too many requests: retry after the Retry-After header's seconds.",
 }
 
@@ -47,7 +48,7 @@ ERROR_DESCRIPTIONS = {
 class AutoSchema(BaseAutoSchema):
     """Names nested serializers after their view (`CheckoutApi.InputSerializer` ->
     `CheckoutApiInput`), so the HackSoft-style nested Input/OutputSerializer never collide;
-    documents the error answers (400/401/403/404/429, the shared `Error` body) of every
+    documents the error answers (400/401/403/404/415/429, the shared `Error` body) of every
     operation, and gives that body to each 4xx an operation describes in words only."""
 
     def _get_serializer_name(
@@ -90,6 +91,8 @@ class AutoSchema(BaseAutoSchema):
         parameters = operation.get("parameters", [])
         if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
             codes.append("400")
+        if "requestBody" in operation:  # the parsers refuse any other Content-Type
+            codes.append("415")
         throttles = self.view.get_throttles()
         permissions = self.view.get_permissions()
         if any(not isinstance(permission, AllowAny) for permission in permissions):

@@ -116,6 +116,24 @@ def test_a_wrong_method_is_405_method_not_allowed(api_client: APIClient) -> None
     assert body["detail"] == 'Method "DELETE" not allowed.'
 
 
+def test_a_body_in_an_unsupported_content_type_is_415_and_documented(
+    api_client: APIClient,
+) -> None:
+    product = ProductFactory()
+    response = api_client.patch(
+        f"/api/v1/cart/lines/{product.pk}/", b"quantity=2", content_type="text/plain"
+    )
+    body = _error(response, 415, "unsupported_media_type")
+    assert "text/plain" in body["detail"]
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    answer = schema["paths"]["/api/v1/cart/lines/{product_id}/"]["patch"]["responses"]["415"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    # only operations that take a body can answer it
+    assert "415" not in schema["paths"]["/api/v1/products/"]["get"]["responses"]
+
+
 def test_a_flood_is_429_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "search": "1/min"}
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
