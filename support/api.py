@@ -43,20 +43,29 @@ class MessageOutputSerializer(serializers.Serializer):
 
 
 class TicketOutputSerializer(serializers.Serializer):
+    """A ticket as its shopper sees it. The triage (intent, sentiment, priority, queue) is
+    the help desk's own business: a shopper told "sentiment: negative, priority: low" has
+    been told how the store ranks them."""
+
     id = serializers.IntegerField()
     subject = serializers.CharField()
     status = serializers.CharField()
-    intent = serializers.CharField()
-    intent_confidence = serializers.FloatField(allow_null=True)
-    sentiment = serializers.CharField()
     language = serializers.CharField()
-    priority = serializers.CharField(source="get_priority_display")
-    queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
     auto_replied = serializers.BooleanField()
     wants_human = serializers.BooleanField()
     order_number = serializers.CharField(source="order.number", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     messages = MessageOutputSerializer(many=True, source="messages.all")
+
+
+class TicketTriageOutputSerializer(TicketOutputSerializer):
+    """A ticket as an agent sees it: with the triage."""
+
+    intent = serializers.CharField()
+    intent_confidence = serializers.FloatField(allow_null=True)
+    sentiment = serializers.CharField()
+    priority = serializers.CharField(source="get_priority_display")
+    queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
 
 
 def _body_field() -> serializers.CharField:
@@ -299,7 +308,7 @@ class TicketTriageCorrectApi(APIView):
     @extend_schema(
         summary="Correct a ticket's intent or queue (staff; used for retraining)",
         request=InputSerializer,
-        responses={200: TicketOutputSerializer},
+        responses={200: TicketTriageOutputSerializer},
     )
     def post(self, request: Request, ticket_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -313,4 +322,4 @@ class TicketTriageCorrectApi(APIView):
             )
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
-        return Response(TicketOutputSerializer(ticket).data)
+        return Response(TicketTriageOutputSerializer(ticket).data)

@@ -36,7 +36,11 @@ def test_customer_creates_and_lists_own_tickets(shopper_client, api_client) -> N
     )
     assert r.status_code == 201
     body = r.json()
-    assert body["intent"] and body["queue"] and body["messages"][0]["author"] == "customer"
+    assert body["messages"][0]["author"] == "customer" and body["status"]
+    # the help desk's triage is not the shopper's to read
+    hidden = {"intent", "intent_confidence", "sentiment", "priority", "queue"}
+    assert not hidden & set(body)
+    assert Ticket.objects.get(pk=body["id"]).intent  # triaged all the same
     api_client.post(URL, {"body": "someone else's ticket", "email": "z@z.io"}, format="json")
     mine = shopper_client.get(URL + "mine/").json()
     assert mine["count"] == 1 and mine["next"] is None
@@ -72,6 +76,7 @@ def test_staff_import_reply_and_correct(staff_client) -> None:  # type: ignore[n
     assert r.status_code == 400 and "intent" in r.json()
     r = staff_client.post(f"{URL}{ticket.pk}/triage/", {"queue": "orders"}, format="json")
     assert r.status_code == 200 and r.json()["queue"] == "orders"
+    assert {"intent", "intent_confidence", "sentiment", "priority"} <= set(r.json())
 
 
 def test_bad_import_file_is_a_400(staff_client) -> None:  # type: ignore[no-untyped-def]
