@@ -127,9 +127,7 @@ def test_a_body_in_an_unsupported_content_type_is_415_and_documented(
     assert "text/plain" in body["detail"]
     schema = api_client.get("/api/schema/", {"format": "json"}).json()
     answer = schema["paths"]["/api/v1/cart/lines/{product_id}/"]["patch"]["responses"]["415"]
-    assert answer["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"
-    }
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     # only operations that take a body can answer it
     assert "415" not in schema["paths"]["/api/v1/products/"]["get"]["responses"]
 
