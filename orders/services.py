@@ -6,11 +6,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog.models import Product, Stock, StockMovement
@@ -388,28 +390,33 @@ def _order_place_atomic(
     return order
 
 
-def _apply_risk_decision(order: Order, payment: Payment) -> None:
+def _apply_risk_decision(order: Order, payment: Payment, *, notify: bool = True) -> None:
     from fraud import facade as fraud  # the checkout hook; fraud owns the decision
 
     decision = fraud.order_assess(order_id=order.pk)
     if decision.action == "decline":
+        # no e-mail: the shopper sees the error on the checkout page
         _order_cancel_locked(order, note="declined by risk checks", restock=True)
     elif decision.action == "review":
         _order_status_set(order, Order.Status.ON_HOLD, "held for fraud review")
+        if notify:
+            order_email_on_commit(order_id=order.pk, kind="received")
     else:
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
         _order_status_set(order, Order.Status.PAID, "payment captured")
+        if notify:
+            order_email_on_commit(order_id=order.pk, kind="confirmed")
 
 
 @transaction.atomic
-def order_risk_decide(*, order_id: int) -> Order:
+def order_risk_decide(*, order_id: int, notify: bool = True) -> Order:
     """Checkout's risk step for an order placed without it: capture the payment, hold the
     order for fraud review or decline it, exactly as `order_place` does at checkout.
 
     For orders written in bulk rather than through checkout (the demo's latest orders are
     left pending, card authorised). Only a pending order with an authorised payment and no
     risk assessment is decided; any other order is returned unchanged, so a second run is
-    harmless.
+    harmless. ``notify=False`` sends the shopper no e-mail (the demo's simulated history).
     """
     from fraud import facade as fraud
 
@@ -421,8 +428,70 @@ def order_risk_decide(*, order_id: int) -> Order:
         return order
     if fraud.order_risk(order_id=order.pk) is not None:
         return order
-    _apply_risk_decision(order, payment)
+    _apply_risk_decision(order, payment, notify=notify)
     return order
+
+
+# --- order e-mails ---------------------------------------------------------------------------
+
+OrderEmailKind = Literal["confirmed", "received"]
+
+_EMAIL_SUBJECTS: dict[str, str] = {
+    "confirmed": "Your order {number}",
+    # neutral on purpose: a held order's shopper is never told about the fraud review
+    "received": "We received your order {number}",
+}
+
+
+def order_email_on_commit(*, order_id: int, kind: OrderEmailKind) -> None:
+    """Queue the shopper's e-mail once the order's transaction commits.
+
+    ``robust``: a broker that is down is logged by Django and never undoes a placed order.
+    """
+    from orders.tasks import order_email_send_task
+
+    transaction.on_commit(
+        lambda: order_email_send_task.delay(order_id=order_id, kind=kind), robust=True
+    )
+
+
+def order_email_send(*, order_id: int, kind: OrderEmailKind) -> bool:
+    """E-mail the shopper the order confirmation (``confirmed``: paid, with lines, totals in
+    the store currency and the shipping address) or the neutral ``received`` note for an
+    order held for review. True when a mail was handed to the mail backend.
+
+    Re-checks the order's status at send time: an order approved before its "received"
+    note went out only gets the confirmation. A failure is logged by order number and
+    exception type only (an SMTP error's text can name the recipient) and not raised.
+    """
+    order = Order.objects.prefetch_related("lines").filter(pk=order_id).first()
+    if order is None or not order.email:
+        return False
+    wanted = (
+        (Order.Status.PAID, Order.Status.FULFILLED)
+        if kind == "confirmed"
+        else (Order.Status.ON_HOLD,)
+    )
+    if order.status not in wanted:
+        return False
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "store_name": settings.STORE_NAME,
+        "order_url": f"{settings.SITE_URL}/order/{order.number}/",
+        "help_url": f"{settings.SITE_URL}/help/?order={order.number}",
+    }
+    try:
+        send_mail(
+            subject=_EMAIL_SUBJECTS[kind].format(number=order.number),
+            message=render_to_string(f"orders/email/order_{kind}.txt", context),
+            from_email=None,  # DEFAULT_FROM_EMAIL
+            recipient_list=[order.email],
+        )
+    except Exception as exc:  # any mail failure: logged, never raised
+        logger.error("order %s: %s e-mail not sent (%s)", order.number, kind, type(exc).__name__)
+        return False
+    return True
 
 
 # --- order actions ---------------------------------------------------------------------------
@@ -464,12 +533,17 @@ def _order_cancel_locked(order: Order, *, note: str, restock: bool) -> None:
 
 
 @transaction.atomic
-def order_approve(*, order_id: int, note: str = "approved after review") -> Order:
+def order_approve(
+    *, order_id: int, note: str = "approved after review", notify: bool = True
+) -> Order:
+    """Release an order held for review: capture the payment and e-mail the confirmation."""
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.ON_HOLD:
         raise ServiceError(f"order {order.number} is {order.status}, not on hold", field="status")
     order.payments.filter(status=Payment.Status.AUTHORIZED).update(status=Payment.Status.CAPTURED)
     _order_status_set(order, Order.Status.PAID, note)
+    if notify:
+        order_email_on_commit(order_id=order.pk, kind="confirmed")
     return order
 
 

@@ -169,6 +169,24 @@ ML_ARTIFACT_DIR = "ml-artifacts"
 # `make install`) the intent model uses TF-IDF only.
 SUPPORT_USE_EMBEDDINGS = env.bool("SUPPORT_USE_EMBEDDINGS", default=True)
 
+# E-mail (order confirmations, help-desk replies). EMAIL_URL picks the backend, e.g.
+# smtp+tls://user:password@smtp.example.com:587; with DEBUG and no EMAIL_URL, mails are
+# written as files to var/mail/ (the demo), so nothing personal goes to the console log.
+# Without DEBUG the default is Django's: SMTP on localhost:25.
+if "EMAIL_URL" in os.environ:
+    vars().update({k: v for k, v in env.email_url("EMAIL_URL").items() if v is not None})
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+if globals().get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{STORE_NAME} <shop@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # a hung mail server must not hang a worker
+# Absolute links in e-mails (the help page, the order page).
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"http://{env.str('HOST', default='127.0.0.1')}:{env.str('PORT', default='8000')}",
+).rstrip("/")
+
 REST_FRAMEWORK = {
     # Token first: DRF answers a signed-out call with the first class's challenge, so it is
     # 401 + "WWW-Authenticate: Token" (an API client's cue to authenticate), not a bare 403.

@@ -17,8 +17,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -212,13 +215,15 @@ def ticket_create(
     external_id: str = "",
     created_at: datetime | None = None,
     allow_auto: bool = True,
+    notify: bool = True,
 ) -> Ticket:
     """Create a ticket with its first message and triage it synchronously.
 
     Raises ValidationError (nothing stored) on empty, oversized or binary text. The ticket is
     auto-answered only when the intent's confidence clears its threshold and nothing forbids it
     (asks for a person, negative or urgent, sensitive intent); otherwise it waits for an agent
-    with a suggested reply.
+    with a suggested reply. An automatic answer is e-mailed to the ticket's address unless
+    ``notify=False`` (imported back-office mail).
     """
     text = clean_body(body)
     subj = _clean_subject(subject, text)
@@ -267,7 +272,7 @@ def ticket_create(
         # articles are written in one language: no English answer to a German question
         and (article is None or article.language == ticket.language)
     ):
-        _auto_reply(ticket=ticket)
+        _auto_reply(ticket=ticket, notify=notify)
     logger.info(
         "ticket %s triaged intent=%s conf=%.3f queue=%s priority=%s source=%s auto=%s",
         ticket.pk,
@@ -307,11 +312,13 @@ def _order_info(ticket: Ticket) -> Any:
     return orders.order_get(ticket.order_id) if ticket.order_id else None
 
 
-def _auto_reply(*, ticket: Ticket) -> None:
+def _auto_reply(*, ticket: Ticket, notify: bool = True) -> None:
     now = timezone.now()
-    Message.objects.create(
+    message = Message.objects.create(
         ticket=ticket, author=Message.Author.BOT, body=ticket.suggested_reply + HUMAN_FOOTER
     )
+    if notify:
+        ticket_reply_email_on_commit(message_id=message.pk)
     ticket.auto_replied = True
     ticket.status = Ticket.Status.WAITING
     ticket.first_response_at = now
@@ -389,7 +396,58 @@ def ticket_reply_send(
     ticket.save(
         update_fields=["first_response_at", "status", "solved_at", "assignee", "updated_at"]
     )
+    ticket_reply_email_on_commit(message_id=message.pk)
     return message
+
+
+# --- reply e-mails ----------------------------------------------------------------------------
+
+
+def ticket_reply_email_on_commit(*, message_id: int) -> None:
+    """E-mail an agent's or the automatic reply after commit; a broker or mail failure is
+    logged and never undoes the reply (``robust``)."""
+    from support.tasks import ticket_reply_email_send_task
+
+    transaction.on_commit(
+        lambda: ticket_reply_email_send_task.delay(message_id=message_id), robust=True
+    )
+
+
+def ticket_reply_email_send(*, message_id: int) -> bool:
+    """Send one reply to the ticket's own address (the one given on the form or import, else
+    the customer's account e-mail), with a link to the help page to answer there.
+
+    The mail carries the reply as written (it goes to the person who wrote in; only ML
+    copies are redacted). No address, no mail. A failure is logged by ticket id and
+    exception type only and not raised. True when handed to the mail backend.
+    """
+    message = Message.objects.select_related("ticket__customer__user").filter(pk=message_id).first()
+    if message is None or message.author == Message.Author.CUSTOMER:
+        return False
+    ticket = message.ticket
+    customer = ticket.customer
+    user = customer.user if customer else None
+    address = ticket.contact_email or (user.email if user else "")
+    if not address:
+        return False
+    context = {
+        "ticket": ticket,
+        "body": message.body,
+        "automatic": message.author == Message.Author.BOT,
+        "store_name": settings.STORE_NAME,
+        "help_url": f"{settings.SITE_URL}/help/",
+    }
+    try:
+        send_mail(
+            subject=f"Re: {ticket.subject} [#{ticket.pk}]",
+            message=render_to_string("support/email/ticket_reply.txt", context),
+            from_email=None,  # DEFAULT_FROM_EMAIL
+            recipient_list=[address],
+        )
+    except Exception as exc:  # any mail failure: logged, never raised
+        logger.error("ticket %s: reply e-mail not sent (%s)", ticket.pk, type(exc).__name__)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -578,6 +636,7 @@ def tickets_import(*, content: bytes | str, fmt: str) -> dict[str, int]:
             channel=Ticket.Channel.EMAIL,
             external_id=row["external_id"],
             created_at=row["created_at"],
+            notify=False,  # a back-office import must not mail a backlog of old requests
         )
         created_n += 1
     return {"created": created_n, "skipped": skipped}

@@ -11,3 +11,11 @@ def support_model_train_task(self: Any) -> dict[str, Any]:  # noqa: ARG001
 
     run = capability_train(capability="support")
     return {"status": run.status, **(run.summary or {})}
+
+
+# Not acks_late: a worker lost mid-send would mail the shopper twice.
+@shared_task
+def ticket_reply_email_send_task(*, message_id: int) -> bool:
+    from support.services import ticket_reply_email_send  # tasks call services
+
+    return ticket_reply_email_send(message_id=message_id)

@@ -4,6 +4,7 @@ own checkout risk decision (rules only here: no model is trained in these tests)
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.test import Client
 
@@ -24,8 +25,10 @@ SEED = 0
 @pytest.fixture(scope="module")
 def demo_store(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
+        mail.outbox = []
+        # outside a test transaction on_commit runs at once: a mail would land in the outbox
         result = demo_populate(seed=SEED, scale="small", anchor=ANCHOR)
-        yield result
+        yield {**result, "mails_sent": len(mail.outbox)}
         with transaction.atomic():
             demo_rows_remove()
             GroundTruth.objects.all().delete()
@@ -41,6 +44,11 @@ def admin_client() -> Client:
     client = Client()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
+
+
+def test_populate_sends_no_mail_for_its_simulated_orders(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    assert demo_store["checkouts"]["approved"] > 0 and demo_store["checkouts"]["held"] > 0
+    assert demo_store["mails_sent"] == 0
 
 
 def test_the_review_queue_holds_a_handful_of_orders_with_reasons(db, demo_store) -> None:  # type: ignore[no-untyped-def]
