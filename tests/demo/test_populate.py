@@ -270,6 +270,17 @@ def test_support_tickets_cover_intents_styles_and_languages(db, demo_store) -> N
         assert number in body or "{order}" not in body
 
 
+def test_the_help_desk_queue_is_days_old_not_months(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    from support.models import Ticket
+
+    waiting = Ticket.objects.exclude(status="solved")
+    assert 2 <= waiting.count() <= 20  # an agent finds a handful to work on
+    newest = Ticket.objects.aggregate(m=Max("created_at"))["m"]
+    oldest_waiting = waiting.order_by("created_at").first()
+    assert oldest_waiting is not None
+    assert newest - oldest_waiting.created_at < dt.timedelta(days=30)
+
+
 def test_product_names_only_carry_what_describes_the_product(db, demo_store) -> None:  # type: ignore[no-untyped-def]
     names = list(Product.objects.values_list("name", flat=True))
     # a cable has a length, a power bank a capacity, cat litter comes in litres
