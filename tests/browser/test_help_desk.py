@@ -1,24 +1,14 @@
 """A shopper follows up on a help request in headless Chromium: reads the team's reply under
 "Your requests", answers it there, and the ticket goes back to the agents."""
 
-from collections.abc import Iterator
-
-import pytest
-
 from customers.services import customer_register
 from support import services
 from support.models import Message, Ticket
-from tests.browser_support import BROWSER_MARKS, SHOTS, chromium_page
+from tests.browser_support import BROWSER_MARKS, SHOTS
 
 PASSWORD = "a-long-pass-phrase"
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    with chromium_page(live_server.url, width=1280, height=900, timeout_ms=10_000) as pg:
-        yield pg
 
 
 def test_shopper_reads_the_teams_reply_and_answers_it_on_the_help_page(  # type: ignore[no-untyped-def]

@@ -5,24 +5,17 @@ merges), check out, see the order in the account; a sold-out product says so. A 
 of every page lands in test-artifacts/screenshots/.
 """
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from customers.services import customer_register
-from tests.browser_support import BROWSER_MARKS, SHOTS, chromium_page
+from tests.browser_support import BROWSER_MARKS, SHOTS
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
 PASSWORD = "a-long-pass-phrase"
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    with chromium_page(live_server.url, width=1280, height=900, timeout_ms=10_000) as pg:
-        yield pg
 
 
 @pytest.fixture

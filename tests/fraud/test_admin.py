@@ -1,20 +1,11 @@
 import pytest
-from django.test import Client
 
 from fraud import services
 from fraud.models import RiskAssessment, RiskRule
 from orders.models import Order
-from tests.factories import UserFactory
 from tests.fraud.factories import checkout
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_review_queue_lists_held_orders_riskiest_first_and_cancels_them(admin_client):

@@ -5,25 +5,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from fraud import facade, services
 from fraud.models import RiskAssessment, RiskRule
 from orders import facade as orders
 from orders.models import Order, OrderStatusHistory, Payment
-from tests.factories import ADDRESS, ProductFactory, UserFactory
+from tests.factories import ADDRESS, ProductFactory
 from tests.fraud.factories import checkout
 from tests.mlops.factories import order_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def _box(html: str, app: str) -> str:
