@@ -530,8 +530,22 @@ def chart_specs(dashboard: Dashboard) -> dict[str, dict[str, Any]]:
             ],
             "layout": {
                 **layout,
-                "yaxis": {"title": {"text": f"Revenue ({settings.STORE_CURRENCY})"}},
-                "yaxis2": {"title": {"text": "Orders"}, "overlaying": "y", "side": "right"},
+                # room for the right-hand axis's ticks and title
+                "margin": {"l": 60, "r": 60, "t": 30, "b": 40},
+                "xaxis": {
+                    "tickformat": "%b %d"
+                },  # no year line under the dates for the legend to cover
+                "yaxis": {
+                    "title": {"text": f"Revenue ({settings.STORE_CURRENCY})"},
+                    "rangemode": "tozero",
+                },
+                "yaxis2": {
+                    "title": {"text": "Orders"},
+                    "overlaying": "y",
+                    "side": "right",
+                    "rangemode": "tozero",
+                    "tickformat": ",d",  # order counts are whole numbers
+                },
                 "legend": {"orientation": "h"},
             },
         },
