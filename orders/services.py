@@ -9,10 +9,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog.models import Product, Stock, StockMovement
@@ -30,6 +28,7 @@ from orders.models import (
     Refund,
 )
 from storefront.api_errors import ServiceError, id_in_range
+from storefront.emails import email_send
 
 logger = logging.getLogger(__name__)
 
@@ -481,17 +480,13 @@ def order_email_send(*, order_id: int, kind: OrderEmailKind) -> bool:
         "order_url": f"{settings.SITE_URL}/order/{order.number}/",
         "help_url": f"{settings.SITE_URL}/help/?order={order.number}",
     }
-    try:
-        send_mail(
-            subject=_EMAIL_SUBJECTS[kind].format(number=order.number),
-            message=render_to_string(f"orders/email/order_{kind}.txt", context),
-            from_email=None,  # DEFAULT_FROM_EMAIL
-            recipient_list=[order.email],
-        )
-    except Exception as exc:  # any mail failure: logged, never raised
-        logger.error("order %s: %s e-mail not sent (%s)", order.number, kind, type(exc).__name__)
-        return False
-    return True
+    return email_send(
+        subject=_EMAIL_SUBJECTS[kind].format(number=order.number),
+        template=f"orders/email/order_{kind}.txt",
+        context=context,
+        to=order.email,
+        what=f"order {order.number}: {kind}",
+    )
 
 
 # --- order actions ---------------------------------------------------------------------------

@@ -19,12 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from storefront.emails import email_send
 from support import selectors
 from support.ml.pii import redact
 from support.ml.thresholds import NEVER
@@ -437,17 +436,13 @@ def ticket_reply_email_send(*, message_id: int) -> bool:
         "store_name": settings.STORE_NAME,
         "help_url": f"{settings.SITE_URL}/help/",
     }
-    try:
-        send_mail(
-            subject=f"Re: {ticket.subject} [#{ticket.pk}]",
-            message=render_to_string("support/email/ticket_reply.txt", context),
-            from_email=None,  # DEFAULT_FROM_EMAIL
-            recipient_list=[address],
-        )
-    except Exception as exc:  # any mail failure: logged, never raised
-        logger.error("ticket %s: reply e-mail not sent (%s)", ticket.pk, type(exc).__name__)
-        return False
-    return True
+    return email_send(
+        subject=f"Re: {ticket.subject} [#{ticket.pk}]",
+        template="support/email/ticket_reply.txt",
+        context=context,
+        to=address,
+        what=f"ticket {ticket.pk}: reply",
+    )
 
 
 @transaction.atomic
