@@ -44,3 +44,12 @@ def chromium_page(base_url: str, *, width: int, height: int, timeout_ms: int) ->
         finally:
             context.close()
             browser.close()
+
+
+def shopper_login(page: Any, *, email: str, password: str) -> None:
+    """Sign in on the store's login page and wait for the account page."""
+    page.goto(page.base + "/account/login/")
+    page.locator("form[data-auth-form] input[name=email]").fill(email)
+    page.locator("form[data-auth-form] input[name=password]").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/account/")

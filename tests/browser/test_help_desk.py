@@ -4,7 +4,7 @@
 from customers.services import customer_register
 from support import services
 from support.models import Message, Ticket
-from tests.browser_support import BROWSER_MARKS, SHOTS
+from tests.browser_support import BROWSER_MARKS, SHOTS, shopper_login
 
 PASSWORD = "a-long-pass-phrase"
 
@@ -15,11 +15,7 @@ def test_shopper_reads_the_teams_reply_and_answers_it_on_the_help_page(  # type:
     page, transactional_db
 ) -> None:
     customer_register(email="ada@example.com", password=PASSWORD, first_name="Ada")
-    page.goto(page.base + "/account/login/")
-    page.locator("form[data-auth-form] input[name=email]").fill("ada@example.com")
-    page.locator("form[data-auth-form] input[name=password]").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/account/")
+    shopper_login(page, email="ada@example.com", password=PASSWORD)
     page.goto(page.base + "/help/")
     page.get_by_label("Subject").fill("Add a mug")
     page.get_by_label("Your message").fill("Can I still add a second mug to my order?")

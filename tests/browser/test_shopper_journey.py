@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from customers.services import customer_register
-from tests.browser_support import BROWSER_MARKS, SHOTS
+from tests.browser_support import BROWSER_MARKS, SHOTS, shopper_login
 from tests.factories import BrandFactory, CategoryFactory, ProductFactory
 
 PASSWORD = "a-long-pass-phrase"
@@ -142,11 +142,7 @@ def test_help_form_suggests_answers_and_opens_a_ticket(page, store) -> None:  # 
 
 def test_signed_in_shopper_sees_ticket_status_in_shopper_words(page, store) -> None:  # type: ignore[no-untyped-def]
     # The help desk's internal status ("triaged" once routed) is not a word for shoppers.
-    page.goto(page.base + "/account/login/")
-    page.locator("form[data-auth-form] input[name=email]").fill("ada@example.com")
-    page.locator("form[data-auth-form] input[name=password]").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url("**/account/")
+    shopper_login(page, email="ada@example.com", password=PASSWORD)
     page.goto(page.base + "/help/")
     page.get_by_label("Subject").fill("Refund please")
     page.get_by_label("Your message").fill("I would like my money back for the broken mug")
