@@ -367,13 +367,9 @@ def review_counts(*, since: datetime) -> dict[str, int]:
 def active_model_version(*, capability: str) -> int | None:
     """The active model's version number, or None before one is trained. One uncached read
     of the registry (no artifact load): the dashboard's query count stays fixed."""
-    from mlops.models import ModelVersion
+    from mlops import facade as mlops
 
-    return (
-        ModelVersion.objects.filter(capability=capability, status=ModelVersion.Status.ACTIVE)
-        .values_list("version", flat=True)
-        .first()
-    )
+    return mlops.model_active_version(capability=capability)
 
 
 def assessment_for_order(*, order_id: int) -> RiskAssessment | None:

@@ -59,6 +59,10 @@ def model_active_get(*, capability: str) -> LoadedModel | None:
     return selectors.model_active_get(capability=capability)
 
 
+def model_active_version(*, capability: str) -> int | None:
+    return selectors.model_active_version(capability=capability)
+
+
 def model_version_register(**kwargs: Any) -> ModelVersionInfo:
     kwargs["metrics"] = jsonable(kwargs.get("metrics") or {})
     kwargs["params"] = jsonable(kwargs.get("params") or {})

@@ -56,6 +56,16 @@ def _active_version_id(capability: str) -> int | None:
     return cached or None
 
 
+def model_active_version(*, capability: str) -> int | None:
+    """The active version's number, or None before one is trained: one uncached read, no
+    artifact load (dashboard panels, whose query count is pinned, and training reports)."""
+    return (
+        ModelVersion.objects.filter(capability=capability, status=ModelVersion.Status.ACTIVE)
+        .values_list("version", flat=True)
+        .first()
+    )
+
+
 def model_version_load(*, version_id: int) -> LoadedModel:
     """Load an artifact, refusing it when the checksum does not match."""
     version = ModelVersion.objects.get(pk=version_id)

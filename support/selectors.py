@@ -64,13 +64,9 @@ def active_model_label() -> str | None:
     """'support-v3' for the active triage model, or None before one is trained. One uncached
     registry read, no artifact load (as fraud's panel does): the dashboard's query count stays
     fixed."""
-    from mlops.models import ModelVersion
+    from mlops import facade as mlops
 
-    version = (
-        ModelVersion.objects.filter(capability=CAPABILITY, status=ModelVersion.Status.ACTIVE)
-        .values_list("version", flat=True)
-        .first()
-    )
+    version = mlops.model_active_version(capability=CAPABILITY)
     return f"{CAPABILITY}-v{version}" if version is not None else None
 
 
