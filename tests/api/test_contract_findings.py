@@ -1,6 +1,11 @@
 """Defects schemathesis found against a running demo store (anonymous and staff-token runs),
 each pinned here as the answer an integrating developer should get."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -53,13 +58,31 @@ def test_register_hashes_the_password_before_taking_the_write_lock() -> None:
     assert Customer.objects.filter(user__username="ada@example.com").count() == 1
 
 
-def test_sqlite_transactions_take_the_write_lock_when_they_begin() -> None:
+def test_sqlite_transactions_take_the_write_lock_when_they_begin(tmp_path: Path) -> None:
     # A deferred transaction that reads, then writes after another connection wrote, fails at
     # once instead of waiting for the busy timeout (the other half of the sign-up 500s).
-    database = settings.DATABASES["default"]
-    if not database["ENGINE"].endswith("sqlite3"):
-        pytest.skip("SQLite only")
-    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    # Settings are read in a fresh interpreter on an SQLite URL, so this also runs when the
+    # suite itself runs on PostgreSQL.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "storefront.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
 
 
 def test_an_account_registered_while_hashing_is_a_400_not_a_second_account() -> None:
