@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
 
+from support.ml.auto_answer import AutoAnswerDecision, auto_answer_decision
 from support.ml.pii import redact
 from support.ml.retrieval import AnswerRetriever
 from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
@@ -219,7 +220,7 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
     active model's when it is the version that triaged the ticket.
     """
     from support.ml.thresholds import NEVER
-    from support.ml.triage import INTENT_QUEUE, NO_AUTO_INTENTS, ORDER_INTENTS
+    from support.ml.triage import INTENT_QUEUE
     from support.ml.urgency import urgency_score
 
     lines = []
@@ -257,30 +258,34 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
     if ticket.auto_replied:
         lines.append("Answered automatically: confident intent and nothing required a person.")
     else:
-        reasons = []
-        if ticket.triage_source != "model":
-            reasons.append("no trained model")
-        if ticket.wants_human:
-            reasons.append("the customer asked for a person")
-        if ticket.escalated:
-            reasons.append("negative and urgent")
-        if ticket.intent in NO_AUTO_INTENTS:
-            reasons.append(f"{ticket.intent} is always answered by a person")
-        if ticket.intent in ORDER_INTENTS and ticket.order_id is None:
-            reasons.append("order question without a linked order")
-        article = ticket.suggested_article
-        if article is not None and ticket.language and article.language != ticket.language:
-            reasons.append(
-                f"the article is in {article.language}, the customer wrote in {ticket.language}"
-            )
+        threshold = None  # unknown once another model version is active
         active = triager_active() if ticket.triage_source == "model" else None
-        if active is not None and active[1] == ticket.model_version and conf is not None:
+        if active is not None and active[1] == ticket.model_version:
             threshold = active[0].thresholds_.get(ticket.intent, NEVER)
-            if threshold >= NEVER:
-                reasons.append(f"{ticket.intent} is never answered automatically")
-            elif conf < threshold:
-                reasons.append(f"confidence below the {threshold:.0%} needed for {ticket.intent}")
+        reasons = ticket_auto_answer_decision(ticket=ticket, threshold=threshold).reasons
         lines.append(
             "Not answered automatically" + (f": {'; '.join(reasons)}." if reasons else ".")
         )
     return lines
+
+
+def ticket_auto_answer_decision(
+    *, ticket: Ticket, threshold: float | None, allow_auto: bool = True
+) -> AutoAnswerDecision:
+    """The automatic-answer decision from what the ticket stored: intake acts on it, and the
+    agent's explanation quotes its reasons (``threshold`` None: the model version that triaged
+    is no longer active, so its threshold is not known)."""
+    article = ticket.suggested_article
+    return auto_answer_decision(
+        intent=ticket.intent,
+        intent_confidence=ticket.intent_confidence,
+        threshold=threshold,
+        wants_human=ticket.wants_human,
+        escalated=ticket.escalated,
+        model_triaged=ticket.triage_source == "model",
+        allow_auto=allow_auto,
+        has_reply=bool(ticket.suggested_reply),
+        order_linked=ticket.order_id is not None,
+        article_language=article.language if article is not None else None,
+        language=ticket.language,
+    )

@@ -27,7 +27,7 @@ from storefront.emails import email_send
 from support import selectors
 from support.ml.pii import redact
 from support.ml.thresholds import NEVER
-from support.ml.triage import INTENT_QUEUE, ORDER_INTENTS, Triage, build_triage
+from support.ml.triage import INTENT_QUEUE, Triage, build_triage
 from support.models import (
     PRIORITY_BY_LABEL,
     HelpArticle,
@@ -54,6 +54,7 @@ class TriageOutcome:
     triage: Triage
     source: str  # "model" or "fallback"
     model_version: str
+    threshold: float = NEVER  # the intent's auto-answer threshold (NEVER for the fallback)
 
 
 # --- triage -------------------------------------------------------------------------------
@@ -67,7 +68,9 @@ def ticket_text_triage(*, text: str, allow_auto: bool = True) -> TriageOutcome:
     if active is not None:
         triager, label = active
         try:
-            return TriageOutcome(triager.triage(clean, allow_auto=allow_auto), "model", label)
+            tri = triager.triage(clean, allow_auto=allow_auto)
+            threshold = triager.thresholds_.get(tri.intent, NEVER)
+            return TriageOutcome(tri, "model", label, threshold)
         except Exception:  # a broken artifact must not stop ticket intake
             logger.exception("support triage model %s failed; using fallback", label)
     retriever, docs = selectors.answer_index()
@@ -263,14 +266,11 @@ def ticket_create(
     )
     Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text, created_at=now)
     _suggest(ticket=ticket, order=order, query=redact(full))
-    article = ticket.suggested_article
-    if (
-        tri.auto_reply_ok
-        and ticket.suggested_reply
-        and (tri.intent not in ORDER_INTENTS or order)
-        # articles are written in one language: no English answer to a German question
-        and (article is None or article.language == ticket.language)
-    ):
+    # the same decision the agent's explanation quotes (selectors.ticket_triage_explanation)
+    decision = selectors.ticket_auto_answer_decision(
+        ticket=ticket, threshold=outcome.threshold, allow_auto=allow_auto
+    )
+    if decision.answer:
         _auto_reply(ticket=ticket, notify=notify)
     logger.info(
         "ticket %s triaged intent=%s conf=%.3f queue=%s priority=%s source=%s auto=%s",

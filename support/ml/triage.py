@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from support.ml.auto_answer import auto_answer_decision
 from support.ml.language import detect_language
 from support.ml.pii import redact
 from support.ml.text_model import TextClassifier, sentiment_classifier
@@ -51,11 +52,6 @@ INTENT_QUEUE: dict[str, str] = {
     "review": "general",
 }
 INTENTS: tuple[str, ...] = tuple(INTENT_QUEUE)
-ORDER_INTENTS = frozenset(
-    {"cancel_order", "change_order", "track_order", "get_refund", "track_refund", "delivery_period"}
-)
-# never answered by a machine: the customer asked for a person, or is unhappy
-NO_AUTO_INTENTS = frozenset({"contact_human_agent", "complaint", "payment_issue", "delete_account"})
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 _HUMAN_RE = re.compile(
@@ -203,16 +199,19 @@ def build_triage(
         urgency=urg.score, sentiment=sentiment, sentiment_confidence=sentiment_confidence
     )
     wants_human = intent == "contact_human_agent" or bool(_HUMAN_RE.search(clean_text))
-    auto_ok = (
-        allow_auto
-        and intent_confidence >= threshold
-        and intent not in NO_AUTO_INTENTS
-        and not wants_human
-        and not escalate  # negative and urgent: a person answers
+    # the stored (rounded) confidence decides, as it does for the ticket and its explanation
+    intent_confidence = round(intent_confidence, 4)
+    auto = auto_answer_decision(
+        intent=intent,
+        intent_confidence=intent_confidence,
+        threshold=threshold,
+        wants_human=wants_human,
+        escalated=escalate,
+        allow_auto=allow_auto,
     )
     return Triage(
         intent=intent,
-        intent_confidence=round(intent_confidence, 4),
+        intent_confidence=intent_confidence,
         sentiment=sentiment,
         sentiment_confidence=round(sentiment_confidence, 4),
         urgency=urg.score,
@@ -223,5 +222,5 @@ def build_triage(
         escalate=escalate,
         queue=INTENT_QUEUE.get(intent, "general"),
         wants_human=wants_human,
-        auto_reply_ok=auto_ok,
+        auto_reply_ok=auto.answer,
     )
