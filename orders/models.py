@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -154,6 +155,21 @@ class Chargeback(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason_code = models.CharField(max_length=20, default="fraud")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class Fulfilment(models.Model):
+    """A parcel handed to the carrier: the whole order ships at once (no partial shipments)."""
+
+    order = models.ForeignKey(Order, related_name="fulfilments", on_delete=models.CASCADE)
+    carrier = models.CharField(max_length=50, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["shipped_at", "pk"]
 
 
 class OrderStatusHistory(models.Model):

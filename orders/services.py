@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +23,7 @@ from orders.models import (
     Cart,
     CartLine,
     Chargeback,
+    Fulfilment,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -433,16 +436,31 @@ def order_risk_decide(*, order_id: int, notify: bool = True) -> Order:
 
 # --- order e-mails ---------------------------------------------------------------------------
 
-OrderEmailKind = Literal["confirmed", "received"]
+OrderEmailKind = Literal["confirmed", "received", "shipped", "cancelled", "refunded"]
 
 _EMAIL_SUBJECTS: dict[str, str] = {
     "confirmed": "Your order {number}",
     # neutral on purpose: a held order's shopper is never told about the fraud review
     "received": "We received your order {number}",
+    "shipped": "Your order {number} is on its way",
+    "cancelled": "Your order {number} has been cancelled",
+    "refunded": "Refund for your order {number}",
+}
+
+# What the order must still be when its mail goes out: a later change wins (an order
+# approved before its "received" note was sent only gets the confirmation).
+_EMAIL_STATUSES: dict[str, tuple[str, ...]] = {
+    "confirmed": (Order.Status.PAID, Order.Status.FULFILLED),
+    "received": (Order.Status.ON_HOLD,),
+    "shipped": (Order.Status.FULFILLED, Order.Status.REFUNDED),  # the parcel left either way
+    "cancelled": (Order.Status.CANCELLED,),
+    "refunded": (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED),
 }
 
 
-def order_email_on_commit(*, order_id: int, kind: OrderEmailKind) -> None:
+def order_email_on_commit(
+    *, order_id: int, kind: OrderEmailKind, refund_id: int | None = None
+) -> None:
     """Queue the shopper's e-mail once the order's transaction commits.
 
     ``robust``: a broker that is down is logged by Django and never undoes a placed order.
@@ -450,32 +468,46 @@ def order_email_on_commit(*, order_id: int, kind: OrderEmailKind) -> None:
     from orders.tasks import order_email_send_task
 
     transaction.on_commit(
-        lambda: order_email_send_task.delay(order_id=order_id, kind=kind), robust=True
+        lambda: order_email_send_task.delay(order_id=order_id, kind=kind, refund_id=refund_id),
+        robust=True,
     )
 
 
-def order_email_send(*, order_id: int, kind: OrderEmailKind) -> bool:
-    """E-mail the shopper the order confirmation (``confirmed``: paid, with lines, totals in
-    the store currency and the shipping address) or the neutral ``received`` note for an
-    order held for review. True when a mail was handed to the mail backend.
+def order_email_send(*, order_id: int, kind: OrderEmailKind, refund_id: int | None = None) -> bool:
+    """E-mail the shopper about their order, as plain text with an HTML alternative. True
+    when a mail was handed to the mail backend.
 
-    Re-checks the order's status at send time: an order approved before its "received"
-    note went out only gets the confirmation. A failure is logged by order number and
-    exception type only (an SMTP error's text can name the recipient) and not raised.
+    ``confirmed``: paid, with lines, totals in the store currency and the shipping address.
+    ``received``: the neutral note for an order held for review. ``shipped``: carrier and
+    tracking number. ``cancelled``: says whether the card was charged and refunded or only
+    authorised and released. ``refunded``: the amount of refund ``refund_id``.
+
+    Re-checks the order's status at send time (see ``_EMAIL_STATUSES``). A failure is logged
+    by order number and exception type only (an SMTP error's text can name the recipient)
+    and not raised.
     """
-    order = Order.objects.prefetch_related("lines").filter(pk=order_id).first()
-    if order is None or not order.email:
-        return False
-    wanted = (
-        (Order.Status.PAID, Order.Status.FULFILLED)
-        if kind == "confirmed"
-        else (Order.Status.ON_HOLD,)
+    order = (
+        Order.objects.prefetch_related("lines", "fulfilments", "refunds", "payments")
+        .filter(pk=order_id)
+        .first()
     )
-    if order.status not in wanted:
+    if order is None or not order.email or order.status not in _EMAIL_STATUSES[kind]:
         return False
+    refunds = list(order.refunds.all())
+    refunded_total = q2(sum((r.amount for r in refunds), Decimal("0")))
+    refund = next((r for r in refunds if r.pk == refund_id), None)
+    if kind == "refunded" and refund is None:
+        return False
+    fulfilments = list(order.fulfilments.all())
+    payment = next(iter(order.payments.all()), None)
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "fulfilment": fulfilments[-1] if fulfilments else None,
+        "refund": refund,
+        "refunded_total": refunded_total,
+        "fully_refunded": refunded_total >= order.total,
+        "card_last4": payment.card_last4 if payment else "",
         "store_name": settings.STORE_NAME,
         "order_url": f"{settings.SITE_URL}/order/{order.number}/",
         "help_url": f"{settings.SITE_URL}/help/?order={order.number}",
@@ -543,16 +575,33 @@ def order_approve(
 
 
 @transaction.atomic
-def order_cancel(*, order_id: int, note: str = "cancelled") -> Order:
+def order_cancel(*, order_id: int, note: str = "cancelled", notify: bool = True) -> Order:
+    """Cancel an order that has not shipped: restock it, refund a captured payment in full or
+    release an authorised one, and e-mail the shopper which of the two happened.
+
+    A shipped order is refused (refund it instead: its goods are not back on the shelf).
+    Cancelling a cancelled or refunded order again is a no-op and sends nothing.
+    """
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status in (Order.Status.CANCELLED, Order.Status.REFUNDED):
         return order  # cancelling twice is a no-op, not an error
+    if order.status == Order.Status.FULFILLED:
+        raise ServiceError(
+            f"order {order.number} has shipped; refund it instead of cancelling", field="status"
+        )
     if order.status == Order.Status.PAID:
         captured = order.payments.filter(status=Payment.Status.CAPTURED).first()
-        Refund.objects.create(order=order, payment=captured, amount=order.total, reason=note[:200])
+        # what a partial refund already returned is not paid back twice
+        refunded = sum((r.amount for r in order.refunds.all()), Decimal("0"))
+        if order.total - refunded > 0:
+            Refund.objects.create(
+                order=order, payment=captured, amount=order.total - refunded, reason=note[:200]
+            )
         order.payments.filter(status=Payment.Status.CAPTURED).update(status=Payment.Status.REFUNDED)
     restock = order.status in (Order.Status.PAID, Order.Status.ON_HOLD, Order.Status.PENDING)
     _order_cancel_locked(order, note=note, restock=restock)
+    if notify:
+        order_email_on_commit(order_id=order.pk, kind="cancelled")
     return order
 
 
@@ -565,8 +614,18 @@ def order_hold_for_review(*, order_id: int, note: str = "held for review") -> Or
 
 
 @transaction.atomic
-def refund_create(*, order_id: int, amount: Decimal, reason: str = "") -> Refund:
+def refund_create(
+    *, order_id: int, amount: Decimal, reason: str = "", notify: bool = True
+) -> Refund:
+    """Refund part or all of a paid or shipped order's captured payment (store currency) and
+    e-mail the shopper the amount. The last refund that reaches the total marks the order
+    refunded; an order never charged (held, pending, cancelled) cannot be refunded."""
     order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+        raise ServiceError(
+            f"order {order.number} is {order.status}; only a paid or shipped order can be refunded",
+            field="status",
+        )
     amount = q2(amount)
     refunded = sum((r.amount for r in order.refunds.all()), Decimal("0"))
     if amount <= 0 or refunded + amount > order.total:
@@ -578,7 +637,80 @@ def refund_create(*, order_id: int, amount: Decimal, reason: str = "") -> Refund
     )
     if refunded + amount == order.total:
         _order_status_set(order, Order.Status.REFUNDED, "refunded in full")
+    if notify:
+        order_email_on_commit(order_id=order.pk, kind="refunded", refund_id=refund.pk)
     return refund
+
+
+CARRIER_MAX_LENGTH = 50
+TRACKING_MAX_LENGTH = 64
+_TRACKING_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]*")
+
+
+def _fulfil_input_clean(*, carrier: str, tracking_number: str) -> tuple[str, str]:
+    carrier = " ".join(carrier.split())
+    tracking_number = " ".join(tracking_number.split())
+    if len(carrier) > CARRIER_MAX_LENGTH:
+        raise ServiceError(f"carrier: at most {CARRIER_MAX_LENGTH} characters", field="carrier")
+    if len(tracking_number) > TRACKING_MAX_LENGTH:
+        raise ServiceError(
+            f"tracking number: at most {TRACKING_MAX_LENGTH} characters", field="tracking_number"
+        )
+    if tracking_number and not _TRACKING_NUMBER.fullmatch(tracking_number):
+        raise ServiceError(
+            "tracking number: letters, digits, spaces and dashes only", field="tracking_number"
+        )
+    if tracking_number and not carrier:
+        # the shopper cannot look a tracking number up without knowing whose it is
+        raise ServiceError("name the carrier of this tracking number", field="carrier")
+    return carrier, tracking_number
+
+
+@transaction.atomic
+def order_fulfil(
+    *,
+    order_id: int,
+    carrier: str = "",
+    tracking_number: str = "",
+    user_id: int | None = None,
+    notify: bool = True,
+) -> Order:
+    """Mark a paid order as shipped (the whole order, one parcel) and e-mail the shopper the
+    carrier and tracking number after commit.
+
+    Only a paid order ships: one held for review must be approved first; a pending, cancelled,
+    refunded or already shipped one is refused with a ``ServiceError`` on ``status``.
+    """
+    carrier, tracking_number = _fulfil_input_clean(carrier=carrier, tracking_number=tracking_number)
+    if not id_in_range(order_id):
+        raise ServiceError("no such order", field="order_id", status=404, code="not_found")
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise ServiceError("no such order", field="order_id", status=404, code="not_found")
+    refusals: dict[str, str] = {
+        Order.Status.PENDING: "its payment is not taken yet",
+        Order.Status.ON_HOLD: "it is on hold for review; approve it before shipping",
+        Order.Status.CANCELLED: "it is cancelled",
+        Order.Status.REFUNDED: "it is refunded",
+        Order.Status.FULFILLED: "it has already shipped",
+    }
+    if order.status != Order.Status.PAID:
+        reason = refusals.get(order.status, f"it is {order.status}")
+        raise ServiceError(f"order {order.number} cannot ship: {reason}", field="status")
+    Fulfilment.objects.create(
+        order=order, carrier=carrier, tracking_number=tracking_number, shipped_by_id=user_id
+    )
+    note = "shipped" + (f" with {carrier}" if carrier else "")
+    note += f", tracking {tracking_number}" if tracking_number else ", no tracking"
+    if user_id is not None:
+        username = (
+            get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first()
+        )
+        note += f" by {username}" if username else ""
+    _order_status_set(order, Order.Status.FULFILLED, note)
+    if notify:
+        order_email_on_commit(order_id=order.pk, kind="shipped")
+    return order
 
 
 @transaction.atomic

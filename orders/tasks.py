@@ -1,6 +1,9 @@
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from celery import shared_task
+
+if TYPE_CHECKING:
+    from orders.services import OrderEmailKind
 
 
 @shared_task(acks_late=True)
@@ -13,7 +16,9 @@ def carts_abandoned_mark_task() -> int:
 # Not acks_late: a worker lost mid-send would mail the shopper twice; one lost mail is the
 # lesser harm (the order page has everything the mail has).
 @shared_task
-def order_email_send_task(*, order_id: int, kind: Literal["confirmed", "received"]) -> bool:
+def order_email_send_task(
+    *, order_id: int, kind: "OrderEmailKind", refund_id: int | None = None
+) -> bool:
     from orders.services import order_email_send  # tasks call services
 
-    return order_email_send(order_id=order_id, kind=kind)
+    return order_email_send(order_id=order_id, kind=kind, refund_id=refund_id)
