@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from forecasting import selectors
+from mlops.facade import BaselineGate
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +163,19 @@ def train(*, force: bool = False) -> dict[str, Any]:
     from forecasting.services import forecasts_refresh
 
     return forecasts_refresh(force=force)
+
+
+def activation_gate() -> BaselineGate:
+    """The registry's check before a new model drives reorder alerts (mlops.gates): its
+    backtest MASE must not be clearly above the seasonal-naive forecast's (the fallback)."""
+    return BaselineGate(
+        metric="mase",
+        baseline="seasonal_naive_mase",
+        higher_is_better=False,
+        subject="forecasting",
+        fallback="using the seasonal-naive forecast",
+        baseline_label="the seasonal-naive forecast",
+    )
 
 
 def dashboard_panel() -> dict[str, Any]:

@@ -86,7 +86,8 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
     clean = {k: _finite(v) for k, v in metrics.items()}  # NaN is not valid JSON
     fingerprint = hashlib.sha256(np.nan_to_num(panel.y, nan=-1).tobytes()).hexdigest()
     info = mlops.model_version_register_and_activate(
-        force=force or clean["mase"] is None,
+        force=force,
+        replace=clean["mase"] is None,  # nothing to compare: newest data wins
         capability=CAPABILITY,
         artifact=model,
         params={k: v for k, v in vars(model).items() if not k.endswith("_") and k != "holidays"},
@@ -113,6 +114,7 @@ def forecast_model_train(*, force: bool = False, now: datetime | None = None) ->
         "version": info.label,
         "version_id": info.id,
         "activated": info.activated,
+        "reason": info.reason,
     }
     return summary
 

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from django.db import transaction
 from django.utils import timezone
 
+from mlops.facade import AucAboveChanceGate
+
 logger = logging.getLogger(__name__)
 
 
@@ -101,6 +103,25 @@ def train(*, force: bool = False) -> dict[str, object]:
     from fraud import services
 
     return services.fraud_model_train(force=force)
+
+
+def activation_gate() -> AucAboveChanceGate:
+    """The registry's check before a fraud model decides at checkout (mlops.gates): held-out
+    ROC AUC of at least MIN_HOLDOUT_AUC with a 95% interval above chance, measured on at least
+    MIN_HOLDOUT_FRAUD held-back frauds. Without a model the merchant's rules decide."""
+    from fraud.services import MIN_HOLDOUT_AUC, MIN_HOLDOUT_FRAUD
+
+    return AucAboveChanceGate(
+        auc="roc_auc",
+        auc_lower="roc_auc_lower",
+        positives="holdout_fraud",
+        min_auc=MIN_HOLDOUT_AUC,
+        min_positives=MIN_HOLDOUT_FRAUD,
+        holdout="the held-back recent orders",
+        positive_label="fraud",
+        subject="checkout",
+        fallback="deciding on rules only",
+    )
 
 
 def dashboard_panel() -> dict[str, Any]:

@@ -285,23 +285,6 @@ def roc_auc_lower_bound(auc: float, *, positives: int, negatives: int, z: float 
     return auc - z * math.sqrt(max(var, 0.0))
 
 
-def _activation_refusal(metrics: dict[str, Any]) -> str:
-    """Why a freshly trained model must not decide at checkout, or "" when it may."""
-    if "roc_auc" not in metrics:
-        return (
-            f"not activated: the held-back recent orders hold {metrics['holdout_fraud']} fraud "
-            f"labels (need {MIN_HOLDOUT_FRAUD}), so the model cannot be shown to beat chance"
-        )
-    auc, low = metrics["roc_auc"], metrics["roc_auc_lower"]
-    if auc < MIN_HOLDOUT_AUC or low <= 0.5:
-        return (
-            f"not activated: held-out ROC AUC {auc:.2f} (95% interval down to {low:.2f} on "
-            f"{metrics['holdout_fraud']} frauds) is no better than chance (0.50; needs at least "
-            f"{MIN_HOLDOUT_AUC:.2f} and an interval above 0.50)"
-        )
-    return ""
-
-
 def fraud_model_train(*, force: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Fit the checkout model on the store's own orders and register it.
 
@@ -369,14 +352,7 @@ def fraud_model_train(*, force: bool = False, now: datetime | None = None) -> di
         "train_window": (frame["placed_at"].min().to_pydatetime(), now),
         "data_fingerprint": fingerprint,
     }
-    refusal = "" if force else _activation_refusal(metrics)
-    if refusal:
-        info = mlops.model_version_register(**register, note=refusal[:300])
-        keeps = selectors.active_model_version(capability=CAPABILITY)
-        reason = f"{refusal}; checkout keeps " + (
-            f"{CAPABILITY}-v{keeps}" if keeps else "deciding on rules only"
-        )
-        mlops.alert_raise(capability=CAPABILITY, message=f"{info.label} {reason}"[:500])
-        return {**metrics, "version": info.label, "activated": False, "reason": reason}
+    # the registry applies fraud's gate (facade.activation_gate), keeps a refused model as a
+    # candidate and raises the alert; checkout keeps the previous model or rules only
     info = mlops.model_version_register_and_activate(**register, force=force)
     return {**metrics, "version": info.label, "activated": info.activated, "reason": info.reason}

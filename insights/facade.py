@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from insights.models import CustomerScore
+from mlops.facade import BaselineGate
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,19 @@ def train(*, force: bool = False) -> dict[str, Any]:
     from insights.services import insights_train
 
     return insights_train(force=force)
+
+
+def activation_gate() -> BaselineGate:
+    """The registry's check before a new churn model scores customers (mlops.gates): its
+    churn ROC AUC on a later snapshot must not be clearly below the RFM rule's."""
+    return BaselineGate(
+        metric="churn_auc",
+        baseline="churn_auc_rfm_baseline",
+        higher_is_better=True,
+        subject="customer insights",
+        fallback="serving no scores",
+        baseline_label="the RFM rule",
+    )
 
 
 def customer_insight(*, customer_id: int) -> CustomerInsight | None:

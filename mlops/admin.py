@@ -252,6 +252,7 @@ class ModelVersionAdmin(AuditedActionsMixin):
             capability=capability,
             trainable=capability in settings.ML_CAPABILITIES,
             versions=versions,
+            refused=dashboard.version_refused(versions[0] if versions else None),
             runs=runs,
             pending=[r for r in runs if r.status in ("queued", "running")],
             chart={"key": "metrics", "table": table, "spec": spec},
@@ -448,7 +449,15 @@ class TrainingRunAdmin(AuditedActionsMixin):
 
 @admin.register(Alert)
 class AlertAdmin(AuditedActionsMixin):
-    list_display = ["created_at", "capability", "level", "message", "resolved_at"]
+    list_display = [
+        "created_at",
+        "capability",
+        "level",
+        "message",
+        "count",
+        "last_seen_at",
+        "resolved_at",
+    ]
     list_filter = ["level", "capability"]
     actions = ["resolve"]
 

@@ -589,6 +589,14 @@ class CapabilityState:
     versions: int
     last_run: Any  # TrainingRun | None
     open_alerts: int
+    refused: Any = None  # the newest version, when it is a candidate the registry turned down
+
+
+def version_refused(latest: Any) -> Any:
+    """The newest version if it stayed a candidate with a recorded reason, else None."""
+    if latest is None or latest.status != "candidate" or not latest.note:
+        return None
+    return latest
 
 
 def capabilities() -> list[str]:
@@ -599,7 +607,7 @@ def capabilities() -> list[str]:
 
 
 def capability_states() -> list[CapabilityState]:
-    """One row per capability (4 queries whatever the number of versions and runs)."""
+    """One row per capability (5 queries whatever the number of versions and runs)."""
     from mlops.models import Alert, ModelVersion, TrainingRun
 
     names = capabilities()
@@ -609,12 +617,19 @@ def capability_states() -> list[CapabilityState]:
             capability__in=names, status=ModelVersion.Status.ACTIVE
         )
     }
-    counts = dict(
+    per_capability = (
         ModelVersion.objects.filter(capability__in=names)
         .values("capability")
-        .annotate(n=Count("pk"))
-        .values_list("capability", "n")
+        .annotate(n=Count("pk"), newest=Max("pk"))
+        .values_list("capability", "n", "newest")
     )
+    counts = {name: n for name, n, _ in per_capability}
+    latest = {
+        v.capability: v
+        for v in ModelVersion.objects.filter(pk__in=[pk for _, _, pk in per_capability]).only(
+            "capability", "version", "status", "note", "created_at"
+        )
+    }
     alerts = dict(
         Alert.objects.filter(capability__in=names, resolved_at__isnull=True)
         .values("capability")
@@ -639,6 +654,7 @@ def capability_states() -> list[CapabilityState]:
             versions=counts.get(name, 0),
             last_run=runs.get(name),
             open_alerts=alerts.get(name, 0),
+            refused=version_refused(latest.get(name)),
         )
         for name in names
     ]

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops import selectors, services
+from mlops.gates import AucAboveChanceGate, BaselineGate
 from mlops.selectors import ArtifactIntegrityError, LoadedModel
 
 __all__ = [
     "ArtifactIntegrityError",
+    "AucAboveChanceGate",
+    "BaselineGate",
     "LoadedModel",
     "ModelVersionInfo",
     "model_active_get",
@@ -79,17 +82,23 @@ def model_version_register(**kwargs: Any) -> ModelVersionInfo:
 
 
 def model_version_activate(
-    *, version_id: int, force: bool = False, user_id: int | None = None
+    *, version_id: int, force: bool = False, replace: bool = False, user_id: int | None = None
 ) -> bool:
     return services.model_version_activate(
-        version_id=version_id, force=force, user_id=user_id
+        version_id=version_id, force=force, replace=replace, user_id=user_id
     ).activated
 
 
-def model_version_register_and_activate(*, force: bool = False, **kwargs: Any) -> ModelVersionInfo:
-    """Register a candidate and promote it if it beats the active version (or ``force``)."""
+def model_version_register_and_activate(
+    *, force: bool = False, replace: bool = False, **kwargs: Any
+) -> ModelVersionInfo:
+    """Register a candidate and promote it if it passes its capability's activation gate
+    (``activation_gate()`` in the app's facade, see ``mlops.gates``) and beats the active
+    version. ``replace``: skip only the comparison with the active version (scores not
+    comparable between runs); ``force``: skip the gate too. A refusal by the gate leaves a
+    candidate whose ``reason`` (and note) says why, and raises one open alert per reason."""
     info = model_version_register(**kwargs)
-    result = services.model_version_activate(version_id=info.id, force=force)
+    result = services.model_version_activate(version_id=info.id, force=force, replace=replace)
     logger.info("%s: %s", info.label, result.reason)
     return ModelVersionInfo(
         info.id,
@@ -131,5 +140,7 @@ def training_run_finish(
     )
 
 
-def alert_raise(*, capability: str, message: str, level: str = "warning") -> None:
-    services.alert_raise(capability=capability, message=message, level=level)
+def alert_raise(*, capability: str, message: str, level: str = "warning", key: str = "") -> None:
+    """Raise an alert; a repeat of an open one (same ``key``, else same message) bumps its
+    count and last-seen time instead of adding another."""
+    services.alert_raise(capability=capability, message=message, level=level, key=key)

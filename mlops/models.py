@@ -37,6 +37,11 @@ class ModelVersion(models.Model):
         help_text="The version that was active before this one (for rollback).",
     )
     note = models.CharField(max_length=300, blank=True)
+    gate = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The activation gate's verdict: passed, code, reason, metric vs baseline.",
+    )
 
     class Meta:
         ordering = ["capability", "-version"]
@@ -114,11 +119,26 @@ class Alert(models.Model):
     capability = models.CharField(max_length=40, db_index=True)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.WARNING)
     message = models.CharField(max_length=500)
+    key = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="What the alert is about (e.g. gate:below_chance): a repeat while it is open "
+        "updates this alert instead of adding one.",
+    )
+    count = models.PositiveIntegerField(default=1, help_text="Times raised while open.")
     created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capability", "key"],
+                condition=Q(resolved_at__isnull=True) & ~Q(key=""),
+                name="alert_one_open_per_key",
+            )
+        ]
 
 
 class FeatureSnapshot(models.Model):

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from mlops import gates
 from mlops.models import Alert, ModelVersion, TrainingRun
 from storefront.api_errors import ServiceError
 
@@ -28,6 +29,7 @@ def active_cache_key(capability: str) -> str:
 class ActivationResult:
     activated: bool
     reason: str
+    gate_refused: bool = False  # the capability's gate, not the active version, said no
 
 
 def _serialize(artifact: Any) -> bytes:
@@ -97,11 +99,39 @@ def _is_better(candidate: ModelVersion, active: ModelVersion) -> bool:
     return new >= old if candidate.higher_is_better else new <= old
 
 
+def _gate_refusal(candidate: ModelVersion, active: ModelVersion | None, *, enforce: bool) -> str:
+    """Check the capability's gate and record its verdict on the candidate (also when forced,
+    so the page shows what was overruled); the refusal text, "" when it passes or is not
+    enforced. A refusal also goes to the version's note and to a de-duplicated alert."""
+    verdict = gates.gate_check(capability=candidate.capability, metrics=candidate.metrics)
+    candidate.gate = verdict.as_dict()
+    if verdict.passed or not enforce:
+        candidate.save(update_fields=["gate"])
+        return ""
+    reason = gates.refusal_text(
+        capability=candidate.capability,
+        verdict=verdict,
+        keeps_version=active.version if active else None,
+        gate=gates.gate_for(candidate.capability),
+    )
+    candidate.note = reason[:300]
+    candidate.save(update_fields=["gate", "note"])
+    alert_raise(
+        capability=candidate.capability,
+        message=f"{candidate.capability}-v{candidate.version} {reason}"[:500],
+        key=f"gate:{verdict.code}",
+    )
+    return reason
+
+
 @transaction.atomic
 def model_version_activate(
-    *, version_id: int, force: bool = False, user_id: int | None = None
+    *, version_id: int, force: bool = False, replace: bool = False, user_id: int | None = None
 ) -> ActivationResult:
-    """Promote a version if it beats the active one on its primary metric (or ``force``)."""
+    """Promote a version if it passes its capability's gate (``mlops.gates``) and beats the
+    active one on its primary metric. ``replace`` skips only the comparison with the active
+    version (trainers whose scores are not comparable between runs); ``force`` skips both.
+    A refused version stays a candidate with the reason in its ``note``."""
     candidate = ModelVersion.objects.select_for_update().get(pk=version_id)
     active = (
         ModelVersion.objects.select_for_update()
@@ -110,12 +140,16 @@ def model_version_activate(
     )
     if active is not None and active.pk == candidate.pk:
         return ActivationResult(False, "already active")
-    if active is not None and not force and not _is_better(candidate, active):
-        return ActivationResult(
-            False,
+    if refusal := _gate_refusal(candidate, active, enforce=not force):
+        return ActivationResult(False, refusal, gate_refused=True)
+    if active is not None and not force and not replace and not _is_better(candidate, active):
+        reason = (
             f"{candidate.primary_metric}={candidate.primary_value} does not beat "
-            f"active v{active.version} ({active.primary_value})",
+            f"active v{active.version} ({active.primary_value})"
         )
+        candidate.note = f"not activated: {reason}"[:300]
+        candidate.save(update_fields=["note"])
+        return ActivationResult(False, reason)
     if active is not None:
         active.status = ModelVersion.Status.RETIRED
         active.save(update_fields=["status"])
@@ -123,7 +157,11 @@ def model_version_activate(
     candidate.activated_at = timezone.now()
     candidate.activated_by_id = user_id
     candidate.previous = active
-    candidate.save(update_fields=["status", "activated_at", "activated_by", "previous"])
+    fields = ["status", "activated_at", "activated_by", "previous"]
+    if candidate.note.startswith("not activated"):  # the refusal is history now
+        candidate.note = f"forced past: {candidate.note}"[:300] if force else ""
+        fields.append("note")
+    candidate.save(update_fields=fields)
     _publish_active(candidate.capability, candidate.pk)
     return ActivationResult(True, "activated" if active is None or not force else "forced")
 
@@ -158,14 +196,35 @@ def model_version_rollback(*, capability: str, user_id: int | None = None) -> Mo
     return previous
 
 
-def alert_raise(*, capability: str, message: str, level: str = Alert.Level.WARNING) -> Alert:
-    """Record an alert once: an identical unresolved alert is not repeated."""
-    existing = Alert.objects.filter(
-        capability=capability, message=message, resolved_at__isnull=True
-    ).first()
-    if existing:
-        return existing
-    return Alert.objects.create(capability=capability, message=message, level=level)
+def alert_raise(
+    *, capability: str, message: str, level: str = Alert.Level.WARNING, key: str = ""
+) -> Alert:
+    """Record an alert once. A repeat while it is open (same ``key``, or without a key the
+    same message) updates that alert: latest message and level, ``count`` + 1, ``last_seen_at``.
+    A different key, or a repeat after the alert was resolved, makes a new alert."""
+    now = timezone.now()
+    for _attempt in range(3):  # two workers raising the same new alert: one insert wins
+        try:
+            with transaction.atomic():
+                same = Alert.objects.filter(capability=capability, resolved_at__isnull=True)
+                same = same.filter(key=key) if key else same.filter(key="", message=message)
+                existing = same.select_for_update().order_by("pk").first()
+                if existing is None:
+                    return Alert.objects.create(
+                        capability=capability,
+                        message=message,
+                        level=level,
+                        key=key,
+                        last_seen_at=now,
+                    )
+                existing.message, existing.level = message, level
+                existing.count += 1
+                existing.last_seen_at = now
+                existing.save(update_fields=["message", "level", "count", "last_seen_at"])
+                return existing
+        except IntegrityError:
+            continue
+    raise ServiceError(f"could not record the alert for {capability}")
 
 
 def training_run_start(*, capability: str, triggered_by_id: int | None = None) -> TrainingRun:

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from mlops.facade import BaselineGate
 from pricing import selectors, services
 from pricing.models import ElasticityEstimate
 
@@ -167,6 +168,20 @@ def train(*, force: bool = False) -> dict[str, Any]:
     """Fit elasticities on the store's sales, activate if better, propose prices.
     Returns metrics and counts, or {"skipped": reason} on an empty store."""
     return services.pricing_model_train(force=force)
+
+
+def activation_gate() -> BaselineGate:
+    """The registry's check before new elasticities drive proposals (mlops.gates): their
+    held-out WAPE on units sold must not be clearly above that of assuming price has no
+    effect (what the store does with no model: keep prices)."""
+    return BaselineGate(
+        metric="holdout_wape",
+        baseline="holdout_wape_no_price_effect",
+        higher_is_better=False,
+        subject="pricing",
+        fallback="proposing no price changes",
+        baseline_label="a no-price-effect baseline",
+    )
 
 
 def dashboard_panel() -> dict[str, Any]:

@@ -89,7 +89,8 @@ def pricing_model_train(*, force: bool = False, now: datetime | None = None) -> 
         pd.util.hash_pandas_object(hist, index=False).to_numpy().tobytes()
     ).hexdigest()
     info = mlops.model_version_register_and_activate(
-        force=force or "holdout_wape" not in metrics,
+        force=force,
+        replace="holdout_wape" not in metrics,  # nothing to compare: newest data wins
         capability=CAPABILITY,
         artifact=est,
         params={k: v for k, v in vars(est).items() if not k.endswith("_")},
@@ -102,7 +103,12 @@ def pricing_model_train(*, force: bool = False, now: datetime | None = None) -> 
         ),
         data_fingerprint=fingerprint,
     )
-    summary: dict[str, Any] = {**metrics, "version": info.label, "activated": info.activated}
+    summary: dict[str, Any] = {
+        **metrics,
+        "version": info.label,
+        "activated": info.activated,
+        "reason": info.reason,
+    }
     if info.activated:
         elasticity_estimates_store(estimator=est, model_version=info.label)
     summary.update(price_proposals_generate(now=now))

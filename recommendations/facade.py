@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mlops.facade import BaselineGate
 from recommendations import selectors
 from recommendations.models import MerchandisingRule, Slot
 
@@ -357,6 +358,20 @@ def train(*, force: bool = False) -> dict[str, Any]:
     from recommendations.services import recommender_train
 
     return recommender_train(force=force)
+
+
+def activation_gate() -> BaselineGate:
+    """The registry's check before a new version serves recommendations (mlops.gates): its
+    NDCG@10 on the last days' purchases must not be clearly below what the popular-products
+    fallback scores on the same shoppers."""
+    return BaselineGate(
+        metric="ndcg@10",
+        baseline="popularity_ndcg@10",
+        higher_is_better=True,
+        subject="the storefront",
+        fallback="showing popular products",
+        baseline_label="the popular-products fallback",
+    )
 
 
 def _ctr(impressions: int, clicks: int) -> float | None:

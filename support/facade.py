@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mlops.facade import BaselineGate
+
 
 @dataclass(frozen=True)
 class TriageInfo:
@@ -74,6 +76,20 @@ def train(*, force: bool = False) -> dict[str, object]:
     from support.services import support_model_train
 
     return support_model_train(force=force)
+
+
+def activation_gate() -> BaselineGate:
+    """The registry's check before a new model triages tickets (mlops.gates): its intent
+    accuracy on held-back examples must not be clearly below always answering the most
+    common intent."""
+    return BaselineGate(
+        metric="validation_accuracy",
+        baseline="validation_majority_accuracy",
+        higher_is_better=True,
+        subject="triage",
+        fallback="matching help articles (fallback triage)",
+        baseline_label="always the most common intent",
+    )
 
 
 def duration_words(seconds: float | None) -> str:

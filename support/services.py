@@ -698,6 +698,7 @@ def support_model_train(*, force: bool = False) -> dict[str, object]:
     metrics = {
         "validation_macro_f1": triager.validation_macro_f1_,
         "validation_accuracy": triager.validation_accuracy_,
+        "validation_majority_accuracy": triager.validation_majority_accuracy_,
         "auto_intents": sum(1 for v in triager.thresholds_.values() if v < NEVER),
         "n_seed": len(seed_intents),
         "n_store": len(store),
@@ -712,7 +713,14 @@ def support_model_train(*, force: bool = False) -> dict[str, object]:
         train_window=(None, timezone.now()),
         data_fingerprint=fingerprint,
         # validation sets differ between runs (new feedback), so scores are not comparable:
-        # a sane model replaces the active one; the registry keeps the old one for rollback
-        force=force or triager.validation_macro_f1_ >= 0.6,
+        # a sane model replaces the active one; the registry keeps the old one for rollback.
+        # The activation gate (facade.activation_gate) still applies unless `force`.
+        force=force,
+        replace=triager.validation_macro_f1_ >= 0.6,
     )
-    return {**metrics, "model_version": info.label, "activated": info.activated}
+    return {
+        **metrics,
+        "model_version": info.label,
+        "activated": info.activated,
+        "reason": info.reason,
+    }

@@ -17,6 +17,7 @@ import numpy as np
 from support.ml.auto_answer import auto_answer_decision
 from support.ml.language import detect_language
 from support.ml.pii import redact
+from support.ml.sentiment import ThreeWaySentiment
 from support.ml.text_model import TextClassifier, sentiment_classifier
 from support.ml.thresholds import NEVER, choose_thresholds
 from support.ml.urgency import urgency_score
@@ -142,6 +143,12 @@ class SupportTriager:
         probe = clone(base).fit(tr_x, tr_y)
         pred, conf = probe.predict_with_confidence(va_x)
         self.validation_accuracy_ = float(np.mean(pred == va_y))
+        # the accuracy of always answering the most common training intent: a model below it
+        # has learned nothing (the registry's activation gate compares the two)
+        labels, freq = np.unique(np.asarray(tr_y, dtype=str), return_counts=True)
+        self.validation_majority_accuracy_ = float(
+            np.mean(np.asarray(va_y, dtype=str) == labels[int(np.argmax(freq))])
+        )
         self.validation_macro_f1_ = float(
             f1_score(list(va_y), list(pred), average="macro", zero_division=0)
         )
@@ -154,21 +161,26 @@ class SupportTriager:
             min_support=3,
         )
         self.intent_model_ = clone(base).fit(intent_texts, y)
-        self.sentiment_model_ = clone(self.sentiment_model or sentiment_classifier()).fit(
-            sentiment_texts, sentiments
-        )
+        # neutral without opinion words or conviction: calm questions are not complaints
+        self.sentiment_model_ = ThreeWaySentiment(
+            model=clone(self.sentiment_model or sentiment_classifier()),
+            random_state=self.random_state,
+        ).fit(sentiment_texts, sentiments)
         return self
 
     def triage(self, text: str, *, allow_auto: bool = True) -> Triage:
         clean = redact(text)
         intents, iconf = self.intent_model_.predict_with_confidence([clean])
-        sentiments, sconf = self.sentiment_model_.predict_with_confidence([clean])
+        sentiment = self.sentiment_model_
+        if not isinstance(sentiment, ThreeWaySentiment):  # an artifact from before three-way
+            sentiment = ThreeWaySentiment.from_fitted(sentiment)
+        call = sentiment.decide([clean])[0]
         return build_triage(
             clean,
             intent=str(intents[0]),
             intent_confidence=float(iconf[0]),
-            sentiment=str(sentiments[0]),
-            sentiment_confidence=float(sconf[0]),
+            sentiment=call.label,
+            sentiment_confidence=call.confidence,
             threshold=self.thresholds_.get(str(intents[0]), NEVER),
             allow_auto=allow_auto,
         )
@@ -179,7 +191,14 @@ class SupportTriager:
             "threshold_margin": self.threshold_margin,
             "validation_share": self.validation_share,
             "uses_embeddings": getattr(self.intent_model_, "emb_lr_", None) is not None,
+            "sentiment_min_confidence": self.sentiment_min_confidence,
         }
+
+    @property
+    def sentiment_min_confidence(self) -> float:
+        """The classifier confidence an opinion needs (below it: neutral); 0 for artifacts
+        trained before the three-way output."""
+        return float(getattr(self.sentiment_model_, "min_confidence_", 0.0))
 
 
 def build_triage(
