@@ -1,12 +1,16 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from orders import services
 from orders.models import (
     Cart,
     CartLine,
     Chargeback,
+    Fulfilment,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -64,6 +68,16 @@ class HistoryInline(admin.TabularInline):
     readonly_fields = ["status", "note", "created_at"]
 
 
+class FulfilmentInline(admin.TabularInline):
+    model = Fulfilment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["carrier", "tracking_number", "shipped_at", "shipped_by"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # shipping goes through order_fulfil (status, history, the shopper's mail)
+
+
 @admin.register(Order)
 class OrderAdmin(AuditedActionsMixin):
     list_display = ["number", "placed_at", "status", "total", "currency", "customer"]
@@ -81,26 +95,58 @@ class OrderAdmin(AuditedActionsMixin):
         "idempotency_key",
         "status",
     ]
-    inlines = [OrderLineInline, PaymentInline, HistoryInline]
-    actions = ["approve_orders", "cancel_orders"]
+    inlines = [OrderLineInline, PaymentInline, FulfilmentInline, HistoryInline]
+    actions = ["approve_orders", "cancel_orders", "fulfil_orders"]
+    change_form_template = "admin/orders/order/change_form.html"
 
     @admin.action(description="Approve selected orders on hold")
     def approve_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._act(request, queryset, services.order_approve)
+        note = f"by {request.user}"
+        self._act(request, queryset, lambda pk: services.order_approve(order_id=pk, note=note))
 
     @admin.action(description="Cancel selected orders (restock, refund)")
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        self._act(request, queryset, services.order_cancel)
+        note = f"by {request.user}"
+        self._act(request, queryset, lambda pk: services.order_cancel(order_id=pk, note=note))
 
-    def _act(self, request: HttpRequest, queryset: QuerySet[Order], action) -> None:  # type: ignore[no-untyped-def]
+    @admin.action(description="Mark as fulfilled (shipped)")
+    def fulfil_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        # no tracking number from a list: the order's page has the form that takes one
+        user_id = request.user.pk
+        self._act(request, queryset, lambda pk: services.order_fulfil(order_id=pk, user_id=user_id))
+
+    def _act(
+        self, request: HttpRequest, queryset: QuerySet[Order], action: Callable[[int], object]
+    ) -> None:
         done = 0
         for order in queryset:
             try:
-                action(order_id=order.pk, note=f"by {request.user}")
+                action(order.pk)
                 done += 1
             except ServiceError as exc:
                 self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{done} order(s) updated")
+
+    def response_change(self, request: HttpRequest, obj: Order) -> HttpResponse:
+        if "_fulfil" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            services.order_fulfil(
+                order_id=obj.pk,
+                carrier=request.POST.get("_carrier", ""),
+                tracking_number=request.POST.get("_tracking_number", ""),
+                user_id=request.user.pk,
+            )
+        except ServiceError as exc:
+            self.message_user(request, f"{obj.number}: {exc.message}", messages.ERROR)
+        else:
+            self.log_change(request, obj, "Marked as fulfilled (shipped)")
+            self.message_user(
+                request,
+                f"{obj.number}: marked as shipped; the shopper is e-mailed.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(request.path)
 
 
 @admin.register(Payment)
