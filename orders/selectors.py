@@ -1,4 +1,7 @@
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
 import pandas as pd
 from django.db.models import Prefetch, QuerySet
@@ -89,3 +92,53 @@ def order_for_idempotency_key(
     else:
         qs = qs.filter(cart__session_id=session_id, customer__isnull=True)
     return qs.order_by("-pk").first()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step of an order's life as its shopper sees it (no merchant notes)."""
+
+    kind: Literal["placed", "paid", "held", "shipped", "refunded", "cancelled", "declined"]
+    at: datetime  # aware, UTC in the database; templates show it in the store's time zone
+    carrier: str = ""
+    tracking_number: str = ""
+    amount: Decimal | None = None  # a refund's, in the order's currency
+
+
+def order_timeline(*, order: Order) -> list[TimelineEntry]:
+    """Placed, paid or held, shipped (carrier, tracking), refunded, cancelled: oldest first.
+
+    Reads ``history``, ``fulfilments`` and ``refunds``: prefetch them. A refund is shown
+    once, from its row (the "refunded in full" status change adds nothing); an order shipped
+    before shipments were recorded (imported history) shows "shipped" without tracking.
+    """
+    history = list(order.history.all())
+    entries = [TimelineEntry("placed", order.placed_at)]
+    charged_or_held = False
+    for row in history:
+        if row.status == Order.Status.PAID:
+            entries.append(TimelineEntry("paid", row.created_at))
+            charged_or_held = True
+        elif row.status == Order.Status.ON_HOLD:
+            entries.append(TimelineEntry("held", row.created_at))
+            charged_or_held = True
+        elif row.status == Order.Status.CANCELLED:
+            # never paid nor held: the card or the risk check refused it at checkout
+            kind: Literal["cancelled", "declined"] = "cancelled" if charged_or_held else "declined"
+            entries.append(TimelineEntry(kind, row.created_at))
+    fulfilments = list(order.fulfilments.all())
+    entries += [
+        TimelineEntry("shipped", f.shipped_at, carrier=f.carrier, tracking_number=f.tracking_number)
+        for f in fulfilments
+    ]
+    if not fulfilments:
+        entries += [
+            TimelineEntry("shipped", row.created_at)
+            for row in history
+            if row.status == Order.Status.FULFILLED
+        ]
+    entries += [
+        TimelineEntry("refunded", r.created_at, amount=r.amount) for r in order.refunds.all()
+    ]
+    # placed first whatever the clocks say; then by time (sorted is stable for equal times)
+    return entries[:1] + sorted(entries[1:], key=lambda e: e.at)

@@ -29,6 +29,7 @@ from customers.selectors import rebuy_list_for_customer
 from customers.services import event_record
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
+from orders.selectors import order_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -411,12 +412,25 @@ OUTCOME_COPY = {
     ),
     "refunded": ("This order was refunded", "The money is on its way back to your card."),
     "processing": ("We are processing your order", "Refresh this page in a moment."),
+    "shipped": (
+        "Your order is on its way",
+        "We have handed your parcel to the carrier: the tracking details are below.",
+    ),
+    "cancelled": (
+        "This order was cancelled",
+        "It will not be sent, and nothing has been charged to your card.",
+    ),
+    "cancelled_refunded": (
+        "This order was cancelled",
+        "It will not be sent. We have refunded your payment: the money is on its way back to "
+        "your card.",
+    ),
 }
 
 
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = _customer(request)
-    qs = Order.objects.prefetch_related("lines")
+    qs = Order.objects.prefetch_related("lines", "history", "fulfilments", "refunds")
     if customer is not None:
         order = qs.filter(customer=customer, number=number).first()
     elif number in request.session.get("guest_orders", []):
@@ -426,7 +440,15 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:  # someone else's order looks exactly like a missing one
         raise Http404("no such order")
     outcome = SHOPPER_OUTCOME.get(order.status, "processing")
-    title, next_steps = OUTCOME_COPY.get(outcome, OUTCOME_COPY["processing"])
+    timeline = order_timeline(order=order)
+    # the API's outcome stays coarse; the page tells a shipped order and an order cancelled
+    # after checkout (no "try another card") apart
+    copy = outcome
+    if order.status == Order.Status.FULFILLED:
+        copy = "shipped"
+    elif any(entry.kind == "cancelled" for entry in timeline):
+        copy = "cancelled_refunded" if any(e.kind == "refunded" for e in timeline) else "cancelled"
+    title, next_steps = OUTCOME_COPY.get(copy, OUTCOME_COPY["processing"])
     return _render(
         request,
         "storefront/order.html",
@@ -434,8 +456,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "_customer": customer,
             "order": order,
             "outcome": outcome,
+            "copy": copy,
             "outcome_title": title,
             "next_steps": next_steps,
+            "timeline": timeline,
         },
     )
 
