@@ -562,7 +562,13 @@ def chart_specs(dashboard: Dashboard) -> dict[str, dict[str, Any]]:
                     "x": [float(r[3]) for r in reversed(products)],
                 }
             ],
-            "layout": {**layout, "margin": {"l": 180, "r": 20, "t": 30, "b": 40}},
+            # automargin: the left margin grows to the longest product name instead of
+            # cutting names off at a fixed 180 px
+            "layout": {
+                **layout,
+                "margin": {"l": 20, "r": 20, "t": 30, "b": 40},
+                "yaxis": {"automargin": True, "ticksuffix": " "},
+            },
         },
         "categories": {
             "data": [

@@ -63,6 +63,17 @@ def test_merchant_dashboard_ml_pages_and_retrain(page, store) -> None:  # type: 
     page.select_option("#period", "365")
     page.wait_for_url("**period=365")
     page.wait_for_selector("#chart-funnel .main-svg")
+    # every chart is as wide as its box: drawn before the admin's layout settled, they were
+    # wider (cut off at the right) or narrower than the box
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('div[data-spec]')].every(box => {
+            const svg = box.querySelector('.main-svg');
+            const drawn = svg ? svg.getBoundingClientRect().width : 0;
+            const room = box.getBoundingClientRect().width;
+            return room > 0 && drawn >= 0.95 * room && drawn <= room + 1;
+        })""",
+        timeout=5000,
+    )
     orders = int(page.inner_text("[data-testid=kpi-orders]"))
     assert orders > 100
     page.click("[data-testid=chart-products] summary")
