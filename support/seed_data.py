@@ -298,6 +298,17 @@ SENTIMENT_TEMPLATES: dict[str, list[str]] = {
         "poor quality and rude support",
         "it broke after one day",
         "completely useless, waste of money",
+        # help-desk wording: an upset customer, not a review
+        "this is the second time my parcel came damaged, I am really annoyed",
+        "still no refund after three weeks, this is ridiculous",
+        "you sent the wrong size again, I am fed up with this shop",
+        "nobody answers my emails, worst customer service ever",
+        "I am so angry, the package got lost and nobody cares",
+        "absolutely unacceptable, you charged me twice and ignore me",
+        "I am sick of waiting for {product}, never again",
+        "extremely frustrated, order {order} is late yet again",
+        "your support is a joke, I want my money back now",
+        "how many times do I have to ask, this is a disgrace",
     ],
     "neutral": [
         "{product} is okay, nothing special",
@@ -322,6 +333,16 @@ SENTIMENT_TEMPLATES: dict[str, list[str]] = {
         "super friendly support, problem solved",
         "lovely colour and soft fabric",
         "exactly what I wanted, wonderful",
+        "thank you so much for the quick help",
+        "the problem is solved, you are great",
+        "thanks, {product} arrived today and it is perfect",
+        "really happy with how you handled my return",
+        "brilliant support, much appreciated",
+        "you were very helpful, thanks again",
+        "I got my refund, thank you for sorting it out",
+        "wonderful service, I will order again",
+        "great news, thanks for letting me know",
+        "many thanks, everything arrived in perfect condition",
     ],
 }
 
@@ -352,5 +373,11 @@ def intent_examples(per_intent: int = 24, seed: int = 0) -> list[tuple[str, str]
 
 
 def sentiment_examples(per_label: int = 30, seed: int = 0) -> list[tuple[str, str]]:
-    """(text, negative|neutral|positive) pairs."""
-    return _variants(SENTIMENT_TEMPLATES, per_label, seed)
+    """(text, negative|neutral|positive) pairs. Besides the review-like neutral texts, neutral
+    holds ``per_label`` calm help-desk requests (the intent templates, complaints left out):
+    most tickets are plain questions, and a classifier that never saw one reads them as an
+    opinion."""
+    calm = {i: t for i, t in INTENT_TEMPLATES.items() if i != "complaint"}
+    rng = random.Random(seed + 1)
+    requests = [(t, "neutral") for t, _ in _variants(calm, 8, seed + 1)]
+    return _variants(SENTIMENT_TEMPLATES, per_label, seed) + rng.sample(requests, per_label)

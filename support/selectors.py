@@ -214,11 +214,13 @@ def support_metrics(*, days: int = 30) -> dict[str, Any]:
 
 
 def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
-    """Why the ticket got its intent, priority, queue and (no) automatic answer, in agent words.
+    """Why the ticket got its intent, sentiment, priority, queue and (no) automatic answer, in
+    agent words.
 
-    Urgency cues are re-read from the stored redacted text; the auto-answer threshold is the
-    active model's when it is the version that triaged the ticket.
+    Urgency and sentiment cues are re-read from the stored redacted text; the auto-answer and
+    sentiment thresholds are the active model's when it is the version that triaged the ticket.
     """
+    from support.ml.sentiment import sentiment_reason
     from support.ml.thresholds import NEVER
     from support.ml.triage import INTENT_QUEUE
     from support.ml.urgency import urgency_score
@@ -233,6 +235,24 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
         + (f"{conf:.0%} confident" if conf is not None else "confidence not recorded")
         + f" ({by})."
     )
+    active = triager_active() if ticket.triage_source == "model" else None
+    same_model = active is not None and active[1] == ticket.model_version
+    if ticket.triage_source == "model":
+        why_sentiment = sentiment_reason(
+            text=ticket.ml_text,
+            label=ticket.sentiment,
+            confidence=ticket.sentiment_confidence,
+            min_confidence=(
+                getattr(active[0], "sentiment_min_confidence", None)
+                if active is not None and same_model
+                else None
+            ),
+        )
+        if ticket.sentiment == "negative" and (ticket.sentiment_confidence or 0) >= 0.5:
+            why_sentiment += "; negative wording raises the priority"
+    else:
+        why_sentiment = "no trained model reads opinions" if ticket.triage_source else "not triaged"
+    lines.append(f"Sentiment {ticket.sentiment or '-'}: {why_sentiment}.")
     cues = urgency_score(ticket.ml_text).cues if ticket.ml_text else ()
     sentiment = ticket.sentiment or "-"
     if ticket.sentiment_confidence is not None:
@@ -259,8 +279,7 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
         lines.append("Answered automatically: confident intent and nothing required a person.")
     else:
         threshold = None  # unknown once another model version is active
-        active = triager_active() if ticket.triage_source == "model" else None
-        if active is not None and active[1] == ticket.model_version:
+        if active is not None and same_model:
             threshold = active[0].thresholds_.get(ticket.intent, NEVER)
         reasons = ticket_auto_answer_decision(ticket=ticket, threshold=threshold).reasons
         lines.append(
