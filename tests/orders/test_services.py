@@ -231,3 +231,19 @@ def test_shipping_mail_failure_is_logged_without_the_address(
     assert order.status == Order.Status.FULFILLED  # a mail failure never undoes the shipment
     assert f"order {order.number}: shipped e-mail not sent (ConnectionRefusedError)" in caplog.text
     assert "ada@example.com" not in caplog.text and "Ada Shopper" not in caplog.text
+
+
+def test_html_part_escapes_the_shoppers_name_and_the_text_part_keeps_it(
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    order = order_placed()
+    Order.objects.filter(pk=order.pk).update(
+        shipping_address={**order.shipping_address, "full_name": "Ann <b>O'Neil</b> & co"}
+    )
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_fulfil(order_id=order.pk, carrier="DHL", tracking_number="JD1")
+    [sent] = mail.outbox
+    assert "Hello Ann <b>O'Neil</b> & co," in sent.body
+    html = _html(sent)
+    assert "Ann &lt;b&gt;O&#x27;Neil&lt;/b&gt; &amp; co" in html and "<b>O'Neil" not in html
