@@ -18,3 +18,12 @@ def store_summary() -> dict[str, Any]:
         "conversion": f"{data.conversion_rate:.1%}" if data.conversion_rate is not None else "n/a",
         "open_alerts": Alert.objects.filter(resolved_at__isnull=True).count(),
     }
+
+
+@register.filter
+def metric(value: Any) -> Any:
+    """A recorded metric as a merchant reads it: 4 significant digits for fractions
+    (0.6944, not 0.6944447092889807), whole numbers as they are."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.4g}"
+    return value

@@ -158,3 +158,16 @@ def test_ops_page_names_retraining_times_in_words_with_the_time_zone(admin_clien
     assert "daily at 02:10 (Europe/London)" in page  # recommendations-train
     assert "every 15 minutes" in page and "hourly at :45" in page
     assert "crontab" not in page and "m/h/dM/MY/d" not in page
+
+
+def test_version_metrics_and_their_table_read_as_four_significant_digits(admin_client) -> None:  # type: ignore[no-untyped-def]
+    mlops.model_version_register_and_activate(
+        capability="fraud",
+        artifact={"n": 1},
+        metrics={"average_precision": 0.6944447092889807, "train_rows": 3850},
+        primary_metric="average_precision",
+    )
+    page = admin_client.get("/admin/mlops/modelversion/ops/fraud/").content.decode()
+    assert "average_precision=0.6944," in page and "train_rows=3850" in page
+    assert "<td>0.6944</td>" in page  # the chart's table view
+    assert "0.6944447092889807</td>" not in page  # (the chart itself plots the full value)
