@@ -87,6 +87,30 @@ class Panel:
     url: str = ""
     source: str = ""  # "app" (its facade), "commerce" (dashboard fallback) or ""
 
+    @property
+    def trend_spec(self) -> dict[str, Any] | None:
+        """The trend as a small line chart (a row of numbers in a sentence was unreadable)."""
+        if not self.trend or not self.trend.get("points"):
+            return None
+        points = self.trend["points"]
+        return {
+            "data": [
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": self.trend.get("name", ""),
+                    "x": [p[0] for p in points],
+                    "y": [p[1] for p in points],
+                }
+            ],
+            "layout": {
+                "height": 150,
+                "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+                "xaxis": {"tickformat": "%b %d"},
+                "yaxis": {"rangemode": "tozero"},
+            },
+        }
+
 
 @dataclass(frozen=True)
 class Dashboard:

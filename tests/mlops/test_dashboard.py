@@ -283,7 +283,9 @@ def test_recommendations_panel_comes_from_the_app_before_and_after_training(
 
     def panel() -> str:
         html = admin_client.get("/admin/mlops/modelversion/dashboard/").content.decode()
-        return html.split('data-testid="panel-recommendations"', 1)[1].split("</div>", 1)[0]
+        return html.split('data-testid="panel-recommendations"', 1)[1].split('data-testid="panel-')[
+            0
+        ]
 
     box = panel()
     assert "From store data" not in box and "Not available." not in box
@@ -317,3 +319,7 @@ def test_recommendations_panel_comes_from_the_app_before_and_after_training(
     assert "<td>recommendations-v3 (NDCG@10 0.251 vs popular 0.100)</td>" in box
     assert f"<td>1 of {Customer.objects.count()} (" in box
     assert "Click-through per day (%)" in box
+    # drawn as a chart, with its figures in the table view: yesterday 4 of 50, today 8 of 200
+    assert 'id="chart-trend-recommendations"' in box
+    trend = box.split('data-testid="trend-recommendations">', 1)[1].split("</table>")[0]
+    assert "<td>8.0</td>" in trend and "<td>4.0</td>" in trend
