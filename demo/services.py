@@ -24,9 +24,10 @@ from catalog.models import (
     Supplier,
 )
 from customers.models import Address, Customer, Event
-from demo import checkouts, simulate
+from demo import checkouts, recfeedback, simulate
 from demo.models import DemoRange, DemoRun, GroundTruth
 from demo.writer import demo_rows_remove, insert, next_id, sequences_reset
+from mlops.models import Experiment, ExperimentEvent
 from orders.models import (
     Cart,
     CartLine,
@@ -39,6 +40,7 @@ from orders.models import (
 )
 
 Progress = Callable[[str], None]
+FEEDBACK_DAYS = 28  # four whole weeks, inside the reports' 30-day window
 
 TABLE_MODELS: dict[str, type] = {
     "products": Product,
@@ -195,6 +197,13 @@ def demo_populate(
     T["history"]["order"] = fk("orders", T["history"]["order"])
     T["reviews"]["product"] = fk("products", T["reviews"]["product"])
     T["reviews"]["customer"] = fk("customers", T["reviews"]["customer"])
+    t0, c0 = time.perf_counter(), time.process_time()
+    rec_meta, rec_counts = _recommendation_feedback(sim, T, base, anchor)
+    say(
+        f"  recommendation feedback: {rec_counts['impressions']:,} lists shown,"
+        f" {rec_counts['clicks']:,} clicks ({time.perf_counter() - t0:.1f} s,"
+        f" cpu {time.process_time() - c0:.1f} s)"
+    )
     ev = T["events"]
     n_ev = len(ev["type"])
     ev["customer"] = fk("customers", ev["customer"])
@@ -222,6 +231,8 @@ def demo_populate(
         dtype=object,
     )
     meta[views] = sources[np.random.default_rng(seed).integers(0, 4, len(views))]
+    shown = np.flatnonzero(rec_meta != None)  # noqa: E711 - elementwise on an object array
+    meta[shown] = rec_meta[shown]
     ev["metadata"] = meta
 
     order_ids = [
@@ -272,6 +283,7 @@ def demo_populate(
     counts["ground_truth"] = insert(
         GroundTruth, {"kind": kinds, "key": keys, "value": values}, id_base=base, key="truth"
     )
+    counts["experiment_events"] = _experiment_events_write(base, rec_counts)
     tickets = _tickets(sim, base, say)
     if tickets is not None:
         counts["tickets"] = tickets
@@ -303,3 +315,116 @@ def _tickets(sim: simulate.Simulator, base: dict[str, int], say: Progress) -> in
     except ImportError:
         return None
     return tickets.tickets_write(sim=sim, base=base, progress=say)
+
+
+def _strategy_experiment(started_at: dt.datetime) -> Experiment:
+    """The store's A/B test of recommendation strategies: the merchant's own if there is one,
+    else one started with the window (every strategy, equal shares) and kept as demo data."""
+    from mlops import experiments
+    from recommendations.facade import EXPERIMENT_KEY, STRATEGIES
+
+    exp = Experiment.objects.filter(key=EXPERIMENT_KEY).first()
+    if exp is None:
+        exp = experiments.experiment_create(
+            key=EXPERIMENT_KEY,
+            name="For you: personal blend vs popular products",
+            variants=list(STRATEGIES),
+            capability="recommendations",
+        )
+        Experiment.objects.filter(pk=exp.pk).update(started_at=started_at)
+        DemoRange.objects.create(table=Experiment._meta.db_table, first_id=exp.pk, last_id=exp.pk)
+    return exp
+
+
+def _recommendation_feedback(
+    sim: simulate.Simulator, T: dict[str, dict[str, Any]], base: dict[str, int], anchor: dt.datetime
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Add the last ``FEEDBACK_DAYS`` days of recommendation impressions and clicks to the
+    events table (kept in time order); returns their metadata per event row (None for the
+    other events) and what the experiment's exposures need."""
+    from mlops.experiments import assign
+    from recommendations.facade import STRATEGIES
+
+    exp = _strategy_experiment(anchor - dt.timedelta(days=FEEDBACK_DAYS))
+    variants, weights = [str(v) for v in exp.variants], [float(w) for w in exp.weights]
+    running = exp.status == Experiment.Status.RUNNING
+
+    def variant_of(unit: str) -> str:
+        # as recommendations.facade.strategy_for serves it
+        if not variants:
+            return "blend"
+        v = assign(exp.key, unit, variants, weights) if running else variants[0]
+        return v if v in STRATEGIES else "blend"
+
+    raw = T["events"]
+    fb = recfeedback.feedback_simulate(
+        seed=sim.seed,
+        anchor_us=sim.anchor_us,
+        days=FEEDBACK_DAYS,
+        events=raw,
+        line_order=sim.l_order,
+        line_prod=sim.l_prod,
+        order_customer=sim.o_cust,
+        order_placed=sim.placed,
+        order_ok=~sim.declined,
+        order_session=list(sim.o_session),
+        prod_leaf=sim.p["leaf"],
+        prod_consumable=sim.p["consumable"],
+        product_pk=lambda p: base["products"] + p,
+        unit_of=lambda c, s: f"c{base['customers'] + c}" if c >= 0 else s,
+        variant_of=variant_of,
+    )
+    n_old, n_new = len(raw["type"]), len(fb.type)
+    added = {
+        "type": np.array(fb.type),
+        "session_id": np.array(fb.session),
+        "customer": np.array(fb.customer, dtype=np.int64),
+        "product": np.array(fb.product, dtype=np.int64),
+        "order": np.full(n_new, -1, dtype=np.int64),
+        "query": np.full(n_new, "", dtype=object),
+        "created_at": np.array(fb.t, dtype=np.int64),
+    }
+    merged = {k: np.concatenate([np.asarray(raw[k]), added[k]]) for k in added}
+    order = np.argsort(merged["created_at"], kind="stable")  # the old events keep their order
+    T["events"] = {k: v[order] for k, v in merged.items()}
+    rec_meta = np.concatenate([np.full(n_old, None, dtype=object), np.array(fb.metadata, object)])
+    return rec_meta[order], {
+        "impressions": fb.type.count("rec_impression"),
+        "clicks": fb.type.count("rec_click"),
+        "experiment": exp.pk if running else None,
+        "units": fb.units,
+    }
+
+
+def _experiment_events_write(base: dict[str, int], rec: dict[str, Any]) -> int:
+    """Exposures (a for-you list shown) and conversions (a click on one) of the experiment's
+    units, as the storefront logs them; units a real shopper logged already are left out."""
+    if rec["experiment"] is None:
+        return 0
+    logged = set(
+        ExperimentEvent.objects.filter(experiment_id=rec["experiment"]).values_list(
+            "unit_id", flat=True
+        )
+    )
+    rows = [
+        (unit, variant, kind, t)
+        for unit, (variant, shown_at, clicked_at) in sorted(rec["units"].items())
+        if unit not in logged
+        for kind, t in (("exposure", shown_at), ("conversion", clicked_at))
+        if t >= 0
+    ]
+    base.setdefault("experiment_events", next_id(ExperimentEvent))
+    n = insert(
+        ExperimentEvent,
+        {
+            "experiment": [rec["experiment"]] * len(rows),
+            "unit_id": [u for u, _, _, _ in rows],
+            "variant": [v for _, v, _, _ in rows],
+            "kind": [k for _, _, k, _ in rows],
+            "created_at": np.array([t for _, _, _, t in rows], dtype=np.int64),
+        },
+        id_base=base,
+        key="experiment_events",
+    )
+    sequences_reset([ExperimentEvent])
+    return n
