@@ -4,7 +4,7 @@ account actions and widgets are small scripts calling the same public REST API."
 import colorsys
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -156,16 +156,24 @@ def _trending_ids(limit: int) -> list[int]:
     return ids
 
 
+# sources that are the same for every shopper: a list made only of them is not "for you"
+_NOT_PERSONAL = frozenset({"fallback", "popular", "trending", "pinned"})
+
+
 def _personal_picks(
-    customer: Customer | None, session_id: str, limit: int
+    customer: Customer | None, session_id: str, limit: int, *, exclude: Sequence[int] = ()
 ) -> tuple[list[int], bool]:
-    """("For you" product ids, whether a model chose them); popular items before the
-    recommendations app lands, when it fails, or when it only has its own fallback."""
+    """("For you" product ids other than ``exclude``, whether they are personal); popular
+    items before the recommendations app lands, when it fails, or when the model knows
+    nothing about this shopper yet (its list is then its popular products)."""
     try:
         from recommendations import facade as recs
 
         items = recs.for_you(
-            customer_id=customer.pk if customer else None, session_id=session_id, limit=limit
+            customer_id=customer.pk if customer else None,
+            session_id=session_id,
+            limit=limit,
+            exclude_product_ids=list(exclude),
         )
     except ImportError:
         items = []
@@ -173,8 +181,11 @@ def _personal_picks(
         logger.exception("for-you recommendations failed; serving popular items")
         items = []
     ids = [int(item.product_id) for item in items]
-    from_model = any(getattr(item, "source", "fallback") != "fallback" for item in items)
-    return (ids, from_model) if ids else (_popular_ids(limit), False)
+    personal = any(getattr(item, "source", "fallback") not in _NOT_PERSONAL for item in items)
+    if ids:
+        return ids, personal
+    # a catalogue too small for two different rows repeats the first rather than show none
+    return _popular_ids(limit, exclude=exclude) or _popular_ids(limit), False
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -183,8 +194,12 @@ def _personal_picks(
 @ensure_csrf_cookie
 def home(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
-    trending = _product_cards(_trending_ids(8))
-    picks_ids, from_model = _personal_picks(customer, request.session.session_key or "", 8)
+    trending_ids = _trending_ids(8)
+    # the second row shows other products than "Trending this week" above it
+    picks_ids, from_model = _personal_picks(
+        customer, request.session.session_key or "", 8, exclude=trending_ids
+    )
+    trending = _product_cards(trending_ids)
     picks_source = "model" if from_model else "popular"
     return _render(
         request,

@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -43,6 +45,45 @@ def test_home_trending_leaves_out_sold_out_products(client: Client, shop: dict) 
     trending = html.split('data-testid="trending"')[1].split("</section>")[0]
     assert "Rain Jacket" in trending
     assert "Shell Jacket" not in trending and "Sold out" not in trending
+
+
+def _heading(html: str, heading_id: str) -> str:
+    return html.split(f'id="{heading_id}">')[1].split("</h2>")[0]
+
+
+def _section(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"')[1].split("</section>")[0]
+
+
+def test_home_second_row_repeats_nothing_from_trending_and_says_when_it_is_personal(
+    client: Client, shop: dict
+) -> None:
+    # A stranger's "for you" list from a trained model is its popular products: the row was
+    # titled "Picked for you" and showed six of the eight trending products again.
+    from recommendations import facade as recs
+
+    mugs = ProductFactory.create_batch(20, category=shop["jackets"])
+    for product in mugs[:8]:
+        Event.objects.create(type=Event.Type.VIEW, session_id="s", product=product)
+    trending = {p.pk for p in mugs[:8]}
+
+    def for_you(source: str):  # type: ignore[no-untyped-def]
+        def serve(*, customer_id, session_id="", limit=12, exclude_product_ids=()):  # type: ignore[no-untyped-def]
+            ranked = [p.pk for p in mugs if p.pk not in set(exclude_product_ids)]
+            return [recs.Recommendation(pk, 1.0, source, "v1") for pk in ranked[:limit]]
+
+        return serve
+
+    with mock.patch.object(recs, "for_you", for_you("popular")):
+        html = client.get("/").content.decode()
+    picks = _section(html, "picks")
+    assert _heading(html, "picks-h") == "Popular right now"
+    assert not any(f'href="/p/{pk}/' in picks for pk in trending)
+    assert sum(f'href="/p/{p.pk}/' in picks for p in mugs[8:]) == 8
+
+    with mock.patch.object(recs, "for_you", for_you("session")):
+        html = client.get("/").content.decode()
+    assert _heading(html, "picks-h") == "Picked for you"
 
 
 def test_category_page_includes_subcategories_facets_and_sold_out_badge(
