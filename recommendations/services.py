@@ -46,7 +46,9 @@ def _items_frame() -> pd.DataFrame:
 
     products = catalog.products_frame()
     if products.empty:
-        return pd.DataFrame(columns=["item_id", "name", "description", "category", "attributes"])
+        return pd.DataFrame(
+            columns=["item_id", "name", "description", "category", "attributes", "shelf"]
+        )
     return pd.DataFrame(
         {
             "item_id": products.product_id.astype(int),
@@ -58,6 +60,14 @@ def _items_frame() -> pd.DataFrame:
             + " category"
             + products.parent_category_id.fillna(0).astype(int).astype(str),
             "attributes": products.attributes,
+            # (department, category): "similar" keeps to the product's shelf first
+            "shelf": list(
+                zip(
+                    products.parent_category_id.fillna(products.category_id).astype(int),
+                    products.category_id.astype(int),
+                    strict=True,
+                )
+            ),
         }
     )
 

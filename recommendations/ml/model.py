@@ -89,6 +89,12 @@ class StoreRecommender:
             self.content_ids_ = np.array([], dtype=object)
             self.content_ = ContentSimilarity().fit([])
         self.content_index_ = {v: k for k, v in enumerate(self.content_ids_.tolist())}
+        # optional (department, category) per item: the shelf "similar" prefers
+        self.shelf_: dict[object, tuple[object, object]] = (
+            dict(zip(items.item_id, items.shelf, strict=True))
+            if items is not None and "shelf" in items
+            else {}
+        )
         self.summary_ = TrainSummary(
             data.n_users, data.n_items, len(data.events), time.perf_counter() - start
         )
@@ -134,22 +140,46 @@ class StoreRecommender:
         return self.for_users([user], k).get(user) or self.popular(k)
 
     def similar(self, item: object, k: int) -> list[Scored]:
-        """Bought-by-the-same-customers neighbours, topped up with content neighbours."""
-        out: list[Scored] = []
+        """Alternatives to ``item``: its own category's products first, then its department's,
+        then others (when the catalogue gives each item a ``shelf``), each tier ranked by
+        text likeness (name, category, attributes) plus co-purchase. Ranked on co-purchase
+        alone, "similar" was led by the store's best sellers whatever the product (a pocket
+        diary and dog treats next to bird seed), which is the bought-together slot's job.
+        An item bought by the same customers is labelled "item_knn", one found by its text
+        alone "content"."""
+        knn: dict[object, float] = {}
         if self.blend_ is not None and item in self.item_index_:
             row = self.blend_.item_similarity()[self.item_index_[item]]
-            order = np.argsort(-row.data, kind="stable")[:k]
-            out = [(self.item_ids_[row.indices[j]], float(row.data[j]), "item_knn") for j in order]
-        if len(out) < k and item in self.content_index_:
-            have = {o[0] for o in out} | {item}
-            for j, score in self.content_.neighbours(self.content_index_[item], k * 2):
-                cand = self.content_ids_[j]
-                if cand not in have:
-                    out.append((cand, score, "content"))
-                    have.add(cand)
-                if len(out) >= k:
-                    break
-        return out[:k]
+            for j in np.argsort(-row.data, kind="stable")[: k * 3]:
+                knn[self.item_ids_[row.indices[j]]] = float(row.data[j])
+        alike: dict[object, float] = {}
+        if item in self.content_index_:
+            anchor = self.content_index_[item]
+            for j, score in self.content_.neighbours(anchor, k * 3):
+                alike[self.content_ids_[j]] = score
+            text = self.content_.similarity_[anchor]
+            for cand in knn.keys() - alike.keys():  # co-bought but not among the nearest texts
+                if cand in self.content_index_:
+                    alike[cand] = float(text[0, self.content_index_[cand]])
+        shelves = getattr(self, "shelf_", {})  # absent from artifacts trained before shelves
+        home = shelves.get(item)
+
+        def tier(cand: object) -> int:
+            shelf = shelves.get(cand)
+            if home is None or shelf is None:
+                return 0
+            return 0 if shelf[1] == home[1] else 1 if shelf[0] == home[0] else 2
+
+        top = max(knn.values(), default=0.0)
+        ranked: list[tuple[int, float, object, str]] = []
+        for cand in {**knn, **alike}:
+            if cand == item:
+                continue
+            together = knn.get(cand, 0.0) / top if top > 0 else 0.0
+            score = alike.get(cand, 0.0) + 0.5 * together
+            ranked.append((tier(cand), -score, cand, "item_knn" if cand in knn else "content"))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        return [(cand, -neg, source) for _, neg, cand, source in ranked[:k]]
 
     def bought_together(self, items: list[object], k: int) -> list[Scored]:
         idx = np.asarray([self.item_index_[i] for i in items if i in self.item_index_], dtype=int)

@@ -134,3 +134,39 @@ def test_a_list_that_runs_out_of_evidence_is_filled_with_popular_items(
     rest = [i for i in np.argsort(-pop, kind="stable") if i not in set(idx[0][:own])][:3]
     assert list(idx[0][own:]) == rest
     assert set(src[0][own:]) == {"popular"}
+
+
+def test_similar_keeps_to_the_products_shelf_before_best_sellers_of_other_shelves() -> None:
+    # Everyone buys the two best sellers (a diary, dog treats) with whatever else they buy:
+    # on co-purchase alone they were the "similar items" of bird seed. Alternatives come from
+    # bird seed's own category first, then its department, then the rest.
+    rows = []
+    day = pd.Timestamp("2026-11-01", tz="UTC")
+    for user in range(40):
+        mine = ["seed_a", "seed_b"] if user % 2 else ["feeder", "seed_c"]
+        for n, item in enumerate([*mine, "diary", "treats"]):
+            rows.append((f"u{user}", item, day + pd.Timedelta(days=user % 20, hours=n), 1))
+    purchases = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp", "quantity"])
+    shelves = {
+        "seed_a": (1, 10),
+        "seed_b": (1, 10),
+        "seed_c": (1, 10),
+        "feeder": (1, 11),  # garden department, another category
+        "diary": (2, 20),
+        "treats": (3, 30),
+    }
+    items = pd.DataFrame(
+        {
+            "item_id": list(shelves),
+            "name": ["bird seed", "wild bird seed", "seed mix", "bird feeder", "diary", "treats"],
+            "shelf": list(shelves.values()),
+        }
+    )
+    model = StoreRecommender().fit(purchases, items)
+    similar = [s[0] for s in model.similar("seed_a", 5)]
+    assert similar[:2] == ["seed_b", "seed_c"] or similar[:2] == ["seed_c", "seed_b"]
+    assert similar[2] == "feeder"
+    assert set(similar[3:]) == {"diary", "treats"}
+    # without shelves (a catalogue with no categories) the order is text plus co-purchase
+    plain = StoreRecommender().fit(purchases, items.drop(columns="shelf"))
+    assert len(plain.similar("seed_a", 5)) == 5
