@@ -223,6 +223,28 @@ def for_you(
     ).items
 
 
+def impression_record(
+    *,
+    slot: str,
+    variant: str,
+    items: Sequence[Recommendation],
+    session_id: str,
+    customer_id: int | None,
+) -> None:
+    """Log that a list was shown (what the API does for every list it answers), for pages
+    that render recommendations on the server. Never raises."""
+    from recommendations import services
+
+    services.recommendation_feedback_record(
+        kind="impression",
+        slot=slot,
+        session_id=session_id,
+        customer_id=customer_id,
+        variant=variant,
+        items=[(r.product_id, r.source) for r in items],
+    )
+
+
 def _product_category(product_id: int) -> int | None:
     from catalog import facade as catalog
 

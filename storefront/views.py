@@ -5,6 +5,7 @@ import colorsys
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -160,32 +161,51 @@ def _trending_ids(limit: int) -> list[int]:
 _NOT_PERSONAL = frozenset({"fallback", "popular", "trending", "pinned"})
 
 
+@dataclass(frozen=True)
+class _Picks:
+    products: list[Product]
+    personal: bool  # some item is about this shopper, not what everyone sees
+    variant: str = ""  # the A/B variant; "" when the recommender did not answer
+
+
 def _personal_picks(
     customer: Customer | None, session_id: str, limit: int, *, exclude: Sequence[int] = ()
-) -> tuple[list[int], bool]:
-    """("For you" product ids other than ``exclude``, whether they are personal); popular
-    items before the recommendations app lands, when it fails, or when the model knows
-    nothing about this shopper yet (its list is then its popular products)."""
+) -> _Picks:
+    """ "For you" products other than ``exclude``, logged as an impression (as the API logs
+    its lists) with each card's source for click tracking; popular items before the
+    recommendations app lands or when it fails (nothing logged: no recommender answered)."""
+    customer_id = customer.pk if customer else None
     try:
         from recommendations import facade as recs
 
-        items = recs.for_you(
-            customer_id=customer.pk if customer else None,
+        answer = recs.for_you_set(
+            customer_id=customer_id,
             session_id=session_id,
             limit=limit,
             exclude_product_ids=list(exclude),
         )
     except ImportError:
-        items = []
+        answer = None
     except Exception:
         logger.exception("for-you recommendations failed; serving popular items")
-        items = []
-    ids = [int(item.product_id) for item in items]
-    personal = any(getattr(item, "source", "fallback") not in _NOT_PERSONAL for item in items)
-    if ids:
-        return ids, personal
-    # a catalogue too small for two different rows repeats the first rather than show none
-    return _popular_ids(limit, exclude=exclude) or _popular_ids(limit), False
+        answer = None
+    if answer is None or not answer.items:
+        # a catalogue too small for two different rows repeats the first rather than show none
+        ids = _popular_ids(limit, exclude=exclude) or _popular_ids(limit)
+        return _Picks(_product_cards(ids), personal=False)
+    products = _product_cards(r.product_id for r in answer.items)
+    sources = {r.product_id: r.source for r in answer.items}
+    for product in products:
+        product.rec_source = sources[product.pk]  # type: ignore[attr-defined]
+    recs.impression_record(
+        slot="for_you",
+        variant=answer.variant,
+        items=[r for r in answer.items if r.product_id in {p.pk for p in products}],
+        session_id=session_id,
+        customer_id=customer_id,
+    )
+    personal = any(r.source not in _NOT_PERSONAL for r in answer.items)
+    return _Picks(products, personal=personal, variant=answer.variant)
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -195,20 +215,20 @@ def _personal_picks(
 def home(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     trending_ids = _trending_ids(8)
+    if not request.session.session_key:  # clicks on the picks are matched to this session
+        request.session.save()
     # the second row shows other products than "Trending this week" above it
-    picks_ids, from_model = _personal_picks(
-        customer, request.session.session_key or "", 8, exclude=trending_ids
-    )
+    picks = _personal_picks(customer, request.session.session_key or "", 8, exclude=trending_ids)
     trending = _product_cards(trending_ids)
-    picks_source = "model" if from_model else "popular"
     return _render(
         request,
         "storefront/home.html",
         {
             "_customer": customer,
             "trending": trending,
-            "picks": _product_cards(picks_ids),
-            "picks_source": picks_source,
+            "picks": picks.products,
+            "picks_source": "model" if picks.personal else "popular",
+            "picks_variant": picks.variant,
         },
     )
 

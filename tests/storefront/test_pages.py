@@ -70,20 +70,52 @@ def test_home_second_row_repeats_nothing_from_trending_and_says_when_it_is_perso
     def for_you(source: str):  # type: ignore[no-untyped-def]
         def serve(*, customer_id, session_id="", limit=12, exclude_product_ids=()):  # type: ignore[no-untyped-def]
             ranked = [p.pk for p in mugs if p.pk not in set(exclude_product_ids)]
-            return [recs.Recommendation(pk, 1.0, source, "v1") for pk in ranked[:limit]]
+            items = [recs.Recommendation(pk, 1.0, source, "v1") for pk in ranked[:limit]]
+            return recs.RecommendationSet(items, "blend")
 
         return serve
 
-    with mock.patch.object(recs, "for_you", for_you("popular")):
+    with mock.patch.object(recs, "for_you_set", for_you("popular")):
         html = client.get("/").content.decode()
     picks = _section(html, "picks")
     assert _heading(html, "picks-h") == "Popular right now"
     assert not any(f'href="/p/{pk}/' in picks for pk in trending)
     assert sum(f'href="/p/{p.pk}/' in picks for p in mugs[8:]) == 8
 
-    with mock.patch.object(recs, "for_you", for_you("session")):
+    with mock.patch.object(recs, "for_you_set", for_you("session")):
         html = client.get("/").content.decode()
     assert _heading(html, "picks-h") == "Picked for you"
+
+
+def test_home_picks_are_logged_as_for_you_impressions_with_clickable_sources(
+    client: Client, shop: dict
+) -> None:
+    # The home row was rendered on the server without the impression the API logs, so the
+    # for-you A/B test and click-through had no traffic from the page that shows it most.
+    from recommendations import facade as recs
+
+    products = ProductFactory.create_batch(4, category=shop["jackets"])
+    answer = recs.RecommendationSet(
+        [recs.Recommendation(p.pk, 1.0, "als", "v1") for p in products], "blend"
+    )
+    with mock.patch.object(recs, "for_you_set", return_value=answer):
+        html = client.get("/").content.decode()
+    shown = Event.objects.get(type="rec_impression")
+    assert shown.session_id == client.session.session_key
+    assert shown.metadata["slot"] == "for_you" and shown.metadata["variant"] == "blend"
+    assert shown.metadata["items"] == [p.pk for p in products]
+    assert shown.metadata["sources"] == ["als"] * 4
+    first = products[0]
+    assert (
+        f'data-rec-slot="for-you" data-rec-source="recommendations" data-rec-item-source="als" '
+        f'data-rec-variant="blend" data-rec-position="1" data-rec-product="{first.pk}"'
+    ) in _section(html, "picks")
+    # without a recommender answer (popular fallback) nothing is logged or tracked
+    Event.objects.all().delete()
+    with mock.patch.object(recs, "for_you_set", side_effect=RuntimeError("model down")):
+        html = client.get("/").content.decode()
+    assert not Event.objects.filter(type="rec_impression").exists()
+    assert "data-rec-slot" not in _section(html, "picks")
 
 
 def test_category_page_includes_subcategories_facets_and_sold_out_badge(

@@ -223,14 +223,14 @@
   }
 
   // Clicks on recommended items feed the recommender's click-through monitoring.
-  const SLOTS = { similar: "similar", "bought-together": "bought_together", cart: "cart" };
+  const SLOTS = { similar: "similar", "bought-together": "bought_together", cart: "cart", "for-you": "for_you" };
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-rec-slot]");
     if (!link || link.dataset.recSource !== "recommendations") return;
     fetch("/api/v1/recommendations/click/", {
       method: "POST", credentials: "same-origin", keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ product_id: Number(link.dataset.recProduct), slot: SLOTS[link.dataset.recSlot] || "similar", source: link.dataset.recItemSource || "", position: Number(link.dataset.recPosition) }),
+      body: JSON.stringify({ product_id: Number(link.dataset.recProduct), slot: SLOTS[link.dataset.recSlot] || "similar", source: link.dataset.recItemSource || "", variant: link.dataset.recVariant || "", position: Number(link.dataset.recPosition) }),
     }).catch(() => {});
   });
 
