@@ -1,10 +1,23 @@
+import re
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import django_filters
+from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,8 +25,17 @@ from rest_framework.views import APIView
 
 from customers.services import address_remember, customer_for_user
 from orders import selectors, services
-from orders.models import Cart, Order, OrderLine
-from storefront.api_errors import ServiceError
+from orders.models import (
+    Cart,
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatusHistory,
+    Payment,
+    Refund,
+)
+from storefront.api_errors import ID_MAX, ServiceError
+from storefront.pagination import PagePagination
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 CART_TOKEN_PARAM = OpenApiParameter(
@@ -445,3 +467,297 @@ class CartMergeApi(APIView):
             )
         cart = services.cart_merge(session_id=anonymous.session_id, customer_id=customer.pk)
         return _cart_response(cart)
+
+
+# --- staff: order management -----------------------------------------------------------------
+
+
+class StaffOrderLineOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["product_id", "sku", "name", "unit_price", "quantity", "line_total"]
+
+
+class StaffPaymentOutputSerializer(serializers.ModelSerializer):
+    # no card fingerprint, IP or device: those are fraud signals, not order management
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "status", "card_brand", "created_at"]
+
+
+class StaffRefundOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "amount", "reason", "created_at"]
+
+
+class StaffFulfilmentOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Fulfilment
+        fields = ["carrier", "tracking_number", "shipped_at", "shipped_by_id"]
+
+
+class StaffStatusHistoryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderStatusHistory
+        fields = ["status", "note", "created_at"]
+
+
+class StaffOrderOutputSerializer(serializers.ModelSerializer):
+    """An order as staff manage it: by customer id, without e-mail or addresses (as the other
+    staff endpoints: personal data stays in the admin)."""
+
+    customer_id = serializers.IntegerField(allow_null=True, help_text="null for a guest")
+    lines = StaffOrderLineOutputSerializer(many=True)
+    payments = StaffPaymentOutputSerializer(many=True)
+    refunds = StaffRefundOutputSerializer(many=True)
+    fulfilments = StaffFulfilmentOutputSerializer(many=True)
+    history = StaffStatusHistoryOutputSerializer(
+        many=True, help_text="Status changes, oldest first"
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "currency",
+            "subtotal",
+            "shipping",
+            "total",
+            "placed_at",
+            "customer_id",
+            "lines",
+            "payments",
+            "refunds",
+            "fulfilments",
+            "history",
+        ]
+
+
+_UNENCODED_PLUS = re.compile(r"(\d) (\d{2}(:?\d{2})?)$")
+
+
+class AwareDateTimeField(IsoDateTimeField):
+    """ISO 8601; without an offset the time is read in the store's time zone (TIME_ZONE)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, str):
+            # "+01:00" sent unencoded in a query string arrives as " 01:00"
+            value = _UNENCODED_PLUS.sub(r"\1+\2", value.strip())
+        parsed: datetime | None = super().to_python(value)
+        if parsed is not None:
+            try:
+                parsed.astimezone(UTC)  # what the database compares; year 1 at +14:00 overflows
+            except OverflowError:
+                raise ValidationError("Enter a date/time within range.", code="invalid") from None
+        return parsed
+
+
+class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = AwareDateTimeField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class CustomerIdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        qs = super().filter(qs, value)
+        if value:  # orders of equal totals keep one order, so no row shows on two pages
+            qs = qs.order_by(*qs.query.order_by, "-pk")
+        return qs
+
+
+class StaffOrderFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=Order.Status.choices, help_text="Repeat for several: status=paid&status=on_hold"
+    )
+    placed_after = AwareDateTimeFilter(
+        field_name="placed_at",
+        lookup_expr="gte",
+        help_text="Placed at or after this ISO 8601 time (no offset: the store's time zone)",
+    )
+    placed_before = AwareDateTimeFilter(
+        field_name="placed_at",
+        lookup_expr="lt",
+        help_text="Placed before this ISO 8601 time (no offset: the store's time zone)",
+    )
+    customer = CustomerIdFilter(
+        field_name="customer_id", min_value=1, max_value=ID_MAX, help_text="Customer id"
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=254,
+        help_text="An order number (or its start), or the customer's whole e-mail address",
+    )
+    ordering = StableOrderingFilter(
+        fields=(("placed_at", "placed_at"), ("total", "total"), ("number", "number")),
+        help_text="placed_at, total or number; '-' for descending (default -placed_at)",
+    )
+
+    class Meta:
+        model = Order
+        fields = ["status", "placed_after", "placed_before", "customer", "search"]
+
+    def filter_search(self, qs: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
+        value = value.strip()
+        if not value:
+            return qs
+        # a whole address only: staff look up who wrote in, not browse e-mails by fragment
+        return qs.filter(
+            Q(number__istartswith=value)
+            | Q(email__iexact=value)
+            | Q(customer__user__email__iexact=value)
+        )
+
+
+class StaffOrderPagination(PagePagination):
+    page_size = 50
+    max_page_size = 200  # as the other staff queues
+
+
+def _staff_note(request: Request, text: str) -> str:
+    return f"{text} by {request.user.get_username()}"[:300]
+
+
+def _staff_order_response(number: str, status_code: int = 200) -> Response:
+    order = selectors.order_get_for_staff(number=number)
+    return Response(StaffOrderOutputSerializer(order).data, status=status_code)
+
+
+def _order_id_for(number: str) -> int:
+    """The order's id; an unknown number is a 404 (Order.DoesNotExist)."""
+    return Order.objects.values_list("pk", flat=True).get(number=number)
+
+
+NO_SUCH_ORDER = OpenApiResponse(description="No such order")
+REFUSED = OpenApiResponse(
+    description="Refused: the order's status does not allow it (messages under `status`), "
+    "or invalid input (messages under the field)"
+)
+
+
+@extend_schema_view(get=extend_schema(summary="All orders, filtered and paged (staff)"))
+class StaffOrderListApi(generics.ListAPIView):
+    """All orders for staff, newest first, with filters (status, placed_after/placed_before,
+    customer, search by number or e-mail), `ordering` and the API's page."""
+
+    permission_classes = [permissions.IsAdminUser]
+    serializer_class = StaffOrderOutputSerializer
+    filterset_class = StaffOrderFilter
+    pagination_class = StaffOrderPagination
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return selectors.order_list_for_staff()
+
+
+class StaffOrderDetailApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="One order by number (staff)",
+        responses={200: StaffOrderOutputSerializer, 404: NO_SUCH_ORDER},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        return _staff_order_response(number)
+
+
+class StaffOrderFulfilApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        carrier = serializers.CharField(
+            max_length=services.CARRIER_MAX_LENGTH, required=False, allow_blank=True, default=""
+        )
+        tracking_number = serializers.CharField(
+            max_length=services.TRACKING_MAX_LENGTH,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Letters, digits, spaces and dashes; needs a carrier",
+        )
+
+    @extend_schema(
+        summary="Ship a paid order (staff); the shopper is e-mailed carrier and tracking number",
+        request=InputSerializer,
+        responses={200: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_fulfil(
+            order_id=_order_id_for(number), user_id=request.user.pk, **data.validated_data
+        )
+        return _staff_order_response(number)
+
+
+class StaffOrderCancelApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(
+        summary="Cancel an order that has not shipped (staff): restock, refund or release the "
+        "payment, e-mail the shopper; cancelling a cancelled order again changes nothing",
+        request=InputSerializer,
+        responses={200: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = data.validated_data.get("note") or "cancelled"
+        services.order_cancel(order_id=_order_id_for(number), note=_staff_note(request, note))
+        return _staff_order_response(number)
+
+
+class StaffOrderApproveApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(
+        summary="Release an order on hold (staff): capture the payment, e-mail the confirmation. "
+        "To record a fraud verdict as well, use the fraud review decision instead",
+        request=InputSerializer,
+        responses={200: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = data.validated_data.get("note") or "approved"
+        services.order_approve(order_id=_order_id_for(number), note=_staff_note(request, note))
+        return _staff_order_response(number)
+
+
+class StaffOrderRefundApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        amount = serializers.DecimalField(
+            max_digits=12,
+            decimal_places=2,
+            min_value=Decimal("0.01"),
+            help_text="In the order's currency; at most what is paid and not yet refunded",
+        )
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(
+        summary="Refund part or all of a paid or shipped order (staff); the shopper is e-mailed "
+        "the amount, and the refund that reaches the total marks the order refunded",
+        request=InputSerializer,
+        responses={201: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.refund_create(
+            order_id=_order_id_for(number),
+            amount=data.validated_data["amount"],
+            reason=data.validated_data.get("reason", ""),
+        )
+        return _staff_order_response(number, status.HTTP_201_CREATED)

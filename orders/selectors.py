@@ -6,7 +6,16 @@ from typing import Literal
 import pandas as pd
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Cart, CartLine, Order, OrderLine
+from orders.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatusHistory,
+    Payment,
+    Refund,
+)
 
 
 def cart_with_lines(*, cart_id: int) -> Cart:
@@ -142,3 +151,24 @@ def order_timeline(*, order: Order) -> list[TimelineEntry]:
     ]
     # placed first whatever the clocks say; then by time (sorted is stable for equal times)
     return entries[:1] + sorted(entries[1:], key=lambda e: e.at)
+
+
+def _order_qs_for_staff() -> QuerySet[Order]:
+    # one query per relation however many orders a page holds (pinned in the API tests)
+    return Order.objects.prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("payments", queryset=Payment.objects.order_by("created_at", "pk")),
+        Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "pk")),
+        Prefetch("fulfilments", queryset=Fulfilment.objects.order_by("shipped_at", "pk")),
+        Prefetch("history", queryset=OrderStatusHistory.objects.order_by("created_at", "pk")),
+    )
+
+
+def order_list_for_staff() -> QuerySet[Order]:
+    """Every order, newest first, with lines, payments, refunds, shipments and history."""
+    return _order_qs_for_staff().order_by("-placed_at", "-pk")
+
+
+def order_get_for_staff(*, number: str) -> Order:
+    """Raises Order.DoesNotExist for an unknown number (the API's 404)."""
+    return _order_qs_for_staff().get(number=number)

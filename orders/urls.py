@@ -10,4 +10,29 @@ urlpatterns = [
     path("checkout/", api.CheckoutApi.as_view(), name="checkout"),
     path("orders/", api.OrderListApi.as_view(), name="order-list"),
     path("orders/<str:number>/", api.OrderDetailApi.as_view(), name="order-detail"),
+    # staff order management (IsAdminUser); beside the shopper's orders/, not inside it
+    path("staff/orders/", api.StaffOrderListApi.as_view(), name="staff-order-list"),
+    path(
+        "staff/orders/<str:number>/", api.StaffOrderDetailApi.as_view(), name="staff-order-detail"
+    ),
+    path(
+        "staff/orders/<str:number>/fulfil/",
+        api.StaffOrderFulfilApi.as_view(),
+        name="staff-order-fulfil",
+    ),
+    path(
+        "staff/orders/<str:number>/cancel/",
+        api.StaffOrderCancelApi.as_view(),
+        name="staff-order-cancel",
+    ),
+    path(
+        "staff/orders/<str:number>/approve/",
+        api.StaffOrderApproveApi.as_view(),
+        name="staff-order-approve",
+    ),
+    path(
+        "staff/orders/<str:number>/refund/",
+        api.StaffOrderRefundApi.as_view(),
+        name="staff-order-refund",
+    ),
 ]

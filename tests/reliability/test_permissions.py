@@ -91,3 +91,16 @@ def test_staff_only_writes_refuse_shoppers() -> None:
                 if response.status_code != 403:
                     refused.append(f"{method.upper()} {route}: {response.status_code}")
     assert not refused, refused
+
+
+def test_the_staff_order_endpoints_are_in_the_matrix_as_staff_only() -> None:
+    staff_orders = {r: v for r, v in api_routes() if r.startswith("api/v1/staff/orders/")}
+    assert set(staff_orders) == {
+        "api/v1/staff/orders/",
+        "api/v1/staff/orders/<str:number>/",
+        "api/v1/staff/orders/<str:number>/fulfil/",
+        "api/v1/staff/orders/<str:number>/cancel/",
+        "api/v1/staff/orders/<str:number>/approve/",
+        "api/v1/staff/orders/<str:number>/refund/",
+    }
+    assert all(_is_staff_only(view) for view in staff_orders.values())
