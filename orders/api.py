@@ -750,7 +750,22 @@ class StaffOrderRefundApi(APIView):
         summary="Refund part or all of a paid or shipped order (staff); the shopper is e-mailed "
         "the amount, and the refund that reaches the total marks the order refunded",
         request=InputSerializer,
-        responses={201: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": 64},
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Send one so a retried request does not refund twice: the same "
+                "key answers with the refund it already made (1-64 characters)",
+            )
+        ],
+        responses={
+            201: StaffOrderOutputSerializer,
+            400: REFUSED,
+            404: NO_SUCH_ORDER,
+            422: OpenApiResponse(description="Idempotency-Key already used for another amount"),
+        },
     )
     def post(self, request: Request, number: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -759,5 +774,6 @@ class StaffOrderRefundApi(APIView):
             order_id=_order_id_for(number),
             amount=data.validated_data["amount"],
             reason=data.validated_data.get("reason", ""),
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
         )
         return _staff_order_response(number, status.HTTP_201_CREATED)

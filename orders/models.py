@@ -142,7 +142,19 @@ class Refund(models.Model):
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=200, blank=True)
+    # the API client's Idempotency-Key ('' from the admin and cancellations)
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # a retried refund request finds this refund instead of paying out twice
+            models.UniqueConstraint(
+                fields=["order", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="refund_unique_order_idempotency_key",
+            )
+        ]
 
 
 class Chargeback(models.Model):

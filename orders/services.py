@@ -615,12 +615,34 @@ def order_hold_for_review(*, order_id: int, note: str = "held for review") -> Or
 
 @transaction.atomic
 def refund_create(
-    *, order_id: int, amount: Decimal, reason: str = "", notify: bool = True
+    *,
+    order_id: int,
+    amount: Decimal,
+    reason: str = "",
+    notify: bool = True,
+    idempotency_key: str = "",
 ) -> Refund:
     """Refund part or all of a paid or shipped order's captured payment (store currency) and
     e-mail the shopper the amount. The last refund that reaches the total marks the order
-    refunded; an order never charged (held, pending, cancelled) cannot be refunded."""
+    refunded; an order never charged (held, pending, cancelled) cannot be refunded.
+
+    With an ``idempotency_key``, a retry returns the refund that key already made (no second
+    payout, no second mail); the key with another amount is refused (422)."""
+    if len(idempotency_key) > 64:
+        raise ServiceError("Idempotency-Key: at most 64 characters", field="idempotency_key")
     order = Order.objects.select_for_update().get(pk=order_id)
+    if idempotency_key and (
+        earlier := order.refunds.filter(idempotency_key=idempotency_key).first()
+    ):
+        if earlier.amount != q2(amount):
+            raise ServiceError(
+                f"this Idempotency-Key already refunded {earlier.amount}; "
+                "send a new key for a new refund",
+                field="idempotency_key",
+                status=422,
+                code="idempotency_key_reused",
+            )
+        return earlier  # the order row lock makes a racing retry wait, then land here
     if order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
         raise ServiceError(
             f"order {order.number} is {order.status}; only a paid or shipped order can be refunded",
@@ -633,7 +655,11 @@ def refund_create(
             f"refund must be between 0.01 and {order.total - refunded}", field="amount"
         )
     refund = Refund.objects.create(
-        order=order, payment=order.payments.first(), amount=amount, reason=reason[:200]
+        order=order,
+        payment=order.payments.first(),
+        amount=amount,
+        reason=reason[:200],
+        idempotency_key=idempotency_key,
     )
     if refunded + amount == order.total:
         _order_status_set(order, Order.Status.REFUNDED, "refunded in full")

@@ -293,6 +293,34 @@ def test_refund_takes_part_then_the_rest_and_refuses_more_than_paid(
     assert refused.status_code == 400 and "status" in refused.json()
 
 
+def test_a_retried_refund_with_its_idempotency_key_pays_out_once(
+    clerk_client: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    order = order_placed(key="retry")  # 60.00 paid
+    url = f"{BASE}{order.number}/refund/"
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        first = clerk_client.post(url, {"amount": "60.00"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+        again = clerk_client.post(url, {"amount": "60.00"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+    assert first.status_code == again.status_code == 201, again.content
+    assert first.json() == again.json() and again.json()["status"] == "refunded"
+    assert [r["amount"] for r in again.json()["refunds"]] == ["60.00"]
+    assert len(mail.outbox) == 1  # one refund, one e-mail
+    other = clerk_client.post(url, {"amount": "5.00"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert "idempotency_key" in other.json()
+    second = order_placed(key="keys")
+    long_key = clerk_client.post(
+        f"{BASE}{second.number}/refund/", {"amount": "1.00"}, HTTP_IDEMPOTENCY_KEY="k" * 65
+    )
+    assert long_key.status_code == 400 and "idempotency_key" in long_key.json()
+    # the key belongs to one order: another order's refund with it is its own
+    reused = clerk_client.post(
+        f"{BASE}{second.number}/refund/", {"amount": "1.00"}, HTTP_IDEMPOTENCY_KEY="rf-1"
+    )
+    assert reused.status_code == 201 and len(reused.json()["refunds"]) == 1
+
+
 def test_shoppers_and_signed_out_clients_are_refused_and_change_nothing(
     shopper_client: APIClient, shopper: Any
 ) -> None:
