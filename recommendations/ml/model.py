@@ -157,10 +157,11 @@ class StoreRecommender:
             anchor = self.content_index_[item]
             for j, score in self.content_.neighbours(anchor, k * 3):
                 alike[self.content_ids_[j]] = score
-            text = self.content_.similarity_[anchor]
+            row = self.content_.similarity_[anchor]
+            text = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
             for cand in knn.keys() - alike.keys():  # co-bought but not among the nearest texts
                 if cand in self.content_index_:
-                    alike[cand] = float(text[0, self.content_index_[cand]])
+                    alike[cand] = text.get(self.content_index_[cand], 0.0)
         shelves = getattr(self, "shelf_", {})  # absent from artifacts trained before shelves
         home = shelves.get(item)
 
