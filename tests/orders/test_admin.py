@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from orders.models import Order
+from tests.admin_support import change_form_data
 from tests.factories import UserFactory
 from tests.orders.factories import order_placed
 
@@ -29,20 +30,8 @@ def _messages(response: Any) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def _change_form_data(client: Client, order: Order, **extra: str) -> dict[str, Any]:
-    """What the browser posts from the order page: every field and inline as shown."""
-    page = client.get(f"{LIST}{order.pk}/change/")
-    assert page.status_code == 200
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        mgmt = formset.management_form
-        data.update({f"{formset.prefix}-{n}": mgmt[n].value() for n in mgmt.fields})
-        for f in formset.forms:
-            data.update({f.add_prefix(n): f[n].value() for n in f.fields})
-    data.update(extra)
-    return {k: v for k, v in data.items() if v is not None}
+def _change_form_data(client: Client, order: Order, **changes: Any) -> dict[str, Any]:
+    return change_form_data(client, f"{LIST}{order.pk}/change/", **changes)
 
 
 def test_list_action_ships_paid_orders_and_names_the_ones_it_refused(

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from support import selectors, services
 from support.admin import duration_words
 from support.models import HelpArticle, Message, Priority, Ticket, TriageFeedback
+from tests.admin_support import change_form_data
 from tests.factories import CustomerFactory, UserFactory
 from tests.support.factories import model_activate
 
@@ -28,19 +29,7 @@ def agent() -> Client:
 
 
 def _change_form_data(client: Client, ticket: Ticket, **changes: Any) -> dict[str, Any]:
-    """What the browser posts from the ticket page: every field and inline as shown."""
-    page = client.get(f"{LIST}{ticket.pk}/change/")
-    assert page.status_code == 200
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        mgmt = formset.management_form
-        data.update({f"{formset.prefix}-{n}": mgmt[n].value() for n in mgmt.fields})
-        for f in formset.forms:
-            data.update({f.add_prefix(n): f[n].value() for n in f.fields})
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+    return change_form_data(client, f"{LIST}{ticket.pk}/change/", **changes)
 
 
 def _ticket(body: str = "How do I reset my password? I forgot it", **kw: Any) -> Ticket:
