@@ -694,44 +694,58 @@ class StaffOrderFulfilApi(APIView):
         return _staff_order_response(number)
 
 
-class StaffOrderCancelApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+class StaffOrderNoteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+class _StaffOrderNoteActionApi(APIView):
+    """A staff action on one order that takes only an optional note (cancel, approve)."""
+
+    permission_classes = [permissions.IsAdminUser]
+    default_note = ""
+    InputSerializer = StaffOrderNoteInputSerializer
+
+    def act(self, *, order_id: int, note: str) -> object:
+        raise NotImplementedError
+
+    def _post(self, request: Request, number: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = data.validated_data.get("note") or self.default_note
+        self.act(order_id=_order_id_for(number), note=_staff_note(request, note))
+        return _staff_order_response(number)
+
+
+class StaffOrderCancelApi(_StaffOrderNoteActionApi):
+    default_note = "cancelled"
+
+    def act(self, *, order_id: int, note: str) -> object:
+        return services.order_cancel(order_id=order_id, note=note)
 
     @extend_schema(
         summary="Cancel an order that has not shipped (staff): restock, refund or release the "
         "payment, e-mail the shopper; cancelling a cancelled order again changes nothing",
-        request=InputSerializer,
+        request=StaffOrderNoteInputSerializer,
         responses={200: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
     )
     def post(self, request: Request, number: str) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = data.validated_data.get("note") or "cancelled"
-        services.order_cancel(order_id=_order_id_for(number), note=_staff_note(request, note))
-        return _staff_order_response(number)
+        return self._post(request, number)
 
 
-class StaffOrderApproveApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+class StaffOrderApproveApi(_StaffOrderNoteActionApi):
+    default_note = "approved"
 
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    def act(self, *, order_id: int, note: str) -> object:
+        return services.order_approve(order_id=order_id, note=note)
 
     @extend_schema(
         summary="Release an order on hold (staff): capture the payment, e-mail the confirmation. "
         "To record a fraud verdict as well, use the fraud review decision instead",
-        request=InputSerializer,
+        request=StaffOrderNoteInputSerializer,
         responses={200: StaffOrderOutputSerializer, 400: REFUSED, 404: NO_SUCH_ORDER},
     )
     def post(self, request: Request, number: str) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = data.validated_data.get("note") or "approved"
-        services.order_approve(order_id=_order_id_for(number), note=_staff_note(request, note))
-        return _staff_order_response(number)
+        return self._post(request, number)
 
 
 class StaffOrderRefundApi(APIView):
