@@ -41,7 +41,13 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(no (?:me )?ha llegado|no lleg[óo]|nunca lleg[óo]|no (?:lo )?he recibido)\b", 0.3),
     (r"\b(niet aangekomen|nooit aangekomen|niet ontvangen|nooit ontvangen)\b", 0.3),
     (r"\b(non (?:[èe] )?(?:ancora )?arrivat[oa]|mai arrivat[oa]|non ho ricevuto)\b", 0.3),
-    (r"\b(again|third time|second time|nobody|no one|no answer|no reply|ignored)\b", 0.2),
+    # a customer who has had to write before: with upset wording that makes it "high"
+    (
+        r"\b((?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time|how many times|yet again|"
+        r"once again|nobody|no one|no answer|no reply|ignored)\b",
+        0.25,
+    ),
+    (r"\bagain\b", 0.1),  # "send the link again" is a request, not a repeat complaint
     (r"!{2,}", 0.2),
 ]
 _COMPILED = [(re.compile(p, re.IGNORECASE), w) for p, w in _CUES]
