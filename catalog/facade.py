@@ -139,3 +139,8 @@ def price_history_frame(product_ids: Iterable[int] | None = None) -> pd.DataFram
 
 def stock_movements_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:
     return selectors.stock_movements_frame(product_ids=product_ids)
+
+
+def incoming_quantities(product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Units on open purchase orders not yet received, per product id (absent: none)."""
+    return selectors.purchase_order_incoming(product_ids=product_ids)

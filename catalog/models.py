@@ -191,3 +191,86 @@ class Review(models.Model):
                 condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"
             )
         ]
+
+
+class PurchaseOrder(models.Model):
+    """Units ordered from one supplier; receiving them adds to stock (StockMovement restock)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        SENT = "sent", "sent"
+        PARTIALLY_RECEIVED = "partially_received", "partially received"
+        RECEIVED = "received", "received"
+        CANCELLED = "cancelled", "cancelled"
+
+    # what is still coming in: a draft counts too, so a merchant who has started an order
+    # is not told to order the same units again
+    OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.PARTIALLY_RECEIVED)
+
+    supplier = models.ForeignKey(Supplier, related_name="purchase_orders", on_delete=models.PROTECT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    expected_date = models.DateField(help_text="today (or the day sent) + supplier lead time")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who created it; empty when created by a job.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "supplier"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"PO-{self.pk:05d}" if self.pk else "PO (unsaved)"
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, related_name="lines", on_delete=models.CASCADE
+    )
+    product = models.ForeignKey(
+        Product, related_name="purchase_order_lines", on_delete=models.PROTECT
+    )
+    quantity_ordered = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_received = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["purchase_order_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase_order", "product"], name="po_line_product_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_ordered__gte=1), name="po_line_ordered_positive"
+            ),
+            # the database refuses an over-receipt too, whatever the application does
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_ordered")),
+                name="po_line_received_le_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="po_line_unit_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity_ordered}"
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity_ordered - self.quantity_received

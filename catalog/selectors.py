@@ -1,9 +1,17 @@
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum
 
-from catalog.models import Category, PriceHistory, Product, Stock, StockMovement
+from catalog.models import (
+    Category,
+    PriceHistory,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Stock,
+    StockMovement,
+)
 
 
 def product_list_active() -> QuerySet[Product]:
@@ -66,3 +74,41 @@ def stock_movements_frame(*, product_ids: Iterable[int] | None = None) -> pd.Dat
         qs = qs.filter(product_id__in=list(product_ids))
     rows = qs.values_list("product_id", "quantity", "created_at")
     return pd.DataFrame.from_records(list(rows), columns=["product_id", "quantity", "created_at"])
+
+
+def purchase_order_list() -> QuerySet[PurchaseOrder]:
+    """Purchase orders newest first, with supplier, creator and lines (one query each)."""
+    return (
+        PurchaseOrder.objects.select_related("supplier", "created_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=PurchaseOrderLine.objects.select_related("product"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def purchase_order_get(*, purchase_order_id: int) -> PurchaseOrder:
+    return purchase_order_list().get(pk=purchase_order_id)
+
+
+def purchase_order_incoming(*, product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Units still to arrive per product id: ordered minus received on open purchase orders."""
+    qs = PurchaseOrderLine.objects.filter(
+        purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
+        quantity_received__lt=F("quantity_ordered"),
+    )
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    rows = qs.values("product_id").annotate(
+        incoming=Sum(F("quantity_ordered") - F("quantity_received"))
+    )
+    return {int(r["product_id"]): int(r["incoming"]) for r in rows}
+
+
+def purchase_order_open_by_product(*, product_ids: Iterable[int]) -> dict[int, str]:
+    """The open purchase order (its number) each of these products is already on."""
+    rows = PurchaseOrderLine.objects.filter(
+        product_id__in=list(product_ids),
+        purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
+    ).values_list("product_id", "purchase_order_id")
+    return {int(pid): PurchaseOrder(pk=po_id).number for pid, po_id in rows}

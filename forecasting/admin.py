@@ -22,6 +22,7 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     list_display = [
         "product",
         "on_hand",
+        "incoming",
         "lead_time_days",
         "reorder_point",
         "order_quantity",

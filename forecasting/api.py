@@ -24,6 +24,7 @@ CSV_COLUMNS = [
     "sku",
     "name",
     "on_hand",
+    "incoming",
     "lead_time_days",
     "safety_stock",
     "reorder_point",
@@ -100,6 +101,7 @@ class ReorderOutputSerializer(serializers.Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     on_hand = serializers.IntegerField()
+    incoming = serializers.IntegerField(help_text="units on open purchase orders")
     lead_time_days = serializers.IntegerField()
     safety_stock = serializers.FloatField()
     reorder_point = serializers.FloatField()

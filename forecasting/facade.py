@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -57,6 +58,7 @@ class ReorderInfo:
     sku: str
     name: str
     on_hand: int
+    incoming: int  # units on open purchase orders, counted with on_hand
     lead_time_days: int
     reorder_point: float
     safety_stock: float
@@ -130,10 +132,13 @@ def _fallback(
     return ProductForecast(product_id, history, points, "recent_mean", "fallback", None)
 
 
-def reorder_suggestions(*, limit: int | None = None) -> list[ReorderInfo]:
-    """Reorder suggestions, highest stockout risk first (empty before the first batch)."""
+def reorder_suggestions(
+    *, limit: int | None = None, product_ids: Iterable[int] | None = None
+) -> list[ReorderInfo]:
+    """Reorder suggestions, highest stockout risk first (empty before the first batch);
+    ``product_ids`` keeps only those products' rows."""
     try:
-        qs = selectors.reorder_suggestion_list()
+        qs = selectors.reorder_suggestion_list(product_ids=product_ids)
         rows = list(qs[:limit] if limit else qs)
     except Exception:
         logger.exception("reorder suggestions read failed")
@@ -144,6 +149,7 @@ def reorder_suggestions(*, limit: int | None = None) -> list[ReorderInfo]:
             sku=r.product.sku,
             name=r.product.name,
             on_hand=r.on_hand,
+            incoming=r.incoming,
             lead_time_days=r.lead_time_days,
             reorder_point=r.reorder_point,
             safety_stock=r.safety_stock,

@@ -39,6 +39,9 @@ class ReorderSuggestion(models.Model):
         "catalog.Product", related_name="reorder_suggestion", on_delete=models.CASCADE
     )
     on_hand = models.IntegerField(help_text="available units (on hand minus reserved)")
+    incoming = models.IntegerField(
+        default=0, help_text="units on open purchase orders, counted with on hand"
+    )
     lead_time_days = models.PositiveIntegerField()
     service_level = models.FloatField()
     lead_time_demand = models.FloatField(help_text="units expected to sell during the lead time")

@@ -155,11 +155,14 @@ def sales_history(*, product_id: int, end: date, days: int) -> pd.DataFrame:
     return frame[frame["quantity"].notna()]
 
 
-def reorder_suggestion_list() -> QuerySet[ReorderSuggestion]:
+def reorder_suggestion_list(
+    *, product_ids: Iterable[int] | None = None
+) -> QuerySet[ReorderSuggestion]:
     """Suggestions by stockout risk (highest first), with product SKU and name."""
-    return ReorderSuggestion.objects.select_related("product").order_by(
-        "-stockout_risk", "projected_stockout_date", "product_id"
-    )
+    qs = ReorderSuggestion.objects.select_related("product")
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    return qs.order_by("-stockout_risk", "projected_stockout_date", "product_id")
 
 
 def reorder_alert_counts(*, within_days: int) -> dict[str, int]:

@@ -206,6 +206,9 @@ def forecast_shard_write(
     ]
     level = service_level or _setting("FORECASTING_SERVICE_LEVEL", 0.95)
     infos = catalog.products_get([int(p) for p in panel.series_ids])
+    # units on open purchase orders are part of the inventory position: ordering them again
+    # on tomorrow's list would double the order
+    incoming = catalog.incoming_quantities([int(p) for p in panel.series_ids])
     suggestions = []
     for k, pid in enumerate(panel.series_ids):
         info = infos.get(int(pid))
@@ -216,6 +219,7 @@ def forecast_shard_write(
             result.expected[k],
             sigma,
             on_hand=max(info.available, 0),
+            on_order=incoming.get(int(pid), 0),
             lead_time_days=info.lead_time_days,
             service_level=level,
         )
@@ -223,6 +227,7 @@ def forecast_shard_write(
             ReorderSuggestion(
                 product_id=int(pid),
                 on_hand=info.available,
+                incoming=incoming.get(int(pid), 0),
                 lead_time_days=info.lead_time_days,
                 service_level=level,
                 lead_time_demand=round(plan.lead_time_demand, 3),

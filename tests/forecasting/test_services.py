@@ -85,3 +85,22 @@ def test_forecast_after_a_planted_stockout_is_not_biased_low(fast):  # type: ign
     assert expected > 0.85 * 6.0  # ten days of zero sales were censored demand, not zero demand
     reorder = ReorderSuggestion.objects.get(product_id=products[0].pk)
     assert reorder.on_hand == 0 and reorder.order_quantity > 0
+
+
+def test_units_on_an_open_purchase_order_lower_the_next_suggestion(fast):  # type: ignore[no-untyped-def]
+    from catalog import services as catalog_services
+
+    products = make_store(rates=[12.0, 2.0], on_hand={0: 5})
+    facade.train(force=True)
+    before = ReorderSuggestion.objects.get(product=products[0])
+    assert before.order_quantity > 0 and before.incoming == 0
+    created = catalog_services.purchase_orders_create_from_suggestions()
+    assert [line.product_id for line in created.purchase_orders[0].lines.all()] == [products[0].pk]
+
+    services.forecasts_generate(n_shards=1, fan_out=False)
+
+    after = ReorderSuggestion.objects.get(product=products[0])
+    assert after.incoming == before.order_quantity
+    assert after.order_quantity == 0  # the open order covers the lead time and review period
+    assert after.stockout_risk < before.stockout_risk
+    assert ReorderSuggestion.objects.get(product=products[1]).incoming == 0
