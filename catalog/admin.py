@@ -1,21 +1,26 @@
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from catalog import services
+from catalog import selectors, services
 from catalog.models import (
     Brand,
     Category,
     PriceHistory,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
     Review,
     Stock,
     StockMovement,
     Supplier,
 )
+from storefront.api_errors import ServiceError
 
 
 @admin.register(Category)
@@ -153,3 +158,117 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ["product__sku", "title"]
     list_select_related = ["product"]
     raw_id_fields = ["product", "customer"]
+
+
+class PurchaseOrderLineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        products = {
+            f.cleaned_data["product"].pk: f
+            for f in self.forms
+            if f.cleaned_data.get("product") and not f.cleaned_data.get("DELETE")
+        }
+        on_order = selectors.purchase_order_open_by_product(product_ids=products)
+        for pid, form in products.items():
+            number = on_order.get(pid)
+            if number and number != self.instance.number:
+                # the units already count as incoming: a second order would double them
+                form.add_error("product", f"already on open {number}")
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    formset = PurchaseOrderLineFormSet
+    fields = ["product", "quantity_ordered", "quantity_received", "unit_cost", "outstanding"]
+    readonly_fields = ["quantity_received", "outstanding"]
+    raw_id_fields = ["product"]
+    extra = 0
+
+    def _draft(self, obj: PurchaseOrder | None) -> bool:
+        return obj is None or obj.status == PurchaseOrder.Status.DRAFT
+
+    # lines are fixed once the order went to the supplier; receiving goes through the service
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._draft(obj) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="outstanding")
+    def outstanding(self, line: PurchaseOrderLine) -> int | str:
+        return line.outstanding if line.pk else ""
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "supplier",
+        "status",
+        "expected_date",
+        "created_at",
+        "created_by",
+        "sent_at",
+        "received_at",
+    ]
+    list_filter = ["status", "supplier"]
+    search_fields = ["supplier__name", "lines__product__sku"]
+    list_select_related = ["supplier", "created_by"]
+    readonly_fields = [
+        "status",
+        "created_by",
+        "created_at",
+        "sent_at",
+        "received_at",
+        "cancelled_at",
+    ]
+    inlines = [PurchaseOrderLineInline]
+    actions = ["send_orders", "receive_outstanding", "cancel_orders"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
+            return [*self.readonly_fields, "supplier", "expected_date"]
+        return list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: PurchaseOrder, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="number", ordering="pk")
+    def number(self, obj: PurchaseOrder) -> str:
+        return obj.number
+
+    @admin.action(description="Send to supplier")
+    def send_orders(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
+        self._act(request, queryset, lambda pk: services.purchase_order_send(purchase_order_id=pk))
+
+    @admin.action(description="Receive all outstanding units into stock")
+    def receive_outstanding(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
+        self._act(
+            request, queryset, lambda pk: services.purchase_order_receive(purchase_order_id=pk)
+        )
+
+    @admin.action(description="Cancel")
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
+        self._act(
+            request, queryset, lambda pk: services.purchase_order_cancel(purchase_order_id=pk)
+        )
+
+    def _act(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PurchaseOrder],
+        action: Callable[[int], object],
+    ) -> None:
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                action(order.pk)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} purchase order(s) updated")

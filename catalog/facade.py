@@ -144,3 +144,43 @@ def stock_movements_frame(product_ids: Iterable[int] | None = None) -> pd.DataFr
 def incoming_quantities(product_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Units on open purchase orders not yet received, per product id (absent: none)."""
     return selectors.purchase_order_incoming(product_ids=product_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrderDrafted:
+    """A draft purchase order that purchase_orders_from_suggestions wrote or added to."""
+
+    id: int
+    number: str
+    supplier: str
+    lines_added: int
+    units_added: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrdersDrafted:
+    purchase_orders: tuple[PurchaseOrderDrafted, ...]
+    skipped: dict[int, str]  # product id -> why it was not ordered
+
+
+def purchase_orders_from_suggestions(
+    *, product_ids: Iterable[int] | None = None, user_id: int | None = None
+) -> PurchaseOrdersDrafted:
+    """Draft purchase orders (one per supplier) from reorder suggestions; see
+    ``catalog.services.purchase_orders_create_from_suggestions``."""
+    result = services.purchase_orders_create_from_suggestions(
+        product_ids=product_ids, user_id=user_id
+    )
+    drafted = []
+    for order in result.purchase_orders:
+        added = result.lines_added.get(order.pk, [])
+        drafted.append(
+            PurchaseOrderDrafted(
+                id=order.pk,
+                number=order.number,
+                supplier=order.supplier.name,
+                lines_added=len(added),
+                units_added=sum(line.quantity_ordered for line in added),
+            )
+        )
+    return PurchaseOrdersDrafted(purchase_orders=tuple(drafted), skipped=result.skipped)

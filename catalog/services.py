@@ -79,6 +79,7 @@ class PurchaseOrdersCreated:
 
     purchase_orders: list[PurchaseOrder]
     skipped: dict[int, str] = field(default_factory=dict)
+    lines_added: dict[int, list[PurchaseOrderLine]] = field(default_factory=dict)  # by PO id
 
 
 def _expected_date(supplier: Supplier) -> date:
@@ -130,7 +131,8 @@ def purchase_orders_create_from_suggestions(
             skipped[product.pk] = "no supplier"
         else:
             by_supplier.setdefault(product.supplier.pk, []).append(product)
-    orders = []
+    orders: list[PurchaseOrder] = []
+    added: dict[int, list[PurchaseOrderLine]] = {}
     for supplier_id in sorted(by_supplier):
         lines = by_supplier[supplier_id]
         supplier = lines[0].supplier
@@ -145,7 +147,7 @@ def purchase_orders_create_from_suggestions(
             order = PurchaseOrder.objects.create(
                 supplier=supplier, expected_date=_expected_date(supplier), created_by_id=user_id
             )
-        PurchaseOrderLine.objects.bulk_create(
+        new_lines = PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(
                 purchase_order=order,
                 product=p,
@@ -155,7 +157,10 @@ def purchase_orders_create_from_suggestions(
             for p in lines
         )
         orders.append(order)
-    return PurchaseOrdersCreated(purchase_orders=orders, skipped=dict(sorted(skipped.items())))
+        added[order.pk] = new_lines
+    return PurchaseOrdersCreated(
+        purchase_orders=orders, skipped=dict(sorted(skipped.items())), lines_added=added
+    )
 
 
 def _locked_order(purchase_order_id: int) -> PurchaseOrder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -34,7 +34,7 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     ordering = ["-stockout_risk", "projected_stockout_date"]
     search_fields = ["product__sku", "product__name"]
     list_filter = ["lead_time_days"]
-    actions = ["export_csv"]
+    actions = ["create_purchase_orders", "export_csv"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -59,6 +59,31 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
         return reorder_csv_response(
             [r for r in facade.reorder_suggestions() if r.product_id in ids]
         )
+
+    @admin.action(description="Create purchase orders")
+    def create_purchase_orders(
+        self, request: HttpRequest, queryset: QuerySet[ReorderSuggestion]
+    ) -> None:
+        from catalog import facade as catalog
+
+        skus = dict(queryset.values_list("product_id", "product__sku"))
+        result = catalog.purchase_orders_from_suggestions(
+            product_ids=list(skus), user_id=request.user.pk
+        )
+        for po in result.purchase_orders:
+            self.message_user(
+                request,
+                f"{po.supplier}: {po.number} (draft), {po.lines_added} line(s) added, "
+                f"{po.units_added} units",
+            )
+        for product_id, reason in result.skipped.items():
+            self.message_user(
+                request,
+                f"{skus.get(product_id, product_id)}: not ordered, {reason}",
+                messages.WARNING,
+            )
+        if not result.purchase_orders:
+            self.message_user(request, "No purchase order created", messages.WARNING)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

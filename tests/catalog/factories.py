@@ -6,9 +6,11 @@ from catalog.models import Product
 from forecasting.models import ReorderSuggestion
 
 
-def suggest(product: Product, *, order: int, on_hand: int = 2, reorder_point: float = 10.0) -> None:
+def suggest(
+    product: Product, *, order: int, on_hand: int = 2, reorder_point: float = 10.0
+) -> ReorderSuggestion:
     """A reorder suggestion for ``product``: ``order`` units, stock ``on_hand`` vs its point."""
-    ReorderSuggestion.objects.update_or_create(
+    suggestion, _ = ReorderSuggestion.objects.update_or_create(
         product=product,
         defaults={
             "on_hand": on_hand,
@@ -22,3 +24,4 @@ def suggest(product: Product, *, order: int, on_hand: int = 2, reorder_point: fl
             "model_version": "forecasting-v1",
         },
     )
+    return suggestion
