@@ -27,3 +27,10 @@ def metric(value: Any) -> Any:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:.4g}"
     return value
+
+
+@register.filter
+def metric_pairs(metrics: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """A version's metrics as (name, value) pairs: ``metrics.items`` in a template reads a
+    metric named "items" (the recommender records one) instead of the dict method."""
+    return list((metrics or {}).items())

@@ -173,3 +173,17 @@ def test_version_metrics_and_their_table_read_as_four_significant_digits(admin_c
     assert "train_rows=3850" in page
     assert "<td>0.6944</td>" in page  # the chart's table view
     assert "0.6944447092889807</td>" not in page  # (the chart itself plots the full value)
+
+
+def test_capability_page_renders_a_metric_named_items(admin_client) -> None:  # type: ignore[no-untyped-def]
+    # The recommender records "items" (catalogue size); the page answered 500 on it.
+    mlops.model_version_register_and_activate(
+        capability="recommendations",
+        artifact={"n": 1},
+        metrics={"ndcg@10": 0.3195, "items": 128},
+        primary_metric="ndcg@10",
+    )
+    response = admin_client.get("/admin/mlops/modelversion/ops/recommendations/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "items=128" in page and "ndcg@10=0.3195" in page
