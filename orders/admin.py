@@ -2,7 +2,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from orders import services
@@ -16,6 +16,8 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    Voucher,
+    VoucherRedemption,
 )
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
@@ -80,7 +82,7 @@ class FulfilmentInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(AuditedActionsMixin):
-    list_display = ["number", "placed_at", "status", "total", "currency", "customer"]
+    list_display = ["number", "placed_at", "status", "total", "discount", "currency", "customer"]
     list_filter = ["status", "placed_at"]  # the date filter; no date_hierarchy (slow DISTINCT)
     list_select_related = ["customer"]
     search_fields = ["number", "email"]
@@ -88,6 +90,8 @@ class OrderAdmin(AuditedActionsMixin):
     readonly_fields = [
         "number",
         "subtotal",
+        "voucher_code",
+        "discount",
         "shipping",
         "total",
         "currency",
@@ -180,3 +184,39 @@ class ChargebackAdmin(AuditedActionsMixin):
     list_filter = ["reason_code"]
     readonly_fields = ["order", "payment", "amount", "reason_code", "received_at"]
     list_select_related = ["order"]
+
+
+class VoucherRedemptionInline(admin.TabularInline):
+    model = VoucherRedemption
+    extra = 0
+    can_delete = False
+    readonly_fields = ["order", "amount", "redeemed_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # only checkout redeems a code (under the voucher's lock)
+
+
+@admin.register(Voucher)
+class VoucherAdmin(AuditedActionsMixin):
+    list_display = [
+        "code",
+        "kind",
+        "value",
+        "min_subtotal",
+        "starts_at",
+        "ends_at",
+        "times_used",
+        "usage_limit",
+        "once_per_customer",
+        "is_active",
+    ]
+    list_filter = ["is_active", "kind", "once_per_customer"]
+    search_fields = ["code"]
+    inlines = [VoucherRedemptionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Voucher]:
+        return super().get_queryset(request).annotate(times_used=Count("redemptions"))
+
+    @admin.display(description="Used", ordering="times_used")
+    def times_used(self, obj: Voucher) -> int:
+        return int(getattr(obj, "times_used", 0))

@@ -112,7 +112,39 @@ class CartOutputSerializer(serializers.Serializer):
     lines = CartLineOutputSerializer(many=True)
     item_count = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount")
-    subtotal = serializers.SerializerMethodField()
+    subtotal = serializers.SerializerMethodField(help_text="The goods, before any discount")
+    voucher_code = serializers.SerializerMethodField(help_text="The applied discount code")
+    discount = serializers.SerializerMethodField(
+        help_text="Taken off the goods by the discount code (never off shipping)"
+    )
+    voucher_problem = serializers.SerializerMethodField(
+        help_text="Why the applied code takes nothing off now (checkout refuses it until it "
+        "is removed or the cart qualifies again); null when it applies"
+    )
+    shipping = serializers.SerializerMethodField(
+        help_text="Shipping fee; free when the goods after the discount reach free_shipping_from"
+    )
+    total = serializers.SerializerMethodField(help_text="subtotal - discount + shipping")
+    free_shipping_from = serializers.SerializerMethodField()
+
+    def _money(self, cart: Cart) -> tuple[services.Totals, str | None]:
+        """The cart's totals and its code's problem, worked out once per response."""
+        cache: dict[int, tuple[services.Totals, str | None]]
+        cache = self._money_cache = getattr(self, "_money_cache", {})
+        if cart.pk not in cache:
+            subtotal = _subtotal(cart)
+            problem, discount = None, Decimal("0")
+            if cart.voucher is not None:
+                problem = services.voucher_refusal(
+                    voucher=cart.voucher, subtotal=subtotal, customer_id=cart.customer_id
+                )
+                if problem is None:
+                    discount = services.voucher_discount(voucher=cart.voucher, subtotal=subtotal)
+            cache[cart.pk] = (
+                services.totals_compute(subtotal=subtotal, discount=discount),
+                problem,
+            )
+        return cache[cart.pk]
 
     def get_currency(self, cart: Cart) -> str:
         return str(settings.STORE_CURRENCY)
@@ -121,17 +153,22 @@ class CartOutputSerializer(serializers.Serializer):
         return sum(line.quantity for line in cart.lines.all())
 
     def get_subtotal(self, cart: Cart) -> str:
-        return f"{_subtotal(cart):.2f}"
+        return f"{self._money(cart)[0].subtotal:.2f}"
 
-    shipping = serializers.SerializerMethodField(help_text="Shipping fee at this subtotal")
-    total = serializers.SerializerMethodField()
-    free_shipping_from = serializers.SerializerMethodField()
+    def get_voucher_code(self, cart: Cart) -> str | None:
+        return cart.voucher.code if cart.voucher is not None else None
+
+    def get_discount(self, cart: Cart) -> str:
+        return f"{self._money(cart)[0].discount:.2f}"
+
+    def get_voucher_problem(self, cart: Cart) -> str | None:
+        return self._money(cart)[1]
 
     def get_shipping(self, cart: Cart) -> str:
-        return f"{_shipping(cart):.2f}"
+        return f"{self._money(cart)[0].shipping:.2f}"
 
     def get_total(self, cart: Cart) -> str:
-        return f"{_subtotal(cart) + _shipping(cart):.2f}"
+        return f"{self._money(cart)[0].total:.2f}"
 
     def get_free_shipping_from(self, cart: Cart) -> str:
         return f"{services.FREE_SHIPPING_FROM:.2f}"
@@ -139,13 +176,6 @@ class CartOutputSerializer(serializers.Serializer):
 
 def _subtotal(cart: Cart) -> Decimal:
     return sum((line.product.price * line.quantity for line in cart.lines.all()), Decimal("0"))
-
-
-def _shipping(cart: Cart) -> Decimal:
-    subtotal = _subtotal(cart)
-    if not subtotal or subtotal >= services.FREE_SHIPPING_FROM:
-        return Decimal("0.00")
-    return services.SHIPPING_FEE
 
 
 def _cart_response(cart: Cart, status_code: int = 200) -> Response:
@@ -225,6 +255,44 @@ class CartLineUpdateApi(APIView):
         return _cart_response(cart)
 
 
+class CartVoucherApi(APIView):
+    # from checkout's budget: each request guesses one code
+    throttle_scope = "checkout"
+
+    class InputSerializer(serializers.Serializer):
+        voucher_code = serializers.CharField(max_length=32, help_text="Any case: SAVE10 = save10")
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(
+                description="Unknown, inactive, expired, not yet valid or used up code, already "
+                "used by this customer, or the cart is below its minimum (under `voucher_code`)"
+            ),
+            404: UNKNOWN_CART,
+        },
+        summary="Apply a discount code to the cart (replaces the one applied)",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = cart_for_request(request)
+        services.cart_voucher_apply(cart=cart, code=data.validated_data["voucher_code"])
+        return _cart_response(cart)
+
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAM],
+        responses={200: CartOutputSerializer, 404: UNKNOWN_CART},
+        summary="Remove the discount code from the cart",
+    )
+    def delete(self, request: Request) -> Response:
+        cart = cart_for_request(request)
+        services.cart_voucher_remove(cart=cart)
+        return _cart_response(cart)
+
+
 class AddressSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=120)
     line1 = serializers.CharField(max_length=200)
@@ -264,6 +332,8 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "outcome",
             "currency",
             "subtotal",
+            "discount",
+            "voucher_code",
             "shipping",
             "total",
             "placed_at",
@@ -523,6 +593,8 @@ class StaffOrderOutputSerializer(serializers.ModelSerializer):
             "status",
             "currency",
             "subtotal",
+            "discount",
+            "voucher_code",
             "shipping",
             "total",
             "placed_at",

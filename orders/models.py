@@ -3,8 +3,73 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+class Voucher(models.Model):
+    """A discount code off the goods (never shipping), validated by ``orders.services``."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage"
+        FIXED = "fixed", "Fixed amount"
+
+    code = models.CharField(max_length=32, help_text="What shoppers type; case does not matter")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PERCENTAGE)
+    value = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Percent off the subtotal (1-100), or an amount in the store currency",
+    )
+    min_subtotal = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Goods subtotal (before the discount) the cart must reach",
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Not valid from this time on")
+    usage_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Orders it may discount in all; empty for no limit"
+    )
+    once_per_customer = models.BooleanField(
+        default=False, help_text="One order per customer account or e-mail address"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # "SAVE10" and "save10" are one code: shoppers type either
+            models.UniqueConstraint(
+                Lower("code"),
+                name="voucher_unique_code_ci",
+                violation_error_message="A voucher with this code exists (codes ignore case).",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="voucher_value_positive",
+                violation_error_message="The value must be more than 0.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="percentage") | Q(value__lte=100),
+                name="voucher_percentage_at_most_100",
+                violation_error_message="A percentage is at most 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="voucher_ends_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Cart(models.Model):
@@ -20,6 +85,10 @@ class Cart(models.Model):
     )
     session_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    # the code the shopper applied; checkout validates it again (it may have run out since)
+    voucher = models.ForeignKey(
+        Voucher, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -70,6 +139,9 @@ class Order(models.Model):
     email = models.EmailField()
     currency = models.CharField(max_length=3, default="GBP")
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    # off the goods only: total = subtotal - discount + shipping, what the card is charged
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    voucher_code = models.CharField(max_length=32, blank=True)  # as it was at checkout
     shipping = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_address = models.JSONField(default=dict)
@@ -85,6 +157,10 @@ class Order(models.Model):
                 fields=["cart", "idempotency_key"], name="order_unique_cart_idempotency_key"
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=F("subtotal")),
+                name="order_discount_within_subtotal",
+            ),
         ]
         indexes = [models.Index(fields=["customer", "placed_at"])]
 
@@ -193,3 +269,15 @@ class OrderStatusHistory(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name_plural = "order status history"
+
+
+class VoucherRedemption(models.Model):
+    """One order a voucher discounted; the usage limit counts these rows."""
+
+    voucher = models.ForeignKey(Voucher, related_name="redemptions", on_delete=models.PROTECT)
+    order = models.OneToOneField(Order, related_name="voucher_redemption", on_delete=models.CASCADE)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    redeemed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-redeemed_at", "-pk"]

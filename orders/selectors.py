@@ -19,14 +19,18 @@ from orders.models import (
 
 
 def cart_with_lines(*, cart_id: int) -> Cart:
-    return Cart.objects.prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=CartLine.objects.select_related("product", "product__stock").order_by(
-                "added_at", "pk"
-            ),
+    return (
+        Cart.objects.select_related("voucher")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=CartLine.objects.select_related("product", "product__stock").order_by(
+                    "added_at", "pk"
+                ),
+            )
         )
-    ).get(pk=cart_id)
+        .get(pk=cart_id)
+    )
 
 
 def order_list_for_customer(*, customer_id: int) -> QuerySet[Order]:

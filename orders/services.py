@@ -5,14 +5,14 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Product, Stock, StockMovement
@@ -29,6 +29,8 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    Voucher,
+    VoucherRedemption,
 )
 from storefront.api_errors import ServiceError, id_in_range
 from storefront.emails import email_send
@@ -155,7 +157,11 @@ def cart_merge(*, session_id: str, customer_id: int) -> Cart:
             CartLine.objects.create(cart=target, product_id=line.product_id, quantity=line.quantity)
     anonymous.status = Cart.Status.MERGED
     anonymous.save(update_fields=["status"])
-    Cart.objects.filter(pk=target.pk).update(updated_at=timezone.now(), session_id=session_id)
+    # the code typed before logging in stays, unless the customer's cart already had one
+    voucher_id = target.voucher_id or anonymous.voucher_id
+    Cart.objects.filter(pk=target.pk).update(
+        updated_at=timezone.now(), session_id=session_id, voucher_id=voucher_id
+    )
     target.refresh_from_db()
     return target
 
@@ -167,6 +173,113 @@ def carts_abandoned_mark(*, older_than_hours: int = 24) -> int:
         .distinct()
         .update(status=Cart.Status.ABANDONED)
     )
+
+
+# --- vouchers and totals ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """A cart's or order's money, in the store currency: total = subtotal - discount + shipping.
+
+    The discount comes off the goods only, never shipping (as Shopify's amount-off-order
+    codes). Free delivery is judged on the goods after the discount (as Shopify's price-based
+    shipping rates): a code that takes a 55.00 cart to 49.50 brings the delivery fee back.
+    """
+
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    total: Decimal
+
+
+def totals_compute(*, subtotal: Decimal, discount: Decimal = Decimal("0")) -> Totals:
+    subtotal = q2(subtotal)
+    discount = min(max(q2(discount), Decimal("0.00")), subtotal)  # never below 0 nor the goods
+    goods = subtotal - discount
+    # an empty cart ships nothing; a fully discounted one still pays for its parcel
+    shipping = Decimal("0.00") if not subtotal or goods >= FREE_SHIPPING_FROM else SHIPPING_FEE
+    return Totals(subtotal, discount, shipping, goods + shipping)
+
+
+def voucher_discount(*, voucher: Voucher, subtotal: Decimal) -> Decimal:
+    """What ``voucher`` takes off a goods ``subtotal``: percent rounded half up to the cent,
+    or the fixed amount, and at most the subtotal (a 10.00 code on an 8.00 cart gives 8.00)."""
+    if voucher.kind == Voucher.Kind.PERCENTAGE:
+        amount = q2(subtotal * voucher.value / Decimal(100))
+    else:
+        amount = q2(voucher.value)
+    return min(amount, q2(subtotal))
+
+
+def voucher_refusal(
+    *,
+    voucher: Voucher,
+    subtotal: Decimal,
+    customer_id: int | None,
+    email: str = "",
+    now: datetime | None = None,
+) -> str | None:
+    """Why ``voucher`` cannot discount this cart now, in the shopper's words; None if it can.
+
+    The usage count is only exact while the caller holds the voucher's row lock (checkout).
+    """
+    now = now or timezone.now()
+    if not voucher.is_active:
+        return "this discount code is not active"
+    if voucher.starts_at is not None and now < voucher.starts_at:
+        return "this discount code is not valid yet"
+    if voucher.ends_at is not None and now >= voucher.ends_at:
+        return "this discount code has expired"
+    if voucher.min_subtotal is not None and q2(subtotal) < voucher.min_subtotal:
+        return (
+            f"this discount code needs a subtotal of at least "
+            f"{voucher.min_subtotal:.2f} {settings.STORE_CURRENCY}"
+        )
+    redemptions = VoucherRedemption.objects.filter(voucher=voucher)
+    if voucher.usage_limit is not None and redemptions.count() >= voucher.usage_limit:
+        return "this discount code has been used up"
+    if voucher.once_per_customer:
+        mine = Q(order__customer_id=customer_id) if customer_id else Q()
+        if email:
+            mine |= Q(order__email__iexact=email)
+        if mine and redemptions.filter(mine).exists():
+            return "you have already used this discount code"
+    return None
+
+
+def _cart_subtotal(cart: Cart) -> Decimal:
+    lines = cart.lines.select_related("product")
+    return q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
+
+
+@transaction.atomic
+def cart_voucher_apply(*, cart: Cart, code: str) -> Voucher:
+    """Put discount code ``code`` (any case) on the open cart, replacing any other; refuses
+    an unknown, inactive, expired, not yet started, used up or already used code, or a cart
+    below its minimum subtotal, with a message on ``voucher_code``."""
+    if cart.status != Cart.Status.OPEN:
+        raise ServiceError("this cart is closed", field="cart")
+    code = code.strip()
+    voucher = Voucher.objects.filter(code__iexact=code).first() if code else None
+    if voucher is None:
+        raise ServiceError("this discount code does not exist", field="voucher_code")
+    refusal = voucher_refusal(
+        voucher=voucher, subtotal=_cart_subtotal(cart), customer_id=cart.customer_id
+    )
+    if refusal:
+        raise ServiceError(refusal, field="voucher_code")
+    Cart.objects.filter(pk=cart.pk).update(voucher=voucher, updated_at=timezone.now())
+    cart.voucher = voucher
+    return voucher
+
+
+@transaction.atomic
+def cart_voucher_remove(*, cart: Cart) -> None:
+    if cart.status != Cart.Status.OPEN:
+        raise ServiceError("this cart is closed", field="cart")
+    Cart.objects.filter(pk=cart.pk).update(voucher=None, updated_at=timezone.now())
+    cart.voucher = None
 
 
 # --- simulated payment gateway ---------------------------------------------------------------
@@ -238,6 +351,9 @@ def order_place(
     Locks stock rows in primary-key order, decrements or rejects the whole order naming the
     sold-out product, records the payment and the fraud decision in the same transaction.
     The same ``idempotency_key`` for the same cart returns the first order.
+
+    The cart's discount code is checked again under its row lock (a 400 on ``voucher_code``
+    writes nothing) and its discount stored on the order; the payment is the discounted total.
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise ServiceError(
@@ -310,7 +426,26 @@ def _order_place_atomic(
 
     now = timezone.now()
     subtotal = q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
-    shipping = Decimal("0.00") if subtotal >= FREE_SHIPPING_FROM else SHIPPING_FEE
+    voucher = None
+    discount = Decimal("0.00")
+    if cart.voucher_id is not None:
+        # The row lock makes racing checkouts count redemptions one at a time: with one use
+        # left, the second waits here, then sees the first's redemption and is refused.
+        voucher = Voucher.objects.select_for_update().get(pk=cart.voucher_id)
+        refusal = voucher_refusal(
+            voucher=voucher,
+            subtotal=subtotal,
+            customer_id=cart.customer_id,
+            email=email,
+            now=now,
+        )
+        if refusal:
+            raise ServiceError(
+                f"{refusal}; remove it from your cart to check out without it",
+                field="voucher_code",
+            )
+        discount = voucher_discount(voucher=voucher, subtotal=subtotal)
+    totals = totals_compute(subtotal=subtotal, discount=discount)
     order = Order.objects.create(
         number=_order_number(),
         customer_id=cart.customer_id,
@@ -319,9 +454,11 @@ def _order_place_atomic(
         status=Order.Status.PENDING,
         email=email,
         currency=settings.STORE_CURRENCY,
-        subtotal=subtotal,
-        shipping=shipping,
-        total=subtotal + shipping,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        voucher_code=voucher.code if voucher else "",
+        shipping=totals.shipping,
+        total=totals.total,
         shipping_address=shipping_address,
         billing_address=billing_address,
         placed_at=now,
@@ -381,7 +518,11 @@ def _order_place_atomic(
         # cart: the shopper tries another card with the same lines, under a new key.
         cart.status = Cart.Status.OPEN
         cart.save(update_fields=["status"])
-        return order
+        return order  # a refused attempt uses no voucher: the code stays on the cart
+    if voucher is not None:
+        # kept if the order is cancelled later (as a used code in Shopify): staff can raise
+        # the voucher's limit
+        VoucherRedemption.objects.create(voucher=voucher, order=order, amount=totals.discount)
     event_record_on_commit(
         type="purchase",
         session_id=context.session_id or cart.session_id,

@@ -245,10 +245,24 @@
     $$("[data-subtotal]").forEach((el) => (el.textContent = money(cart.subtotal)));
     $$("[data-shipping]").forEach((el) => (el.textContent = Number(cart.shipping) ? money(cart.shipping) : "Free"));
     $$("[data-total]").forEach((el) => (el.textContent = money(cart.total)));
+    const discounted = Number(cart.discount) > 0;
+    $$("[data-discount]").forEach((el) => { el.textContent = "−" + money(cart.discount); el.hidden = !discounted; });
+    $$("[data-discount-row]").forEach((el) => { el.textContent = `Discount (${cart.voucher_code})`; el.hidden = !discounted; });
     const hint = $("[data-free-hint]");
     if (hint) {
-      const missing = Number(cart.free_shipping_from) - Number(cart.subtotal);
+      // free delivery counts the goods after the discount (the API's shipping does the same)
+      const missing = Number(cart.free_shipping_from) - (Number(cart.subtotal) - Number(cart.discount || 0));
       hint.textContent = missing > 0 ? `Add ${money(missing)} more for free delivery.` : "Your delivery is free.";
+    }
+    const voucherForm = $("[data-voucher-form]");
+    if (voucherForm) {
+      const applied = $("[data-voucher-applied]", voucherForm);
+      applied.hidden = !cart.voucher_code;
+      $("[data-voucher-name]", voucherForm).textContent = cart.voucher_code || "";
+      const problem = $("[data-voucher-error]", voucherForm);
+      const why = cart.voucher_problem || "";
+      problem.textContent = why && why.charAt(0).toUpperCase() + why.slice(1) + ".";
+      problem.hidden = !cart.voucher_problem;
     }
   }
 
@@ -294,7 +308,28 @@
       if (!res.ok) toast(errorMessage(res.data), "error");
       renderCart();
     });
+    const voucherForm = $("[data-voucher-form]");
+    voucherForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = voucherForm.elements.voucher_code;
+      const res = await api("POST", "/api/v1/cart/voucher/", { voucher_code: input.value.trim() });
+      const problem = $("[data-voucher-error]", voucherForm);
+      if (!res.ok) {
+        problem.textContent = errorMessage(res.data);
+        problem.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      input.value = "";
+      renderSummary(res.data);
+    });
     cartPage.addEventListener("click", async (event) => {
+      if (event.target.closest("[data-voucher-remove]")) {
+        const res = await api("DELETE", "/api/v1/cart/voucher/");
+        if (res.ok) renderSummary(res.data);
+        return;
+      }
       const btn = event.target.closest("[data-remove]");
       if (!btn) return;
       await api("DELETE", `/api/v1/cart/lines/${btn.dataset.remove}/`);
