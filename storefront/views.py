@@ -336,6 +336,12 @@ def category(request: HttpRequest, category_id: int, slug: str = "") -> HttpResp
             "page_sizes": PAGE_SIZES,
             "stats": stats,
             "querystring": query.urlencode(),
+            # folded away on phones: the summary says filters are on, or the shopper wonders
+            # where the other products went
+            "active_filters": len(brand_ids)
+            + (min_price is not None)
+            + (max_price is not None)
+            + in_stock,
         },
     )
 
@@ -356,6 +362,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             metadata={"results": result.total},
         )
     pages = (result.total + per_page - 1) // per_page
+    # a search that finds nothing still offers something to look at, not a dead end
+    popular = _product_cards(_popular_ids(8)) if query and not products else []
     return _render(
         request,
         "storefront/search.html",
@@ -366,6 +374,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "page_number": page_number,
             "has_next": page_number < pages,
             "pages": pages,
+            "popular": popular,
         },
     )
 
@@ -424,7 +433,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "storefront/checkout.html",
-        {"_customer": customer, "address": address, "email": email},
+        {
+            "_customer": customer,
+            "address": address,
+            "email": email,
+            # an empty cart gets a way back to the shop, not a form with no total to pay
+            "cart_empty": _cart_count(request, customer) == 0,
+        },
     )
 
 

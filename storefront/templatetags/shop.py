@@ -64,3 +64,23 @@ def attribute_label(key: Any) -> str:
     """ "material_or_style" -> "Material or style"."""
     text = str(key).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+# the countries checkout delivers to (its country list); orders store the ISO code
+COUNTRY_NAMES = {
+    "GB": "United Kingdom",
+    "IE": "Ireland",
+    "FR": "France",
+    "DE": "Germany",
+    "NL": "Netherlands",
+    "ES": "Spain",
+    "IT": "Italy",
+    "US": "United States",
+}
+
+
+@register.filter
+def country_name(code: Any) -> str:
+    """ "GB" -> "United Kingdom"; a code outside the list stays as it is."""
+    text = str(code or "")
+    return COUNTRY_NAMES.get(text.upper(), text)
