@@ -36,16 +36,56 @@
     return { ok: res.ok, status: res.status, data };
   }
 
-  /** The first human-readable message of a DRF error body ({detail} or {field: [msg]}). */
-  function errorMessage(data, fallback = "Something went wrong. Please try again.") {
-    if (!data) return fallback;
-    if (typeof data.detail === "string") return data.detail;
-    for (const [field, value] of Object.entries(data)) {
-      if (field === "code") continue;
-      const msg = Array.isArray(value) ? value[0] : typeof value === "object" ? errorMessage(value, "") : value;
+  const capitalise = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text);
+
+  /** The first message of a DRF field-error body ({field: [msg]} or nested), or "". */
+  function firstFieldMessage(data) {
+    for (const [field, value] of Object.entries(data || {})) {
+      if (field === "code" || field === "detail") continue;
+      const msg = Array.isArray(value) ? value[0] : value && typeof value === "object" ? firstFieldMessage(value) : value;
       if (msg) return (field === "non_field_errors" ? "" : field.replace(/_/g, " ") + ": ") + msg;
     }
-    return fallback;
+    return "";
+  }
+
+  /** The shopper-readable message of an API error body ({detail, code, field: [msg]}). A field
+   * error's detail is the generic "Invalid input.": the field's own message says what to fix. */
+  function errorMessage(data, fallback = "Something went wrong. Please try again.") {
+    if (!data) return fallback;
+    const generic = typeof data.detail !== "string" || data.detail === "Invalid input.";
+    return capitalise((generic && firstFieldMessage(data)) || data.detail || fallback);
+  }
+
+  /* ---- inline field errors: next to the field, announced, and the first one focused -------- */
+  function setFieldError(input, message) {
+    const id = "err-" + input.name;
+    let el = document.getElementById(id);
+    if (!el && message) {
+      el = document.createElement("span");
+      el.id = id;
+      el.className = "field-error";
+      // under the field's label, outside it: the label stays the field's name, and the
+      // message is read out through aria-describedby
+      (input.closest("label") || input).after(el);
+    }
+    if (el) { el.textContent = message || ""; el.hidden = !message; }
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((d) => d && d !== id);
+    if (message) described.push(id);
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+
+  /** Shows each {name: message} next to its field, clears the others; focuses the first. */
+  function showFieldErrors(form, errors) {
+    let first = null;
+    Array.from(form.elements).filter((el) => el.name).forEach((el) => {
+      setFieldError(el, errors[el.name] || "");
+      if (errors[el.name] && !first) first = el;
+    });
+    if (first) first.focus();
+    return Boolean(first);
   }
 
   let toastTimer;
@@ -201,25 +241,30 @@
     return new Map(items.filter((it) => it && it.product_id).map((it) => [Number(it.product_id), String(it.source || "")]));
   }
 
-  async function loadWidget(el, urls, exclude, limit = 4) {
+  // ``avoid``: products already shown in another row of the page, left out while anything else
+  // is left (a catalogue too small for two different rows repeats rather than show none)
+  async function loadWidget(el, urls, exclude, limit = 4, avoid = []) {
+    const fresh = (list) => { const rest = list.filter((p) => !avoid.includes(p.id)); return rest.length ? rest : list; };
     let products = [];
     let itemSources = new Map();
     for (const url of urls) {
       try {
         const res = await api("GET", url);
         if (res.ok) {
-          products = (await productsByIds(idsFrom(res.data))).filter((p) => !exclude.includes(p.id));
+          products = fresh((await productsByIds(idsFrom(res.data))).filter((p) => !exclude.includes(p.id)));
           itemSources = sourcesFrom(res.data);
         }
       } catch (e) { products = []; }
       if (products.length) break;
     }
     let source = "recommendations";
-    if (!products.length) { products = await popular(limit, exclude); source = "popular"; }
+    if (!products.length) { products = fresh(await popular(limit + avoid.length, exclude)); source = "popular"; }
     el.dataset.source = source;
-    el.innerHTML = products.length
-      ? products.slice(0, limit).map((p, i) => cardHtml(p, el.dataset.widget, i + 1, source, itemSources.get(p.id))).join("")
+    const shown = products.slice(0, limit);
+    el.innerHTML = shown.length
+      ? shown.map((p, i) => cardHtml(p, el.dataset.widget, i + 1, source, itemSources.get(p.id))).join("")
       : '<p class="muted">Nothing to suggest yet.</p>';
+    return shown.map((p) => p.id);
   }
 
   // Clicks on recommended items feed the recommender's click-through monitoring.
@@ -234,11 +279,15 @@
     }).catch(() => {});
   });
 
-  $$("[data-widget=similar], [data-widget=bought-together]").forEach((el) => {
-    const id = Number(el.dataset.product);
-    const kind = el.dataset.widget;
-    loadWidget(el, [`/api/v1/recommendations/${kind}/${id}/`], [id]);
-  });
+  // One after the other: "Similar items" leaves out what "Frequently bought together" shows
+  // above it (the two lists often share products, and a row repeating the row above is noise).
+  (async () => {
+    let shown = [];
+    for (const el of $$("[data-widget=bought-together], [data-widget=similar]")) {
+      const id = Number(el.dataset.product);
+      shown = shown.concat(await loadWidget(el, [`/api/v1/recommendations/${el.dataset.widget}/${id}/`], [id], 4, shown));
+    }
+  })();
 
   /* ---- cart page -------------------------------------------------------------------------- */
   function renderSummary(cart) {
@@ -355,9 +404,54 @@
         `<li><span>${l.quantity} × ${escapeHtml(l.name)}</span><span>${money(l.line_total)}</span></li>`).join("") + "</ul>";
       renderSummary(res.data);
     });
+    // What to fix, in the shopper's words, for a field the browser or the server refused.
+    const CHECKOUT_HINTS = {
+      email: "Enter your e-mail address, like name@example.com.",
+      full_name: "Enter the name of the person we deliver to.",
+      line1: "Enter the first line of your address.",
+      city: "Enter your town or city.",
+      postal_code: "Enter your postcode.",
+      country: "Choose the country we deliver to.",
+      card_number: "Enter the long number on the front of your card.",
+      card_expiry: "Enter the expiry date as MM/YY, for example 12/30.",
+      card_cvc: "Enter the 3 or 4 digits on the back of your card.",
+    };
+    const CHECKS = {
+      card_number: (v) => /^\d{12,19}$/.test(v.replace(/[\s-]+/g, "")),
+      card_expiry: (v) => /^(0[1-9]|1[0-2])\/\d{2}$/.test(v.trim()),
+      card_cvc: (v) => /^\d{3,4}$/.test(v.trim()),
+    };
+    const checkoutErrors = () => {
+      const errors = {};
+      Array.from(checkoutForm.elements).filter((el) => CHECKOUT_HINTS[el.name]).forEach((el) => {
+        const check = CHECKS[el.name];
+        if (!el.checkValidity() || (check && !check(el.value))) errors[el.name] = CHECKOUT_HINTS[el.name];
+      });
+      return errors;
+    };
+    const serverErrors = (data) => {
+      const errors = {};
+      for (const [key, value] of Object.entries(data || {})) {
+        if (key === "shipping_address" && value && !Array.isArray(value)) {
+          Object.keys(value).forEach((sub) => { errors[sub] = CHECKOUT_HINTS[sub] || capitalise(String(value[sub])); });
+        } else if (key === "shipping_address") {
+          ["full_name", "line1", "city", "postal_code"].forEach((sub) => { errors[sub] = CHECKOUT_HINTS[sub]; });
+        } else if (CHECKOUT_HINTS[key]) {
+          errors[key] = CHECKOUT_HINTS[key];
+        }
+      }
+      return errors;
+    };
+    const summary = (count) => count === 1 ? "Please check the field marked below." : `Please check the ${count} fields marked below.`;
+    checkoutForm.addEventListener("input", (event) => {
+      const el = event.target;
+      if (el.getAttribute("aria-invalid") === "true" && !checkoutErrors()[el.name]) setFieldError(el, "");
+    });
     checkoutForm.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (!checkoutForm.reportValidity()) return;
+      const invalid = checkoutErrors();
+      if (showFieldErrors(checkoutForm, invalid)) { showError(checkoutForm, summary(Object.keys(invalid).length)); return; }
+      showError(checkoutForm, "");
       const f = checkoutForm.elements;
       // One key per cart: a double click or a retry after a timeout never makes two orders.
       const storeKey = "checkout-key-" + (cartToken || "cart");
@@ -383,7 +477,9 @@
       button.disabled = false;
       button.textContent = "Place order";
       if (res.status === 409) sessionStorage.removeItem(storeKey);
-      showError(checkoutForm, errorMessage(res.data));
+      const refused = serverErrors(res.data);
+      if (showFieldErrors(checkoutForm, refused)) showError(checkoutForm, summary(Object.keys(refused).length));
+      else showError(checkoutForm, errorMessage(res.data));
     });
   }
 
