@@ -355,3 +355,26 @@ def test_admin_lists_vouchers_with_their_use_count_and_orders_show_the_discount(
     assert 'class="field-times_used">1<' in row
     page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "Discount" in page and "2.00" in page and "SAVE10" in page
+
+
+def test_admin_refuses_a_second_code_that_differs_only_in_case() -> None:
+    voucher("SAVE10")
+    client = Client()
+    client.force_login(UserFactory(username="merchant", is_staff=True, is_superuser=True))
+    form = {
+        "code": "save10",
+        "kind": "fixed",
+        "value": "5.00",
+        "is_active": "on",
+        "created_at_0": "2026-12-01",
+        "created_at_1": "10:00:00",
+        "redemptions-TOTAL_FORMS": "0",
+        "redemptions-INITIAL_FORMS": "0",
+    }
+    response = client.post("/admin/orders/voucher/add/", form)
+    assert response.status_code == 200  # the form again, with the message
+    assert "A voucher with this code exists (codes ignore case)." in response.content.decode()
+    assert Voucher.objects.count() == 1
+    form["code"] = "WINTER5"
+    assert client.post("/admin/orders/voucher/add/", form).status_code == 302
+    assert Voucher.objects.get(code="WINTER5").value == Decimal("5.00")
