@@ -1,4 +1,5 @@
-"""Public catalog API: products, categories, search, autocomplete, reviews."""
+"""Catalog API: products, categories, search, autocomplete, reviews (public); purchase
+orders (staff)."""
 
 import logging
 from decimal import Decimal
@@ -9,15 +10,21 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from catalog import search, selectors
-from catalog.models import Category, Product, Review
+from catalog import search, selectors, services
+from catalog.models import Category, Product, PurchaseOrder, PurchaseOrderLine, Review
 from customers.services import customer_for_user, event_record, review_create
 from storefront.api_errors import ID_MAX, id_in_range
 from storefront.pagination import PagePagination
@@ -454,3 +461,257 @@ class ProductReviewListApi(generics.ListAPIView):
         )
         product_detail_invalidate([product_id])
         return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- staff purchasing (IsAdminUser): purchase orders from the forecast's reorder suggestions
+
+
+class PurchaseOrderLineOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku")
+    outstanding = serializers.IntegerField(help_text="ordered minus received")
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = [
+            "id",
+            "product_id",
+            "sku",
+            "quantity_ordered",
+            "quantity_received",
+            "outstanding",
+            "unit_cost",
+        ]
+
+
+class PurchaseOrderOutputSerializer(serializers.ModelSerializer):
+    """A purchase order as staff manage it; who created it by user id only."""
+
+    supplier = serializers.CharField(source="supplier.name")
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of the unit costs")
+    lines = PurchaseOrderLineOutputSerializer(many=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "number",
+            "supplier_id",
+            "supplier",
+            "status",
+            "expected_date",
+            "currency",
+            "created_by_id",
+            "created_at",
+            "sent_at",
+            "received_at",
+            "cancelled_at",
+            "lines",
+        ]
+
+    def get_currency(self, order: PurchaseOrder) -> str:
+        return str(settings.STORE_CURRENCY)
+
+
+class PurchaseOrderFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=PurchaseOrder.Status.choices,
+        help_text="Repeat for several: status=draft&status=sent",
+    )
+    supplier = IdFilter(field_name="supplier_id", help_text="Supplier id")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "supplier"]
+
+
+class PurchaseOrderPagination(PagePagination):
+    page_size = 50
+    max_page_size = 200  # as the other staff lists
+
+
+NO_SUCH_PURCHASE_ORDER = OpenApiResponse(description="No such purchase order")
+PURCHASE_ORDER_REFUSED = OpenApiResponse(
+    description="Refused: the order's status does not allow it (messages under `status`), "
+    "or invalid lines (messages under `lines`)"
+)
+
+
+def _purchase_order_response(purchase_order_id: int, status_code: int = 200) -> Response:
+    order = selectors.purchase_order_get(purchase_order_id=purchase_order_id)
+    return Response(PurchaseOrderOutputSerializer(order).data, status=status_code)
+
+
+def _purchase_order_id(purchase_order_id: int) -> int:
+    if not id_in_range(purchase_order_id):
+        raise PurchaseOrder.DoesNotExist  # a 404, not the database's overflow (a 500)
+    return purchase_order_id
+
+
+@extend_schema_view(get=extend_schema(summary="Purchase orders, newest first (staff)"))
+class PurchaseOrderListApi(generics.ListAPIView):
+    """Purchase orders for staff, newest first, filtered by `status` and `supplier`."""
+
+    permission_classes = [permissions.IsAdminUser]
+    serializer_class = PurchaseOrderOutputSerializer
+    filterset_class = PurchaseOrderFilter
+    pagination_class = PurchaseOrderPagination
+
+    def get_queryset(self) -> QuerySet[PurchaseOrder]:
+        return selectors.purchase_order_list()
+
+
+class PurchaseOrderDetailApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="One purchase order with its lines (staff)",
+        responses={200: PurchaseOrderOutputSerializer, 404: NO_SUCH_PURCHASE_ORDER},
+    )
+    def get(self, request: Request, purchase_order_id: int) -> Response:
+        return _purchase_order_response(_purchase_order_id(purchase_order_id))
+
+
+class PurchaseOrderCreateFromSuggestionsApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        product_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+            required=False,
+            allow_empty=False,
+            max_length=1000,
+            help_text="Order these products' suggestions; omitted: every suggestion at or "
+            "below its reorder point",
+        )
+
+    class SkippedSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField()
+        reason = serializers.CharField(
+            help_text="no reorder suggestion, nothing to order, no supplier, or already on "
+            "an open purchase order"
+        )
+
+    @extend_schema(
+        summary="Draft purchase orders from reorder suggestions, one per supplier (staff); a "
+        "product already on an open purchase order is skipped, not ordered twice",
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                name="PurchaseOrdersFromSuggestions",
+                fields={
+                    "purchase_orders": PurchaseOrderOutputSerializer(many=True),
+                    "skipped": SkippedSerializer(many=True),
+                },
+            ),
+            400: OpenApiResponse(description="Invalid product_ids"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.purchase_orders_create_from_suggestions(
+            product_ids=data.validated_data.get("product_ids"), user_id=request.user.pk
+        )
+        orders = selectors.purchase_order_list().filter(
+            pk__in=[o.pk for o in result.purchase_orders]
+        )
+        body = {
+            "purchase_orders": PurchaseOrderOutputSerializer(orders, many=True).data,
+            "skipped": self.SkippedSerializer(
+                [{"product_id": p, "reason": r} for p, r in result.skipped.items()], many=True
+            ).data,
+        }
+        # 201 also when every product was skipped: the answer says why, per product
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PurchaseOrderReceiveLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    quantity = serializers.IntegerField(min_value=0, max_value=10**6, help_text="units arrived")
+
+
+class PurchaseOrderReceiveApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        lines = PurchaseOrderReceiveLineSerializer(
+            many=True,
+            required=False,
+            allow_empty=False,
+            help_text="Units arrived per line (at most 1000 lines); omitted: everything "
+            "outstanding",
+        )
+
+        def validate_lines(self, lines: list[dict[str, int]]) -> list[dict[str, int]]:
+            if len(lines) > 1000:
+                raise serializers.ValidationError("at most 1000 lines")
+            ids = [line["line_id"] for line in lines]
+            if len(set(ids)) != len(ids):
+                raise serializers.ValidationError("a line is listed twice")
+            return lines
+
+    @extend_schema(
+        summary="Receive goods of a sent purchase order into stock (staff): all lines or "
+        "none; more than a line's outstanding units is refused",
+        request=InputSerializer,
+        responses={
+            200: PurchaseOrderOutputSerializer,
+            400: PURCHASE_ORDER_REFUSED,
+            404: NO_SUCH_PURCHASE_ORDER,
+        },
+    )
+    def post(self, request: Request, purchase_order_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lines = data.validated_data.get("lines")
+        quantities = None if lines is None else {li["line_id"]: li["quantity"] for li in lines}
+        order_id = _purchase_order_id(purchase_order_id)
+        services.purchase_order_receive(purchase_order_id=order_id, quantities=quantities)
+        return _purchase_order_response(order_id)
+
+
+class _PurchaseOrderActionApi(APIView):
+    """A staff action on one purchase order that takes no input (send, cancel)."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    def act(self, purchase_order_id: int) -> object:
+        raise NotImplementedError
+
+    def post(self, request: Request, purchase_order_id: int) -> Response:
+        order_id = _purchase_order_id(purchase_order_id)
+        self.act(order_id)
+        return _purchase_order_response(order_id)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Send a draft purchase order to its supplier (staff); the expected date "
+        "restarts from today",
+        request=None,
+        responses={
+            200: PurchaseOrderOutputSerializer,
+            400: PURCHASE_ORDER_REFUSED,
+            404: NO_SUCH_PURCHASE_ORDER,
+        },
+    )
+)
+class PurchaseOrderSendApi(_PurchaseOrderActionApi):
+    def act(self, purchase_order_id: int) -> object:
+        return services.purchase_order_send(purchase_order_id=purchase_order_id)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Cancel an open purchase order (staff); units already received stay in stock",
+        request=None,
+        responses={
+            200: PurchaseOrderOutputSerializer,
+            400: PURCHASE_ORDER_REFUSED,
+            404: NO_SUCH_PURCHASE_ORDER,
+        },
+    )
+)
+class PurchaseOrderCancelApi(_PurchaseOrderActionApi):
+    def act(self, purchase_order_id: int) -> object:
+        return services.purchase_order_cancel(purchase_order_id=purchase_order_id)

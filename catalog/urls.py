@@ -13,4 +13,33 @@ urlpatterns = [
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("search/", api.ProductSearchApi.as_view(), name="product-search"),
     path("search/autocomplete/", api.ProductAutocompleteApi.as_view(), name="product-autocomplete"),
+    # staff purchasing (IsAdminUser), beside staff/orders/
+    path(
+        "staff/purchase-orders/", api.PurchaseOrderListApi.as_view(), name="staff-purchase-orders"
+    ),
+    path(
+        "staff/purchase-orders/from-suggestions/",
+        api.PurchaseOrderCreateFromSuggestionsApi.as_view(),
+        name="staff-purchase-orders-from-suggestions",
+    ),
+    path(
+        "staff/purchase-orders/<int:purchase_order_id>/",
+        api.PurchaseOrderDetailApi.as_view(),
+        name="staff-purchase-order-detail",
+    ),
+    path(
+        "staff/purchase-orders/<int:purchase_order_id>/send/",
+        api.PurchaseOrderSendApi.as_view(),
+        name="staff-purchase-order-send",
+    ),
+    path(
+        "staff/purchase-orders/<int:purchase_order_id>/receive/",
+        api.PurchaseOrderReceiveApi.as_view(),
+        name="staff-purchase-order-receive",
+    ),
+    path(
+        "staff/purchase-orders/<int:purchase_order_id>/cancel/",
+        api.PurchaseOrderCancelApi.as_view(),
+        name="staff-purchase-order-cancel",
+    ),
 ]
