@@ -31,6 +31,7 @@ from customers.services import event_record
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
 from orders.selectors import order_timeline
+from storefront.templatetags.shop import COUNTRY_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -439,6 +440,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "email": email,
             # an empty cart gets a way back to the shop, not a form with no total to pay
             "cart_empty": _cart_count(request, customer) == 0,
+            "countries": COUNTRY_NAMES.items(),
+            # the saved address's country, not always the first in the list
+            "country": address.country if address and address.country in COUNTRY_NAMES else "GB",
         },
     )
 

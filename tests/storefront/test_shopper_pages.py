@@ -4,6 +4,7 @@ stuck: an empty checkout, a search that finds nothing, a sold-out product, folde
 import pytest
 from django.test import Client
 
+from customers.services import address_remember
 from tests.factories import (
     ADDRESS,
     GOOD_CARD,
@@ -79,3 +80,26 @@ def test_order_page_names_the_delivery_country(shop) -> None:
     ).json()
     address = client.get(f"/order/{order['number']}/").content.decode().split("<address>")[1]
     assert "United Kingdom</address>" in address and "GB</address>" not in address
+
+
+def test_checkout_starts_from_the_saved_address_country(shop) -> None:
+    customer = CustomerFactory()
+    address_remember(customer_id=customer.pk, address={**ADDRESS, "country": "FR"})
+    client = Client()
+    client.force_login(customer.user)
+    client.post(
+        "/api/v1/cart/lines/", {"product_id": shop["jug"].pk}, content_type="application/json"
+    )
+    html = client.get("/checkout/").content.decode()
+    # the form kept the street and town but always said United Kingdom
+    assert '<option value="FR" selected>France</option>' in html
+    assert '<option value="GB">United Kingdom</option>' in html
+
+    guest = Client()
+    guest.post(
+        "/api/v1/cart/lines/", {"product_id": shop["jug"].pk}, content_type="application/json"
+    )
+    assert (
+        '<option value="GB" selected>United Kingdom</option>'
+        in guest.get("/checkout/").content.decode()
+    )
