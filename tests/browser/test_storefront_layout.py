@@ -71,6 +71,11 @@ def test_home_on_a_phone_shows_products_sooner(phone, store) -> None:  # type: i
         phone.locator(".header-actions").bounding_box(),
     )
     assert abs(logo["y"] - links["y"]) < logo["height"]
+
+    # a category listing is two across too (its tablet rule of three once won on phones)
+    phone.goto(f"{phone.base}/c/{store['products'][0].category_id}/")
+    assert set(_per_row(phone, "[data-testid=product-grid] .card")) <= {1, 2}
+    assert _per_row(phone, "[data-testid=product-grid] .card")[0] == 2
     assert phone.eval_on_selector(".site-header", "e => getComputedStyle(e).position") == "static"
 
 
