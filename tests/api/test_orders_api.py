@@ -143,6 +143,8 @@ def test_checkout_remembers_the_address_for_next_time(shopper_client: APIClient,
         shopper_client.post("/api/v1/cart/lines/", {"product_id": ProductFactory().pk})
         shopper_client.post("/api/v1/checkout/", PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert shopper.addresses.count() == 1
+    # the next checkout (with something in the cart: an empty cart's checkout has no form)
+    shopper_client.post("/api/v1/cart/lines/", {"product_id": ProductFactory().pk})
     page = Client()
     page.force_login(shopper.user)
     assert ADDRESS["line1"] in page.get("/checkout/").content.decode()
