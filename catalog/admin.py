@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from catalog import selectors, services
 from catalog.models import (
@@ -163,10 +163,13 @@ class ReviewAdmin(admin.ModelAdmin):
 class PurchaseOrderLineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
+        if self.instance.pk and self.instance.status != PurchaseOrder.Status.DRAFT:
+            return  # view-only lines: nothing was edited
         products = {
             f.cleaned_data["product"].pk: f
             for f in self.forms
-            if f.cleaned_data.get("product") and not f.cleaned_data.get("DELETE")
+            if isinstance(f.cleaned_data.get("product"), Product)
+            and not f.cleaned_data.get("DELETE")
         }
         on_order = selectors.purchase_order_open_by_product(product_ids=products)
         for pid, form in products.items():
@@ -227,6 +230,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     ]
     inlines = [PurchaseOrderLineInline]
     actions = ["send_orders", "receive_outstanding", "cancel_orders"]
+    change_form_template = "admin/catalog/purchaseorder/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
@@ -237,6 +241,28 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+    def response_change(self, request: HttpRequest, obj: PurchaseOrder) -> HttpResponse:
+        if "_receive" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            quantities = {
+                line.pk: int(request.POST.get(f"_receive_{line.pk}") or 0)
+                for line in obj.lines.all()
+            }
+        except ValueError:
+            self.message_user(request, "Enter whole numbers of units", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        arrived = {pk: units for pk, units in quantities.items() if units}
+        try:
+            services.purchase_order_receive(purchase_order_id=obj.pk, quantities=arrived)
+        except ServiceError as exc:
+            self.message_user(request, f"{obj.number}: {exc.message}", messages.ERROR)
+        else:
+            units = sum(arrived.values())
+            self.log_change(request, obj, f"Received {units} units into stock")
+            self.message_user(request, f"{obj.number}: {units} units received into stock")
+        return HttpResponseRedirect(request.path)
 
     @admin.display(description="number", ordering="pk")
     def number(self, obj: PurchaseOrder) -> str:

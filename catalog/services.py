@@ -106,8 +106,12 @@ def purchase_orders_create_from_suggestions(
     if wanted is not None:
         known = {s.product_id for s in suggestions}
         skipped.update({p: "no reorder suggestion" for p in wanted if p not in known})
-    else:
-        suggestions = [s for s in suggestions if s.on_hand <= s.reorder_point]
+    else:  # stock plus what is already coming in at or below the point, something to order
+        suggestions = [
+            s
+            for s in suggestions
+            if s.on_hand + s.incoming <= s.reorder_point and s.order_quantity > 0
+        ]
     quantity = {}
     for s in suggestions:
         if s.order_quantity > 0:

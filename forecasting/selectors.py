@@ -166,10 +166,11 @@ def reorder_suggestion_list(
 
 
 def reorder_alert_counts(*, within_days: int) -> dict[str, int]:
-    """Suggestions at or below their reorder point, and expected to sell out within the days."""
+    """Suggestions at or below their reorder point (stock plus units on open purchase
+    orders), and expected to sell out within the days."""
     soon = timezone.localdate() + timedelta(days=within_days)
     return ReorderSuggestion.objects.aggregate(
-        reorder=Count("pk", filter=Q(on_hand__lte=F("reorder_point"))),
+        reorder=Count("pk", filter=Q(on_hand__lte=F("reorder_point") - F("incoming"))),
         stockout=Count("pk", filter=Q(projected_stockout_date__lte=soon)),
     )
 

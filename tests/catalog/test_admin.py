@@ -141,3 +141,35 @@ def test_a_sent_orders_lines_are_read_only(merchant: Client) -> None:
     page = merchant.get(f"{ORDERS}{order.pk}/change/")
     formset = page.context["inline_admin_formsets"][0]
     assert not formset.has_change_permission and not formset.has_add_permission
+
+
+def test_the_order_page_receives_part_of_a_delivery(merchant: Client) -> None:
+    supplier = SupplierFactory()
+    mug, cup = ProductFactory(supplier=supplier, with_stock=2), ProductFactory(supplier=supplier)
+    suggest(mug, order=12)
+    suggest(cup, order=5)
+    order = services.purchase_orders_create_from_suggestions().purchase_orders[0]
+    url = f"{ORDERS}{order.pk}/change/"
+    assert "Receive goods" not in merchant.get(url).content.decode()  # a draft: not yet
+    services.purchase_order_send(purchase_order_id=order.pk)
+    lines = {line.product_id: line.pk for line in order.lines.all()}
+    page = merchant.get(url).content.decode()
+    assert "Receive goods" in page and f'name="_receive_{lines[mug.pk]}"' in page
+
+    over = change_form_data(merchant, url, _receive="1", **{f"_receive_{lines[mug.pk]}": "13"})
+    refused = merchant.post(url, over, follow=True)
+    assert any("only 12 outstanding" in m for m in _messages(refused))
+    assert Stock.objects.get(product=mug).on_hand == 2
+
+    data = change_form_data(
+        merchant,
+        url,
+        _receive="1",
+        **{f"_receive_{lines[mug.pk]}": "7", f"_receive_{lines[cup.pk]}": "0"},
+    )
+    response = merchant.post(url, data, follow=True)
+    assert f"{order.number}: 7 units received into stock" in _messages(response)
+    assert Stock.objects.get(product=mug).on_hand == 9
+    order.refresh_from_db()
+    assert order.status == PurchaseOrder.Status.PARTIALLY_RECEIVED
+    assert 'name="_receive_' in response.content.decode()  # still open: the form stays

@@ -215,3 +215,27 @@ def test_only_open_orders_can_be_cancelled() -> None:
     with pytest.raises(ServiceError) as refused:
         services.purchase_order_cancel(purchase_order_id=order.pk)
     assert refused.value.field == "status"
+
+
+def test_ordering_everything_leaves_out_suggestions_already_covered_by_incoming_units() -> None:
+    supplier = SupplierFactory()
+    covered, short = ProductFactory(supplier=supplier), ProductFactory(supplier=supplier)
+    row = suggest(covered, order=0, on_hand=2, reorder_point=10)
+    row.incoming = 20  # as the forecast writes it once an order is open
+    row.save()
+    suggest(short, order=9)
+    result = services.purchase_orders_create_from_suggestions()
+    assert [line.product_id for line in result.purchase_orders[0].lines.all()] == [short.pk]
+    assert result.skipped == {}
+
+
+def test_the_reorder_alert_counts_stock_on_open_orders() -> None:
+    from forecasting import facade as forecasting
+
+    low, ordered = ProductFactory(), ProductFactory()
+    suggest(low, order=9)
+    row = suggest(ordered, order=0)
+    row.incoming = 30
+    row.save()
+    items = forecasting.dashboard_panel()["items"]
+    assert items["Products at or below their reorder point"] == 1
