@@ -21,6 +21,21 @@ from pricing.models import (
     PricingPolicy,
 )
 from storefront.admin_audit import AuditedActionsMixin
+from storefront.templatetags.shop import money
+
+# the optimizer's guardrail names as the policy form calls them
+GUARDRAIL_LABELS = {
+    "floor_ceiling": "price bounds",
+    "min_margin": "minimum margin",
+    "max_discount": "maximum discount",
+    "max_change": "maximum change",
+    "competitor_cap": "competitor price",
+    "max_changes_per_week": "changes per week",
+}
+
+
+def _guardrails(names: str) -> str:
+    return ", ".join(GUARDRAIL_LABELS.get(n, n.replace("_", " ")) for n in names.split(",") if n)
 
 
 @admin.register(PriceProposal)
@@ -29,14 +44,10 @@ class PriceProposalAdmin(AuditedActionsMixin):
         "id",
         "product",
         "status",
-        "current_price",
-        "proposed_price",
-        "change",
+        "price_change",
         "elasticity_interval",
-        "profit_current",
-        "profit_new",
-        "bound_by",
-        "conflicts",
+        "profit_per_day",
+        "guardrails",
         "created_at",
     ]
     list_filter = [
@@ -56,9 +67,22 @@ class PriceProposalAdmin(AuditedActionsMixin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="change")
-    def change(self, obj: PriceProposal) -> str:
-        return f"{obj.change_pct:+.1f}%"
+    # Money as money and one column per question (what price, what profit, what held it
+    # back): eleven columns of bare decimals ran off a 1400 px screen.
+    @admin.display(description="price", ordering="proposed_price")
+    def price_change(self, obj: PriceProposal) -> str:
+        return f"{money(obj.current_price)} \u2192 {money(obj.proposed_price)} ({obj.change_pct:+.1f}%)"
+
+    @admin.display(description="expected profit per day")
+    def profit_per_day(self, obj: PriceProposal) -> str:
+        return f"{money(obj.profit_current)} \u2192 {money(obj.profit_new)}"
+
+    @admin.display(description="held by guardrails")
+    def guardrails(self, obj: PriceProposal) -> str:
+        text = _guardrails(obj.bound_by) or "-"
+        if obj.conflicts:
+            text += f" (dropped, contradicting others: {_guardrails(obj.conflicts)})"
+        return text
 
     @admin.display(description="elasticity (95% interval)")
     def elasticity_interval(self, obj: PriceProposal) -> str:
