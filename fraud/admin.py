@@ -15,6 +15,7 @@ from fraud.models import ReviewQueueItem, RiskAssessment, RiskRule, RiskSettings
 from fraud.rules import RuleSyntaxError, rule_compile
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
+from storefront.templatetags.shop import SYMBOLS
 
 
 class RiskRuleForm(forms.ModelForm):
@@ -95,12 +96,12 @@ class _AssessmentAdminBase(AuditedActionsMixin):
 
     @admin.display(description="order", ordering="order__number")
     def order_link(self, obj: RiskAssessment) -> str:
+        currency = obj.order.currency
         return format_html(
-            "<a href='/admin/orders/order/{}/change/'>{}</a> ({} {})",
+            "<a href='/admin/orders/order/{}/change/'>{}</a> ({})",
             obj.order_id,
             obj.order.number,
-            obj.order.total,
-            obj.order.currency,
+            f"{SYMBOLS.get(currency, f'{currency} ')}{obj.order.total:,.2f}",
         )
 
     @admin.display(description="score", ordering="score")

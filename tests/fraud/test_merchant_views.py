@@ -37,6 +37,14 @@ def test_admin_calls_the_queue_orders_awaiting_review(admin_client) -> None:  # 
     assert "2 orders awaiting review" in page
 
 
+def test_review_queue_shows_the_order_total_as_money(admin_client) -> None:  # type: ignore[no-untyped-def]
+    services.risk_rule_create(name="big", expression="amount >= 1000", action="review")
+    order = checkout(price="1250.00")
+    page = admin_client.get("/admin/fraud/reviewqueueitem/").content.decode()
+    total = Order.objects.get(pk=order.pk).total
+    assert f"(£{total:,.2f})" in page and f"{total} GBP" not in page
+
+
 def test_dashboard_fraud_panel_counts_the_queue_and_this_weeks_decisions(admin_client) -> None:  # type: ignore[no-untyped-def]
     services.risk_rule_create(name="big", expression="amount >= 100", action="review")
     services.risk_rule_create(name="huge", expression="amount >= 1000", action="block")
