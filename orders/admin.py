@@ -21,6 +21,26 @@ from orders.models import (
 )
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
+from storefront.templatetags.shop import COUNTRY_NAMES, SYMBOLS
+
+
+def _money(amount: Any, currency: str) -> str:
+    return f"{SYMBOLS.get(currency, f'{currency} ')}{amount:,.2f}"
+
+
+def _address_text(address: Any) -> str:
+    """An order's address as one would write it on a parcel, one line per part."""
+    if not isinstance(address, dict) or not address:
+        return ""
+    country = address.get("country", "")
+    parts = [
+        address.get("full_name"),
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(p for p in (address.get("postal_code"), address.get("city")) if p),
+        COUNTRY_NAMES.get(country, country),
+    ]
+    return "\n".join(str(p) for p in parts if p)
 
 
 class CartLineInline(admin.TabularInline):
@@ -82,7 +102,7 @@ class FulfilmentInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(AuditedActionsMixin):
-    list_display = ["number", "placed_at", "status", "total", "discount", "currency", "customer"]
+    list_display = ["number", "placed_at", "status", "total_paid", "discount_given", "customer"]
     list_filter = ["status", "placed_at"]  # the date filter; no date_hierarchy (slow DISTINCT)
     list_select_related = ["customer"]
     search_fields = ["number", "email"]
@@ -98,8 +118,30 @@ class OrderAdmin(AuditedActionsMixin):
         "placed_at",
         "idempotency_key",
         "status",
+        "ship_to",
+        "bill_to",
     ]
+    # the addresses are what the shopper entered at checkout: shown as addresses, not as
+    # editable JSON (editing them here would not reach the shipment or the shopper)
+    exclude = ["shipping_address", "billing_address"]
     inlines = [OrderLineInline, PaymentInline, FulfilmentInline, HistoryInline]
+
+    @admin.display(description="total", ordering="total")
+    def total_paid(self, obj: Order) -> str:
+        return _money(obj.total, obj.currency)
+
+    @admin.display(description="discount", ordering="discount")
+    def discount_given(self, obj: Order) -> str:
+        return _money(obj.discount, obj.currency) if obj.discount else "-"
+
+    @admin.display(description="ship to")
+    def ship_to(self, obj: Order) -> str:
+        return _address_text(obj.shipping_address)
+
+    @admin.display(description="bill to")
+    def bill_to(self, obj: Order) -> str:
+        return _address_text(obj.billing_address) or "same as delivery"
+
     actions = ["approve_orders", "cancel_orders", "fulfil_orders"]
     change_form_template = "admin/orders/order/change_form.html"
 

@@ -184,6 +184,9 @@ class OrderLine(models.Model):
         ordering = ["pk"]
         indexes = [models.Index(fields=["product", "order"])]
 
+    def __str__(self) -> str:  # the order page's inline rows ("OrderLine object (6603)")
+        return f"{self.quantity} × {self.name}"
+
 
 class Payment(models.Model):
     """Simulated gateway result, carrying what fraud scoring needs (no raw card number)."""
@@ -210,6 +213,9 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.amount}"
+
 
 class Refund(models.Model):
     order = models.ForeignKey(Order, related_name="refunds", on_delete=models.CASCADE)
@@ -231,6 +237,9 @@ class Refund(models.Model):
                 name="refund_unique_order_idempotency_key",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount}"
 
 
 class Chargeback(models.Model):
@@ -259,6 +268,9 @@ class Fulfilment(models.Model):
     class Meta:
         ordering = ["shipped_at", "pk"]
 
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.carrier, self.tracking_number) if p) or "shipped"
+
 
 class OrderStatusHistory(models.Model):
     order = models.ForeignKey(Order, related_name="history", on_delete=models.CASCADE)
@@ -269,6 +281,9 @@ class OrderStatusHistory(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name_plural = "order status history"
+
+    def __str__(self) -> str:
+        return self.get_status_display()
 
 
 class VoucherRedemption(models.Model):

@@ -106,3 +106,17 @@ def test_order_page_reports_a_bad_tracking_number_and_ships_nothing(merchant: Cl
     )
     order.refresh_from_db()
     assert order.status == Order.Status.PAID and not order.fulfilments.exists()
+
+
+def test_order_pages_read_as_money_addresses_and_lines_not_json_and_object_ids(
+    merchant: Client,
+) -> None:
+    # The order page showed the addresses as raw JSON in text boxes and its lines as
+    # "OrderLine object (6603)"; the list showed bare decimals.
+    order = order_placed(price="30.00", quantity=2)
+    page = merchant.get(f"{LIST}{order.pk}/change/").content.decode()
+    assert "1 High Street<br>N1 1AA London<br>United Kingdom" in page
+    assert '"line1"' not in page and "&quot;line1&quot;" not in page
+    assert "OrderLine object" not in page and f"2 × {order.lines.get().name}" in page
+    listing = merchant.get(LIST).content.decode()
+    assert f"£{order.total:,.2f}" in listing
