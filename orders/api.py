@@ -132,7 +132,7 @@ class CartOutputSerializer(serializers.Serializer):
         cache: dict[int, tuple[services.Totals, str | None]]
         cache = self._money_cache = getattr(self, "_money_cache", {})
         if cart.pk not in cache:
-            subtotal = _subtotal(cart)
+            subtotal = services.lines_subtotal(cart.lines.all())
             problem, discount = None, Decimal("0")
             if cart.voucher is not None:
                 problem = services.voucher_refusal(
@@ -172,10 +172,6 @@ class CartOutputSerializer(serializers.Serializer):
 
     def get_free_shipping_from(self, cart: Cart) -> str:
         return f"{services.FREE_SHIPPING_FROM:.2f}"
-
-
-def _subtotal(cart: Cart) -> Decimal:
-    return sum((line.product.price * line.quantity for line in cart.lines.all()), Decimal("0"))
 
 
 def _cart_response(cart: Cart, status_code: int = 200) -> Response:

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -248,8 +249,8 @@ def voucher_refusal(
     return None
 
 
-def _cart_subtotal(cart: Cart) -> Decimal:
-    lines = cart.lines.select_related("product")
+def lines_subtotal(lines: Iterable[CartLine]) -> Decimal:
+    """The goods of cart ``lines`` (products loaded) at today's prices, to the cent."""
     return q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
 
 
@@ -265,7 +266,9 @@ def cart_voucher_apply(*, cart: Cart, code: str) -> Voucher:
     if voucher is None:
         raise ServiceError("this discount code does not exist", field="voucher_code")
     refusal = voucher_refusal(
-        voucher=voucher, subtotal=_cart_subtotal(cart), customer_id=cart.customer_id
+        voucher=voucher,
+        subtotal=lines_subtotal(cart.lines.select_related("product")),
+        customer_id=cart.customer_id,
     )
     if refusal:
         raise ServiceError(refusal, field="voucher_code")
@@ -425,7 +428,7 @@ def _order_place_atomic(
             raise ServiceError(message, field="lines", status=409, code="out_of_stock")
 
     now = timezone.now()
-    subtotal = q2(sum((line.product.price * line.quantity for line in lines), Decimal("0")))
+    subtotal = lines_subtotal(lines)
     voucher = None
     discount = Decimal("0.00")
     if cart.voucher_id is not None:
