@@ -245,17 +245,15 @@ def purchase_order_receive(
     product_ids = [lines[pk].product_id for pk in arrived]
     for pid in product_ids:
         Stock.objects.get_or_create(product_id=pid)
-    stocks = {s.product_id: s for s in selectors.stock_qs_locked(product_ids)}
+    list(selectors.stock_qs_locked(product_ids))  # locked in pk order, as checkout does
     now = timezone.now()
     for pk in sorted(arrived):
         line, units = lines[pk], arrived[pk]
-        Stock.objects.filter(pk=stocks[line.product_id].pk).update(on_hand=F("on_hand") + units)
-        StockMovement.objects.create(
+        stock_adjust(
             product_id=line.product_id,
             quantity=units,
             reason=StockMovement.Reason.RESTOCK,
             reference=order.number,
-            created_at=now,
         )
         line.quantity_received += units
         line.save(update_fields=["quantity_received"])
