@@ -15,7 +15,7 @@ from fraud.models import ReviewQueueItem, RiskAssessment, RiskRule, RiskSettings
 from fraud.rules import RuleSyntaxError, rule_compile
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
-from storefront.templatetags.shop import SYMBOLS
+from storefront.templatetags.shop import money
 
 
 class RiskRuleForm(forms.ModelForm):
@@ -96,12 +96,11 @@ class _AssessmentAdminBase(AuditedActionsMixin):
 
     @admin.display(description="order", ordering="order__number")
     def order_link(self, obj: RiskAssessment) -> str:
-        currency = obj.order.currency
         return format_html(
             "<a href='/admin/orders/order/{}/change/'>{}</a> ({})",
             obj.order_id,
             obj.order.number,
-            f"{SYMBOLS.get(currency, f'{currency} ')}{obj.order.total:,.2f}",
+            money(obj.order.total, obj.order.currency),
         )
 
     @admin.display(description="score", ordering="score")

@@ -21,11 +21,7 @@ from orders.models import (
 )
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
-from storefront.templatetags.shop import COUNTRY_NAMES, SYMBOLS
-
-
-def _money(amount: Any, currency: str) -> str:
-    return f"{SYMBOLS.get(currency, f'{currency} ')}{amount:,.2f}"
+from storefront.templatetags.shop import COUNTRY_NAMES, money
 
 
 def _address_text(address: Any) -> str:
@@ -128,11 +124,11 @@ class OrderAdmin(AuditedActionsMixin):
 
     @admin.display(description="total", ordering="total")
     def total_paid(self, obj: Order) -> str:
-        return _money(obj.total, obj.currency)
+        return money(obj.total, obj.currency)
 
     @admin.display(description="discount", ordering="discount")
     def discount_given(self, obj: Order) -> str:
-        return _money(obj.discount, obj.currency) if obj.discount else "-"
+        return money(obj.discount, obj.currency) if obj.discount else "-"
 
     @admin.display(description="ship to")
     def ship_to(self, obj: Order) -> str:

@@ -12,12 +12,15 @@ SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 @register.filter
-def money(value: Any) -> str:
+def money(value: Any, currency: str | None = None) -> str:
+    """An amount as the shop writes it (£1,234.50), in ``currency`` (an order's own) or the
+    store's."""
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    symbol = SYMBOLS.get(settings.STORE_CURRENCY, settings.STORE_CURRENCY + " ")
+    currency = currency or settings.STORE_CURRENCY
+    symbol = SYMBOLS.get(currency, currency + " ")
     return f"{symbol}{amount:,.2f}"
 
 
