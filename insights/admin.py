@@ -99,8 +99,16 @@ class CustomerScoreAdmin(admin.ModelAdmin):
             from mlops.admin import csv_response
 
             return csv_response(table, "segments")
-        at_risk = list(selectors.customer_scores(order_by="-churn_risk", buyers_only=True)[:15])
-        likely = list(selectors.customer_scores(order_by="-propensity_7d")[:15])
+        at_risk = list(
+            selectors.customer_scores(order_by="-churn_risk", buyers_only=True).select_related(
+                "customer__user"
+            )[:15]
+        )
+        likely = list(
+            selectors.customer_scores(order_by="-propensity_7d").select_related("customer__user")[
+                :15
+            ]
+        )
         context = self._context(
             request,
             "Customer intelligence",
@@ -112,8 +120,14 @@ class CustomerScoreAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/mlstore/insights.html", context)
 
     def carts_view(self, request: HttpRequest) -> HttpResponse:
+        carts = selectors.abandoned_carts(limit=50)
+        # carts the shop may write to first; the others stay listed, marked as unreachable
+        carts.sort(key=lambda c: not c.contactable)
         context = self._context(
-            request, "Abandoned carts", carts=selectors.abandoned_carts(limit=50)
+            request,
+            "Abandoned carts",
+            carts=carts,
+            summary=selectors.cart_recovery_summary(carts),
         )
         return TemplateResponse(request, "admin/mlstore/abandoned_carts.html", context)
 

@@ -96,7 +96,10 @@ class AbandonedCartListApi(APIView):
         value = serializers.DecimalField(max_digits=12, decimal_places=2)
         items = serializers.SerializerMethodField()
         propensity = serializers.FloatField(allow_null=True)
-        action = serializers.CharField()
+        action = serializers.CharField(
+            help_text='"reminder", "discount", "recommend"; "none" when the customer may not be '
+            "e-mailed (no marketing consent, erased, or a visitor)"
+        )
         discount_pct = serializers.IntegerField()
         recommended = serializers.ListField(child=serializers.CharField())
 

@@ -138,7 +138,7 @@ class CartSuggestion:
     cart_id: int
     updated_at: Any
     customer_id: int | None
-    contactable: bool
+    contactable: bool  # marketing consent, not erased, has an e-mail: may be sent a nudge
     items: list[tuple[str, int, Decimal]]  # name, quantity, unit price
     value: Decimal
     propensity: float | None
@@ -146,6 +146,23 @@ class CartSuggestion:
     discount_pct: int
     recommended: list[str] = field(default_factory=list)
     priority: float = 0.0
+    customer_name: str = ""  # the username the customers admin lists; staff pages only
+
+
+@dataclass(frozen=True)
+class CartRecoverySummary:
+    reachable: int  # carts whose customer may be sent a nudge
+    reachable_value: Decimal
+    unreachable: int  # no consent, erased, or a visitor: nobody to write to
+
+
+def cart_recovery_summary(carts: list[CartSuggestion]) -> CartRecoverySummary:
+    reachable = [c for c in carts if c.contactable]
+    return CartRecoverySummary(
+        reachable=len(reachable),
+        reachable_value=q2(sum((c.value for c in reachable), Decimal("0"))),
+        unreachable=len(carts) - len(reachable),
+    )
 
 
 def _guardrails() -> tuple[Decimal, Decimal]:
@@ -191,7 +208,9 @@ def abandoned_carts(
     with_recommendations: bool = True,
 ) -> list[CartSuggestion]:
     """Carts with items, untouched for ``older_than``, not ordered; the most valuable to
-    recover first (cart value x chance the customer buys this week)."""
+    recover first (cart value x chance the customer buys this week). A cart whose customer
+    may not be e-mailed (no marketing consent, erased, or a visitor) gets action "none":
+    every nudge (reminder, discount, alternatives) is a marketing message."""
     from orders.models import Cart, CartLine
 
     now = timezone.now()
@@ -237,6 +256,8 @@ def abandoned_carts(
             and customer.user is not None
             and customer.user.email
         )
+        if not contactable:
+            action, discount = "none", 0.0
         out.append(
             CartSuggestion(
                 cart_id=cart.pk,
@@ -249,6 +270,11 @@ def abandoned_carts(
                 action=action,
                 discount_pct=round(discount * 100),
                 priority=float(value) * (propensity if propensity is not None else 0.3),
+                customer_name=(
+                    customer.user.username
+                    if customer and customer.user and customer.erased_at is None
+                    else ""
+                ),
             )
         )
     out.sort(key=lambda s: -s.priority)

@@ -3,6 +3,9 @@
 from typing import Any
 
 from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -34,3 +37,20 @@ def metric_pairs(metrics: dict[str, Any] | None) -> list[tuple[str, Any]]:
     """A version's metrics as (name, value) pairs: ``metrics.items`` in a template reads a
     metric named "items" (the recommender records one) instead of the dict method."""
     return list((metrics or {}).items())
+
+
+@register.simple_tag
+def customer_link(customer_id: int | None, name: str = "") -> SafeString | str:
+    """ "#123" linked to the customer's admin page, with the username the customers list
+    already shows beside it (staff pages only)."""
+    if customer_id is None:
+        return ""
+    try:
+        url = reverse("admin:customers_customer_change", args=[customer_id])
+    except NoReverseMatch:  # customers admin not installed
+        return f"#{customer_id}"
+    if name:
+        return format_html(
+            '<a href="{}">#{}</a> <span class="mls-muted">{}</span>', url, customer_id, name
+        )
+    return format_html('<a href="{}">#{}</a>', url, customer_id)

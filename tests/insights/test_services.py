@@ -82,7 +82,7 @@ def test_abandoned_carts_suggest_actions_within_the_margin_floor() -> None:
     CustomerScore.objects.create(
         customer=on_fence, segment="loyal", recency_days=20, churn_risk=0.3, propensity_7d=0.3
     )
-    keen = CustomerFactory()
+    keen = CustomerFactory(marketing_consent=True)
     CustomerScore.objects.create(
         customer=keen, segment="champions", recency_days=2, churn_risk=0.1, propensity_7d=0.9
     )
@@ -90,7 +90,6 @@ def test_abandoned_carts_suggest_actions_within_the_margin_floor() -> None:
     c2 = _abandoned(keen, fat_margin)
     c3 = _abandoned(on_fence, cheap_margin)
     _abandoned(keen, fat_margin, hours=0)  # too recent
-    Cart.objects.filter(pk=c3.pk).update(customer=None)  # a visitor's cart
 
     rows = {s.cart_id: s for s in selectors.abandoned_carts()}
 
@@ -101,3 +100,35 @@ def test_abandoned_carts_suggest_actions_within_the_margin_floor() -> None:
     assert rows[c3.pk].action == "recommend"  # 10% over cost: no room for a discount
     # ranked by expected recovered value: 100.00 x 0.9 before 200.00 x 0.3
     assert [s.cart_id for s in selectors.abandoned_carts()][:2] == [c2.pk, c1.pk]
+
+
+def test_carts_of_customers_who_may_not_be_emailed_get_no_nudge(staff_client) -> None:  # type: ignore[no-untyped-def]
+    product = ProductFactory(price=Decimal("100.00"), cost=Decimal("40.00"))
+    keen = {"segment": "champions", "recency_days": 2, "churn_risk": 0.1, "propensity_7d": 0.9}
+    consenting, silent, erased = (
+        CustomerFactory(marketing_consent=True),
+        CustomerFactory(marketing_consent=False),
+        CustomerFactory(marketing_consent=True, erased_at=timezone.now()),
+    )
+    for c in (consenting, silent, erased):
+        CustomerScore.objects.create(customer=c, **keen)
+    carts = {
+        name: _abandoned(c, product).pk
+        for name, c in [("ok", consenting), ("silent", silent), ("erased", erased)]
+    }
+    visitor = _abandoned(None, product).pk
+
+    rows = {s.cart_id: s for s in selectors.abandoned_carts()}
+    assert rows[carts["ok"]].action == "reminder"
+    for pk in (carts["silent"], carts["erased"], visitor):
+        assert rows[pk].action == "none" and rows[pk].contactable is False
+
+    api = {r["cart_id"]: r for r in staff_client.get("/api/v1/insights/abandoned-carts/").json()}
+    assert api[carts["ok"]]["action"] == "reminder"
+    assert api[carts["silent"]]["action"] == "none" and api[visitor]["action"] == "none"
+    summary = selectors.cart_recovery_summary(list(rows.values()))
+    assert (summary.reachable, summary.reachable_value, summary.unreachable) == (
+        1,
+        Decimal("100.00"),
+        3,
+    )
