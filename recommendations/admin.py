@@ -8,8 +8,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from recommendations import selectors
+from recommendations.facade import source_label
 from recommendations.models import MerchandisingRule, RecommendationList
 
 
@@ -48,11 +51,16 @@ class RecommendationListAdmin(admin.ModelAdmin):
         return len(obj.items)
 
     @admin.display(description="sources (top 10)")
-    def top_sources(self, obj: RecommendationList) -> str:
+    def top_sources(self, obj: RecommendationList) -> SafeString:
         counts: dict[str, int] = {}
         for item in obj.items[:10]:
             counts[item.get("source", "")] = counts.get(item.get("source", ""), 0) + 1
-        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        return format_html_join(
+            ", ",
+            "{} {}",
+            ((format_html('<span title="{}">{}</span>', k, source_label(k)), v) for k, v in ranked),
+        )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -37,6 +37,33 @@ MAX_LIMIT = 50
 # lists that should span categories; "similar" and "bought together" are about one product
 DIVERSE_SLOTS = (Slot.FOR_YOU, Slot.CART)
 
+# What each source means to a merchant; the one place admin pages take their labels from.
+SOURCE_LABELS: dict[str, str] = {
+    "rebuy": "Bought again",
+    "rebuy_recent": "Bought again (recent purchases)",
+    "rebuy_cycle": "Bought again (purchase cycle)",
+    "item_knn": "Similar to items bought",
+    "user_knn": "Bought by similar customers",
+    "ease": "Shopping-pattern model (EASE)",
+    "als": "Shopping-pattern model (ALS)",
+    "popular": "Popular",
+    "trending": "Trending",
+    "session": "From this visit's browsing",
+    "bought_together": "Often bought together",
+    "content": "Similar product details",
+    "pinned": "Pinned by the merchant",
+    "same_category": "Same category (no model)",
+    "same_department": "Same department (no model)",
+    "co_purchase": "Bought in the same orders (no model)",
+    "complement": "Goes with it (no model)",
+    "fallback": "Popular products (no model)",
+}
+
+
+def source_label(source: str) -> str:
+    """The merchant's words for a recommendation source; an unknown key reads as itself."""
+    return SOURCE_LABELS.get(source, source.replace("_", " ").capitalize() or "Unknown")
+
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:

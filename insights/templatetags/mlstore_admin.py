@@ -54,3 +54,11 @@ def customer_link(customer_id: int | None, name: str = "") -> SafeString | str:
             '<a href="{}">#{}</a> <span class="mls-muted">{}</span>', url, customer_id, name
         )
     return format_html('<a href="{}">#{}</a>', url, customer_id)
+
+
+@register.filter
+def rec_source(key: str) -> SafeString:
+    """A recommendation source as its label, the raw key kept in the tooltip."""
+    from recommendations.facade import source_label
+
+    return format_html('<span title="{}">{}</span>', key, source_label(key))

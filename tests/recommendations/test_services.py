@@ -172,7 +172,7 @@ def test_admin_report_counts_coverage_and_sources_of_the_precomputed_lists(
 
     html = admin_client.get("/admin/recommendations/recommendationlist/").content.decode()
     name, n = report["sources"][0]
-    assert f"{name} {n}" in html
+    assert f'<span title="{name}">{facade.source_label(name)}</span> {n}' in html
 
 
 def test_a_cart_with_a_new_product_gets_its_category_before_the_store_bestsellers(trained) -> None:  # type: ignore[no-untyped-def]
