@@ -21,6 +21,7 @@ from catalog.models import (
     Supplier,
 )
 from storefront.api_errors import ServiceError
+from storefront.templatetags.shop import money
 
 
 @admin.register(Category)
@@ -83,9 +84,9 @@ class ProductAdmin(admin.ModelAdmin):
         "name",
         "category",
         "brand",
-        "price",
-        "list_price",
-        "cost",
+        "price_display",
+        "list_price_display",
+        "cost_display",
         "stock_available",
         "is_active",
     ]
@@ -118,6 +119,19 @@ class ProductAdmin(admin.ModelAdmin):
             message.append({"changed": {"fields": [f"Price -> {form.cleaned_data['new_price']}"]}})
         return message
 
+    # money as the shop writes it (£12.50), not a bare decimal; sortable as the field
+    @admin.display(description="price", ordering="price")
+    def price_display(self, obj: Product) -> str:
+        return money(obj.price)
+
+    @admin.display(description="list price", ordering="list_price")
+    def list_price_display(self, obj: Product) -> str:
+        return money(obj.list_price)
+
+    @admin.display(description="cost", ordering="cost")
+    def cost_display(self, obj: Product) -> str:
+        return money(obj.cost)
+
     @admin.display(description="available", ordering="stock__on_hand")
     def stock_available(self, obj: Product) -> int:
         stock = getattr(obj, "stock", None)
@@ -144,11 +158,15 @@ class StockMovementAdmin(admin.ModelAdmin):
 
 @admin.register(PriceHistory)
 class PriceHistoryAdmin(admin.ModelAdmin):
-    list_display = ["changed_at", "product", "price", "source", "reason"]
+    list_display = ["changed_at", "product", "price_display", "source", "reason"]
     list_filter = ["source"]
     search_fields = ["product__sku"]
     list_select_related = ["product"]
     readonly_fields = ["product", "price", "changed_at", "source", "reason"]
+
+    @admin.display(description="price", ordering="price")
+    def price_display(self, obj: PriceHistory) -> str:
+        return money(obj.price)
 
 
 @admin.register(Review)
@@ -171,6 +189,13 @@ class PurchaseOrderLineFormSet(forms.BaseInlineFormSet):
             if isinstance(f.cleaned_data.get("product"), Product)
             and not f.cleaned_data.get("DELETE")
         }
+        if self.instance.supplier_id is not None:  # no supplier: the order form says so
+            for form in products.values():
+                refusal = services.purchase_order_line_refusal(
+                    order=self.instance, product=form.cleaned_data["product"]
+                )
+                if refusal is not None:
+                    form.add_error("product", refusal[1])
         on_order = selectors.purchase_order_open_by_product(product_ids=products)
         for pid, form in products.items():
             number = on_order.get(pid)
@@ -231,6 +256,12 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     inlines = [PurchaseOrderLineInline]
     actions = ["send_orders", "receive_outstanding", "cancel_orders"]
     change_form_template = "admin/catalog/purchaseorder/change_form.html"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # a received or cancelled order is history: it can be viewed, not edited
+        if obj is not None and obj.status not in PurchaseOrder.OPEN_STATUSES:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:

@@ -670,6 +670,46 @@ class PurchaseOrderReceiveApi(APIView):
         return _purchase_order_response(order_id)
 
 
+class PurchaseOrderLineAddApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+        quantity_ordered = serializers.IntegerField(min_value=1, max_value=10**6)
+        unit_cost = serializers.DecimalField(
+            max_digits=12,
+            decimal_places=2,
+            min_value=Decimal("0"),
+            required=False,
+            help_text="Store currency; omitted: the product's cost",
+        )
+
+    @extend_schema(
+        summary="Add a line to a draft purchase order by hand (staff): a product of the "
+        "order's supplier that is not already on an open order",
+        request=InputSerializer,
+        responses={
+            201: PurchaseOrderOutputSerializer,
+            400: OpenApiResponse(
+                description="Refused: a product of another supplier or already on an open "
+                "order (`product_id`), not a draft (`status`), or an invalid quantity"
+            ),
+            404: NO_SUCH_PURCHASE_ORDER,
+        },
+    )
+    def post(self, request: Request, purchase_order_id: int) -> Response:
+        order_id = _purchase_order_id(purchase_order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.purchase_order_line_add(
+            purchase_order_id=order_id,
+            product_id=data.validated_data["product_id"],
+            quantity=data.validated_data["quantity_ordered"],
+            unit_cost=data.validated_data.get("unit_cost"),
+        )
+        return _purchase_order_response(order_id, status.HTTP_201_CREATED)
+
+
 class _PurchaseOrderActionApi(APIView):
     """A staff action on one purchase order that takes no input (send, cancel)."""
 

@@ -167,6 +167,63 @@ def purchase_orders_create_from_suggestions(
     )
 
 
+def purchase_order_line_refusal(
+    *, order: PurchaseOrder, product: Product, quantity: int | None = None
+) -> tuple[str, str] | None:
+    """Why ``product`` cannot go on ``order`` by hand, as (field, message), or None.
+
+    A line must be a product of the order's supplier (the supplier would not ship anything
+    else), ordered in whole positive units, and only a draft takes new lines."""
+    if order.pk and order.status != PurchaseOrder.Status.DRAFT:
+        return "status", (
+            f"{order.number} is {order.get_status_display()}: only a draft's lines can change"
+        )
+    if product.supplier_id != order.supplier_id:
+        sold_by = product.supplier.name if product.supplier else "no supplier"
+        return "product", (
+            f"{product.sku} is not supplied by {order.supplier.name} (its supplier: {sold_by})"
+        )
+    if quantity is not None and quantity < 1:
+        return "quantity_ordered", "order at least 1 unit"
+    return None
+
+
+@transaction.atomic
+def purchase_order_line_add(
+    *,
+    purchase_order_id: int,
+    product_id: int,
+    quantity: int,
+    unit_cost: Decimal | None = None,
+) -> PurchaseOrderLine:
+    """Add a line to a draft by hand: a product of the order's supplier, not already on an
+    open order, at ``unit_cost`` (default: the product's cost)."""
+    order = _locked_order(purchase_order_id)
+    product = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        raise ServiceError(f"no product {product_id}", field="product_id")
+    refusal = purchase_order_line_refusal(order=order, product=product, quantity=quantity)
+    if refusal is not None:
+        name, message = refusal
+        raise ServiceError(message, field="product_id" if name == "product" else name)
+    on_order = selectors.purchase_order_open_by_product(product_ids=[product.pk])
+    if product.pk in on_order:
+        raise ServiceError(f"already on open {on_order[product.pk]}", field="product_id")
+    if unit_cost is not None and unit_cost < 0:
+        raise ServiceError("unit cost cannot be negative", field="unit_cost")
+    return PurchaseOrderLine.objects.create(
+        purchase_order=order,
+        product=product,
+        quantity_ordered=quantity,
+        unit_cost=product.cost if unit_cost is None else unit_cost,
+    )
+
+
 def _locked_order(purchase_order_id: int) -> PurchaseOrder:
     return (
         PurchaseOrder.objects.select_for_update(of=("self",))

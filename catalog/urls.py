@@ -28,6 +28,11 @@ urlpatterns = [
         name="staff-purchase-order-detail",
     ),
     path(
+        "staff/purchase-orders/<int:purchase_order_id>/lines/",
+        api.PurchaseOrderLineAddApi.as_view(),
+        name="staff-purchase-order-lines",
+    ),
+    path(
         "staff/purchase-orders/<int:purchase_order_id>/send/",
         api.PurchaseOrderSendApi.as_view(),
         name="staff-purchase-order-send",
