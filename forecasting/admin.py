@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import admin, messages
@@ -24,11 +25,34 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
         "on_hand",
         "incoming",
         "lead_time_days",
-        "reorder_point",
+        "reorder_at",
+        "order_quantity",
+        "risk",
+        "stockout_date",
+        "chart",
+    ]
+    # the view page: stock quantities in whole units, rates as percentages
+    fields = [
+        "product",
+        "on_hand",
+        "incoming",
+        "lead_time_days",
+        "service",
+        "lead_time_demand_units",
+        "safety_stock_units",
+        "reorder_at",
         "order_quantity",
         "risk",
         "projected_stockout_date",
-        "chart",
+        "model_version",
+        "computed_at",
+    ]
+    readonly_fields = [
+        "service",
+        "lead_time_demand_units",
+        "safety_stock_units",
+        "reorder_at",
+        "risk",
     ]
     list_select_related = ["product"]
     ordering = ["-stockout_risk", "projected_stockout_date"]
@@ -41,6 +65,29 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="reorder at (units)", ordering="reorder_point")
+    def reorder_at(self, obj: ReorderSuggestion) -> int:
+        # a stock level: 0.49 units means "reorder once the last unit is gone or going", so
+        # up to the next whole unit (a tiny epsilon keeps 3.0000001 at 3)
+        return math.ceil(obj.reorder_point - 1e-9)
+
+    @admin.display(description="safety stock (units)", ordering="safety_stock")
+    def safety_stock_units(self, obj: ReorderSuggestion) -> int:
+        return math.ceil(obj.safety_stock - 1e-9)
+
+    @admin.display(description="expected sales in lead time (units)")
+    def lead_time_demand_units(self, obj: ReorderSuggestion) -> str:
+        return f"{obj.lead_time_demand:.1f}"  # an expectation, not a stock level
+
+    @admin.display(description="service level")
+    def service(self, obj: ReorderSuggestion) -> str:
+        return f"{obj.service_level:.0%}"
+
+    @admin.display(description="stockout by", ordering="projected_stockout_date")
+    def stockout_date(self, obj: ReorderSuggestion) -> str:
+        d = obj.projected_stockout_date
+        return d.isoformat() if d else "-"  # 2026-12-05: narrower than "Dec. 5, 2026"
 
     @admin.display(description="stockout risk", ordering="stockout_risk")
     def risk(self, obj: ReorderSuggestion) -> str:
