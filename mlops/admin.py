@@ -63,14 +63,14 @@ def csv_response(table: dashboard.Table, filename: str) -> HttpResponse:
 
 
 def _rollups_refresh_if_stale(data: dashboard.Dashboard) -> None:
-    """Closed days missing from the rollups: refresh them (a worker when there is a broker;
-    inline in the brokerless demo, once a day). Beat also runs it every 15 minutes."""
+    """Closed days missing from the rollups: refresh them in the background (a worker, or a
+    thread in the brokerless demo), once a day. Beat also runs it every 15 minutes."""
     yesterday = timezone.localdate() - timedelta(days=1)
     if data.rollups_through is not None and data.rollups_through >= yesterday:
         return
     try:
-        dashboard.dashboard_rollups_refresh_task.delay()
-    except Exception:  # no broker: the page still works on live queries
+        dashboard.dashboard_rollups_refresh_request()
+    except Exception:  # broker or cache down: the page still works on live queries
         logger.exception("could not queue the dashboard rollup refresh")
 
 

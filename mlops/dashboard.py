@@ -525,6 +525,48 @@ def dashboard_rollups_refresh_task(full: bool = False) -> dict[str, Any]:
     return dashboard_rollups_refresh(full=full)
 
 
+REFRESH_PENDING_KEY = "mlops:dashboard:rollups-refresh-pending"
+REFRESH_PENDING_SECONDS = 300  # a refresh that died frees the slot after this long
+
+
+def dashboard_rollups_refresh_request() -> bool:
+    """Ask for a rollup refresh without making the caller wait for it (the page that asks
+    reads the days the rollups miss live, so its figures stay exact meanwhile).
+
+    With a broker this queues the task; without one (the embedded demo, eager Celery) it runs
+    in a thread of this process: inline, the first dashboard visit of the day took seconds.
+    Returns False when a refresh is already pending, so visits do not pile up refreshes."""
+    from django.core.cache import cache
+
+    from storefront.celery import app
+
+    if not cache.add(REFRESH_PENDING_KEY, 1, REFRESH_PENDING_SECONDS):
+        return False
+    if app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER:
+        threading.Thread(
+            target=_rollups_refresh_in_thread, name="dashboard-rollups", daemon=True
+        ).start()
+        return True
+    try:
+        dashboard_rollups_refresh_task.delay()
+    finally:
+        cache.delete(REFRESH_PENDING_KEY)  # queued (or failed): the worker's run is the guard
+    return True
+
+
+def _rollups_refresh_in_thread() -> None:
+    from django.core.cache import cache
+    from django.db import connections
+
+    try:
+        dashboard_rollups_refresh()
+    except Exception:  # the page keeps working on live queries; the next visit retries
+        logger.exception("dashboard rollup refresh failed")
+    finally:
+        cache.delete(REFRESH_PENDING_KEY)
+        connections.close_all()  # this thread's connections, not the request's
+
+
 # Plotly specs (rendered client-side by plotly.js from the installed wheel)
 
 
