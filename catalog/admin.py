@@ -1,11 +1,14 @@
+import csv
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path
 
 from catalog import selectors, services
 from catalog.models import (
@@ -237,6 +240,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         "supplier",
         "status",
         "expected_date",
+        "total_display",
         "created_at",
         "created_by",
         "sent_at",
@@ -256,6 +260,43 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     inlines = [PurchaseOrderLineInline]
     actions = ["send_orders", "receive_outstanding", "cancel_orders"]
     change_form_template = "admin/catalog/purchaseorder/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        csv_view = self.admin_site.admin_view(self.supplier_csv)
+        return [
+            path("<int:object_id>/csv/", csv_view, name="catalog_purchaseorder_csv"),
+            *super().get_urls(),
+        ]
+
+    def supplier_csv(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The order as a spreadsheet to send the supplier: one row per line, then the total."""
+        order = self.get_object(request, str(object_id))
+        if order is None or not self.has_view_permission(request, order):
+            raise Http404("No such purchase order")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{order.number}.csv"'
+        out = csv.writer(response)
+        currency = str(settings.STORE_CURRENCY)
+        out.writerow(["purchase order", order.number, "supplier", order.supplier.name])
+        out.writerow(["expected", order.expected_date.isoformat(), "currency", currency])
+        out.writerow(["sku", "product", "quantity", "unit cost", "line total"])
+        total = Decimal("0")
+        for line in order.lines.select_related("product").order_by("pk"):
+            amount = line.unit_cost * line.quantity_ordered
+            total += amount
+            out.writerow(
+                [line.product.sku, line.product.name, line.quantity_ordered, line.unit_cost, amount]
+            )
+        out.writerow(["", "total", "", "", total])
+        return response
+
+    @admin.display(description="total")
+    def total_display(self, obj: PurchaseOrder) -> str:
+        # lines are prefetched by get_queryset: no query per row
+        return money(sum((li.unit_cost * li.quantity_ordered for li in obj.lines.all()), Decimal()))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseOrder]:
+        return super().get_queryset(request).prefetch_related("lines")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # a received or cancelled order is history: it can be viewed, not edited

@@ -196,3 +196,31 @@ def test_product_list_shows_money_with_the_currency_symbol(merchant: Client) -> 
     page = merchant.get("/admin/catalog/product/").content.decode()
 
     assert "£1,234.50" in page and "£1,500.00" in page and "£7.05" in page
+
+
+def test_the_order_downloads_as_a_csv_for_the_supplier(merchant: Client) -> None:
+    acme = SupplierFactory(name="Acme")
+    mug = ProductFactory(supplier=acme, sku="MUG-1", name="Mug", cost=Decimal("2.50"))
+    suggest(mug, order=4)
+    order = services.purchase_orders_create_from_suggestions(product_ids=[mug.pk])
+    po = order.purchase_orders[0]
+
+    page = merchant.get(f"{ORDERS}{po.pk}/change/").content.decode()
+    assert f"{ORDERS}{po.pk}/csv/" in page
+    response = merchant.get(f"{ORDERS}{po.pk}/csv/")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = response.content.decode().splitlines()
+    assert rows[0] == f"purchase order,{po.number},supplier,Acme"
+    assert "MUG-1,Mug,4,2.50,10.00" in rows
+    assert rows[-1] == ",total,,,10.00"
+    assert merchant.get(f"{ORDERS}999999/csv/").status_code == 404
+
+
+def test_the_order_list_shows_each_orders_total_in_pounds(merchant: Client) -> None:
+    acme = SupplierFactory()
+    mug = ProductFactory(supplier=acme, cost=Decimal("1250.00"))
+    suggest(mug, order=2)
+    services.purchase_orders_create_from_suggestions(product_ids=[mug.pk])
+
+    assert "£2,500.00" in merchant.get(ORDERS).content.decode()
