@@ -24,7 +24,7 @@ from catalog.models import (
     Supplier,
 )
 from customers.models import Address, Customer, Event
-from demo import checkouts, recfeedback, simulate
+from demo import checkouts, purchasing, recfeedback, simulate
 from demo.models import DemoRange, DemoRun, GroundTruth
 from demo.writer import demo_rows_remove, insert, next_id, sequences_reset
 from mlops.models import Experiment, ExperimentEvent
@@ -131,6 +131,7 @@ def demo_populate(
         )
 
     t0, c0 = time.perf_counter(), time.process_time()
+    merchant_lines = purchasing.merchant_lines_detach()
     removed = demo_rows_remove(progress=None)
     GroundTruth.objects.all().delete()
     if removed:
@@ -288,6 +289,15 @@ def demo_populate(
     if tickets is not None:
         counts["tickets"] = tickets
     sequences_reset(TABLE_MODELS.values())
+    t0 = time.perf_counter()
+    counts["purchase_orders"] = purchasing.purchase_orders_write(sim=sim, world=world, base=base)
+    say(f"  wrote {counts['purchase_orders']} purchase orders ({time.perf_counter() - t0:.2f} s)")
+    dropped = purchasing.merchant_lines_attach(merchant_lines)
+    if merchant_lines:
+        say(
+            f"  your purchase orders: {len(merchant_lines) - dropped} lines moved to the new demo"
+            f" products, {dropped} removed (their SKU is not in this demo)"
+        )
     t0 = time.perf_counter()
     checkouts.demo_risk_rules_install()
     decided = checkouts.demo_checkouts_decide(first_order_id=base["orders"])

@@ -455,6 +455,7 @@ class Simulator:
         )
         pending_day = np.full(P, -1)
         pending_qty = np.zeros(P, np.int64)
+        pending_ordered = np.full(P, -1)  # the day each pending restock was ordered
         sales = np.zeros((P, D), np.int32)
         extra = np.zeros((P, D), np.int32)  # co-purchase units
         censored = np.zeros((P, D), bool)
@@ -508,9 +509,13 @@ class Simulator:
                 lt = np.where(late, lt * r.uniform(2.0, 3.5, len(idx)), lt).astype(int)
                 pending_day[idx] = d + np.maximum(lt, 1)
                 pending_qty[idx] = order_qty[idx]
+                pending_ordered[idx] = d
         self.sales, self.extra, self.censored = sales, extra, censored
         self.final_on_hand = on_hand
         self.opening, self.rop = opening, rop
+        # restocks still on their way when the history ends (the demo's open purchase orders)
+        self.pending = (pending_day, pending_qty, pending_ordered)
+        self.order_qty = order_qty
         self.restocks = (np.array(mv_prod, int), np.array(mv_day, int), np.array(mv_qty, int))
         for i in range(P):
             cd = np.flatnonzero(censored[i] & launched[i])

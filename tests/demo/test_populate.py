@@ -10,7 +10,17 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 
-from catalog.models import Category, PriceHistory, Product, Review, Stock, StockMovement
+from catalog import selectors as catalog_selectors
+from catalog.models import (
+    Category,
+    PriceHistory,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Review,
+    Stock,
+    StockMovement,
+)
 from customers.models import Customer, Event
 from demo import facade, vocab
 from demo.models import DemoRun, GroundTruth
@@ -51,6 +61,19 @@ def _snapshot() -> dict[str, object]:
         "events": Counter(Event.objects.values_list("type", flat=True)),
         "fraud": sorted(facade.ground_truth("fraud")),
         "segments": Counter(v["segment"] for v in facade.ground_truth("segment").values()),
+        "purchase_orders": list(
+            PurchaseOrderLine.objects.order_by(
+                "purchase_order__created_at", "purchase_order__supplier__name", "product__sku"
+            ).values_list(
+                "purchase_order__supplier__name",
+                "purchase_order__status",
+                "purchase_order__expected_date",
+                "product__sku",
+                "quantity_ordered",
+                "quantity_received",
+                "unit_cost",
+            )
+        ),
     }
 
 
@@ -306,3 +329,51 @@ def test_product_page_shows_the_spec_once(db, demo_store, client) -> None:  # ty
     table = html.split('<dl class="attributes">', 1)[1].split("</dl>", 1)[0]
     for value in product.attributes.values():
         assert str(value) in table and f": {value}" not in described
+
+
+def test_purchase_orders_explain_deliveries_and_what_is_on_its_way(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    orders = list(PurchaseOrder.objects.prefetch_related("lines__product"))
+    status = Counter(o.status for o in orders)
+    assert status["received"] >= 2 and status["sent"] >= 2 and status["draft"] <= 1
+    assert len(orders) <= 20  # a handful, not one per simulated restock
+    for order in orders:
+        lines = list(order.lines.all())
+        assert lines and all(li.product.supplier_id == order.supplier_id for li in lines)
+        assert len({li.product_id for li in lines}) == len(lines)
+        if order.status == "received":
+            # the stock movements that brought the goods in name the order, unit for unit
+            moved = dict(
+                StockMovement.objects.filter(reference=order.number, reason="restock")
+                .values_list("product_id")
+                .annotate(q=Sum("quantity"))
+            )
+            assert moved == {li.product_id: li.quantity_ordered for li in lines}
+            assert all(li.quantity_received == li.quantity_ordered for li in lines)
+            assert order.received_at is not None and order.received_at <= ANCHOR
+        else:
+            assert all(li.quantity_received == 0 for li in lines)
+            assert not StockMovement.objects.filter(reference=order.number).exists()
+    sent = [o for o in orders if o.status == "sent"]
+    assert any(o.expected_date > ANCHOR.date() for o in sent)  # due in the coming days
+    incoming = catalog_selectors.purchase_order_incoming()
+    on_way = {li.product_id: li.quantity_ordered for o in sent for li in o.lines.all()}
+    assert all(incoming[pid] >= units for pid, units in on_way.items())
+    # stock still adds up with the received orders' movements in it
+    net = dict(StockMovement.objects.values_list("product_id").annotate(q=Sum("quantity")))
+    assert all(net.get(s.product_id, 0) == s.on_hand for s in Stock.objects.all())
+
+
+def test_rerun_keeps_the_merchants_own_purchase_order_on_demo_products(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    before = _snapshot()
+    product = Product.objects.filter(supplier__isnull=False).order_by("sku").first()
+    assert product is not None and product.supplier is not None
+    mine = PurchaseOrder.objects.create(supplier=product.supplier, expected_date=ANCHOR.date())
+    mine.lines.create(product=product, quantity_ordered=3, unit_cost=product.cost)
+
+    call_command("populate_demo", seed=SEED, scale="small", now=ANCHOR.isoformat(), verbosity=0)
+
+    line = PurchaseOrderLine.objects.get(purchase_order=mine)
+    assert line.product.sku == product.sku and line.quantity_ordered == 3
+    assert Product.objects.filter(sku=product.sku).count() == 1
+    mine.delete()
+    assert _snapshot() == before
