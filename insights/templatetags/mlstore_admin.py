@@ -62,3 +62,11 @@ def rec_source(key: str) -> SafeString:
     from recommendations.facade import source_label
 
     return format_html('<span title="{}">{}</span>', key, source_label(key))
+
+
+@register.filter
+def rec_slot(key: str) -> SafeString:
+    """A recommendation slot ("for_you") as the merchant names it ("For you")."""
+    from recommendations.models import Slot
+
+    return format_html('<span title="{}">{}</span>', key, dict(Slot.choices).get(key, key))

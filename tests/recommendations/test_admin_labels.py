@@ -31,6 +31,8 @@ def test_report_and_list_show_source_labels_with_the_key_as_tooltip(
     assert '<span title="user_knn">Bought by similar customers</span> 2' in html  # coverage
     assert ">rebuy_cycle<" not in html and ">user_knn 2<" not in html
     assert html.count('<span title="user_knn">') >= 2  # the list's "sources (top 10)" column too
+    assert '<td><span title="for_you">For you</span></td>' in html  # the slot, named
+    assert "<td>£0.00</td>" in html  # attributed revenue reads as money, not 0.0
 
 
 def test_every_source_the_recommender_names_has_a_label() -> None:
