@@ -27,6 +27,7 @@ from typing import Any
 from mlops.facade import BaselineGate
 from recommendations import selectors
 from recommendations.models import MerchandisingRule, Slot
+from recommendations.rules import NameKey, near_copy
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ STRATEGIES = ("blend", "popular")  # experiment variants the store knows how to 
 MAX_LIMIT = 50
 # lists that should span categories; "similar" and "bought together" are about one product
 DIVERSE_SLOTS = (Slot.FOR_YOU, Slot.CART)
+
 
 # What each source means to a merchant; the one place admin pages take their labels from.
 SOURCE_LABELS: dict[str, str] = {
@@ -113,8 +115,10 @@ def _apply_rules(
     customer_id: int | None,
     anchor_id: int | None = None,
     fills: Sequence[tuple[str, Callable[[], list[int]]]] | None = None,
+    near_copy_of: Sequence[int] = (),
 ) -> list[Recommendation]:
-    """In stock, not excluded, no recent durable, category diversity, blocks and pins, then
+    """In stock, not excluded, no recent durable, no near copy (another size or colour) of
+    a product in ``near_copy_of``, category diversity, blocks and pins, then
     back-fill: from ``fills`` ((source, product ids) in order, each fetched only while the
     list is short) when given, else with popular products of the anchor product's category;
     then with popular products overall."""
@@ -128,6 +132,10 @@ def _apply_rules(
     out: list[Recommendation] = []
     deferred: list[Recommendation] = []
     info: dict[int, Any] = {}
+    anchors = (
+        list(selectors.product_name_keys(product_ids=near_copy_of).values()) if near_copy_of else []
+    )
+    names: dict[int, NameKey] = {}
 
     def take(recs: list[Recommendation], extra_ids: frozenset[int] = frozenset()) -> None:
         pool = [r for r in recs if r.product_id not in banned and r.product_id not in seen]
@@ -135,6 +143,8 @@ def _apply_rules(
         if missing:
             # one query per phase, durables bought by this customer included
             info.update(selectors.product_states(product_ids=missing, customer_id=customer_id))
+        if anchors and (unnamed := {r.product_id for r in pool} - names.keys()):
+            names.update(selectors.product_name_keys(product_ids=unnamed))
         for rec in pool:
             if len(out) >= limit:
                 return
@@ -142,6 +152,9 @@ def _apply_rules(
             if p is None or not p.sellable or p.durable_bought or rec.product_id in seen:
                 continue
             seen.add(rec.product_id)
+            key = names.get(rec.product_id)
+            if key is not None and near_copy(key, anchors):
+                continue  # the shopper has this product already, in another size or colour
             if slot in DIVERSE_SLOTS and counts.get(p.category_id, 0) >= per_category:
                 deferred.append(rec)  # diversity: used only if nothing else is left
                 continue
@@ -358,6 +371,7 @@ def bought_together(
         exclude={product_id, *exclude_product_ids},
         customer_id=customer_id,
         anchor_id=product_id,
+        near_copy_of=[product_id, *exclude_product_ids],
         fills=[
             (
                 "co_purchase",
@@ -376,7 +390,8 @@ def cart_recommendations(
 ) -> list[Recommendation]:
     """Add-ons for a cart: bought together with its items, then the session list, then items
     similar to the newest cart line (a long-tail cart has no co-purchases yet), then popular
-    in that line's category; never an item already in the cart."""
+    in that line's category; never an item already in the cart nor a near copy of one (the
+    same product in another size or colour, ``rules.near_copy``)."""
     limit = _limit(limit)
     ids = [int(p) for p in product_ids]
     candidates = (
@@ -398,6 +413,7 @@ def cart_recommendations(
         exclude=set(ids),
         customer_id=customer_id,
         anchor_id=ids[-1] if ids else None,
+        near_copy_of=ids,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from recommendations.models import MerchandisingRule, RecommendationList, Slot
+from recommendations.rules import NameKey, name_key
 
 CACHE_VERSION_KEY = "recommendations:cache-version"
 CACHE_SECONDS = 300
@@ -539,3 +541,19 @@ def dashboard_figures(*, days: int = 7, now: datetime | None = None) -> Dashboar
         lists_refreshed_at=lists["latest"],
         customers=Customer.objects.count(),
     )
+
+
+def product_name_keys(*, product_ids: Iterable[int]) -> dict[int, NameKey]:
+    """Category and name words of products (for the near-copy rule), one query."""
+    from catalog.models import Product
+
+    ids = sorted({int(p) for p in product_ids})
+    if not ids:
+        return {}
+    rows = Product.objects.filter(pk__in=ids).values_list("pk", "category_id", "name", "attributes")
+    return {
+        pk: name_key(
+            category_id=cat, name=name, attributes=attrs if isinstance(attrs, dict) else {}
+        )
+        for pk, cat, name, attrs in rows
+    }
