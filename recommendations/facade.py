@@ -38,7 +38,6 @@ MAX_LIMIT = 50
 # lists that should span categories; "similar" and "bought together" are about one product
 DIVERSE_SLOTS = (Slot.FOR_YOU, Slot.CART)
 
-
 # What each source means to a merchant; the one place admin pages take their labels from.
 SOURCE_LABELS: dict[str, str] = {
     "rebuy": "Bought again",
