@@ -1277,7 +1277,8 @@ class Simulator:
         reason = ["adjustment"] * int(pre.sum()) + ["restock"] * len(rp) + ["sale"] * len(lp)
         ref = (
             ["opening stock"] * int(pre.sum())
-            + [f"PO-{1000 + i}" for i in range(len(rp))]
+            # not "PO-...": only the deliveries the demo writes a purchase order for name one
+            + [f"delivery {1000 + i}" for i in range(len(rp))]
             + [self.numbers[o] for o in lo.tolist()]
         )
         t = np.r_[

@@ -353,6 +353,13 @@ def test_purchase_orders_explain_deliveries_and_what_is_on_its_way(db, demo_stor
         else:
             assert all(li.quantity_received == 0 for li in lines)
             assert not StockMovement.objects.filter(reference=order.number).exists()
+    # a movement that names a purchase order names one that exists
+    named = set(
+        StockMovement.objects.filter(reference__startswith="PO-").values_list(
+            "reference", flat=True
+        )
+    )
+    assert named == {o.number for o in orders if o.status == "received"}
     sent = [o for o in orders if o.status == "sent"]
     assert any(o.expected_date > ANCHOR.date() for o in sent)  # due in the coming days
     incoming = catalog_selectors.purchase_order_incoming()
