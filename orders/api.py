@@ -126,6 +126,11 @@ class CartOutputSerializer(serializers.Serializer):
     )
     total = serializers.SerializerMethodField(help_text="subtotal - discount + shipping")
     free_shipping_from = serializers.SerializerMethodField()
+    free_shipping_missing = serializers.SerializerMethodField(
+        help_text="Goods to add for free delivery, as checkout judges it (after the discount "
+        "the code would give on the larger subtotal); 0.00 when delivery is free, null "
+        "when no amount makes it free (a 100 % code)"
+    )
 
     def _money(self, cart: Cart) -> tuple[services.Totals, str | None]:
         """The cart's totals and its code's problem, worked out once per response."""
@@ -172,6 +177,13 @@ class CartOutputSerializer(serializers.Serializer):
 
     def get_free_shipping_from(self, cart: Cart) -> str:
         return f"{services.FREE_SHIPPING_FROM:.2f}"
+
+    def get_free_shipping_missing(self, cart: Cart) -> str | None:
+        totals = self._money(cart)[0]
+        missing = services.free_shipping_missing(
+            subtotal=totals.subtotal, voucher=cart.voucher, customer_id=cart.customer_id
+        )
+        return None if missing is None else f"{missing:.2f}"
 
 
 def _cart_response(cart: Cart, status_code: int = 200) -> Response:

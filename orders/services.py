@@ -213,6 +213,46 @@ def voucher_discount(*, voucher: Voucher, subtotal: Decimal) -> Decimal:
     return min(amount, q2(subtotal))
 
 
+def free_shipping_missing(
+    *, subtotal: Decimal, voucher: Voucher | None, customer_id: int | None = None
+) -> Decimal | None:
+    """How much more goods (before the discount) the cart needs for free delivery, judged
+    exactly as ``totals_compute`` and checkout judge it: on the goods after ``voucher``'s
+    discount, at the subtotal the cart would then have. With 10 % off, 45.00 of goods count
+    40.50, and adding 9.50 is not enough (54.50 counts 49.05): the answer is 10.56. Zero
+    when delivery is free already; None when no amount can make it free (a 100 % code keeps
+    the goods at 0.00)."""
+    subtotal = q2(subtotal)
+
+    def counted(amount: Decimal) -> Decimal:
+        if voucher is None or voucher_refusal(
+            voucher=voucher, subtotal=amount, customer_id=customer_id
+        ):
+            return amount
+        return amount - voucher_discount(voucher=voucher, subtotal=amount)
+
+    if subtotal and counted(subtotal) >= FREE_SHIPPING_FROM:
+        return Decimal("0.00")
+    # without the code (or below its minimum) the goods count in full
+    target = max(subtotal, FREE_SHIPPING_FROM)
+    if counted(target) >= FREE_SHIPPING_FROM:
+        return target - subtotal
+    if voucher is None:  # counted() is the identity then; never reached
+        return target - subtotal
+    if voucher.kind == Voucher.Kind.PERCENTAGE:
+        kept = 1 - voucher.value / Decimal(100)
+        if kept <= 0:
+            return None
+        start = max(target, q2(FREE_SHIPPING_FROM / kept) - Decimal("0.02"))
+    else:
+        start = max(target, FREE_SHIPPING_FROM + q2(voucher.value) - Decimal("0.02"))
+    amount = start
+    # the goods counted rise by 0 or 1 cent per cent added: a few steps reach the threshold
+    while counted(amount) < FREE_SHIPPING_FROM and amount - start < Decimal("1.00"):
+        amount += Decimal("0.01")
+    return amount - subtotal
+
+
 def voucher_refusal(
     *,
     voucher: Voucher,

@@ -299,9 +299,10 @@
     $$("[data-discount-row]").forEach((el) => { el.textContent = `Discount (${cart.voucher_code})`; el.hidden = !discounted; });
     const hint = $("[data-free-hint]");
     if (hint) {
-      // free delivery counts the goods after the discount (the API's shipping does the same)
-      const missing = Number(cart.free_shipping_from) - (Number(cart.subtotal) - Number(cart.discount || 0));
-      hint.textContent = missing > 0 ? `Add ${money(missing)} more for free delivery.` : "Your delivery is free.";
+      // the API works out what to add as checkout judges it: a percentage code also takes
+      // its share of what is added, so "goods after the discount" alone would understate it
+      const missing = cart.free_shipping_missing === null ? null : Number(cart.free_shipping_missing);
+      hint.textContent = missing === null ? "" : missing > 0 ? `Add ${money(missing)} more for free delivery.` : "Your delivery is free.";
     }
     const voucherForm = $("[data-voucher-form]");
     if (voucherForm) {
