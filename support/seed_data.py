@@ -367,9 +367,18 @@ def _variants(templates: dict[str, list[str]], per_label: int, seed: int) -> lis
     return rows
 
 
-def intent_examples(per_intent: int = 24, seed: int = 0) -> list[tuple[str, str]]:
-    """(text, intent) pairs covering every intent of `support.ml.triage.INTENTS`."""
-    return _variants(INTENT_TEMPLATES, per_intent, seed)
+def intent_examples(
+    per_intent: int = 24, seed: int = 0, multilingual: bool = True
+) -> list[tuple[str, str]]:
+    """(text, intent) pairs covering every intent of `support.ml.triage.INTENTS`, plus (unless
+    ``multilingual=False``) the common requests in the store's other languages: the English
+    templates alone left a French "annuler ma commande" to chance."""
+    rows = _variants(INTENT_TEMPLATES, per_intent, seed)
+    if multilingual:
+        from support.ml.multilingual import multilingual_intent_examples
+
+        rows += multilingual_intent_examples(seed=seed)
+    return rows
 
 
 def sentiment_examples(per_label: int = 30, seed: int = 0) -> list[tuple[str, str]]:

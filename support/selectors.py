@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
 
 from support.ml.auto_answer import AutoAnswerDecision, auto_answer_decision
+from support.ml.language import detect_language
 from support.ml.pii import redact
 from support.ml.retrieval import AnswerRetriever
 from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
@@ -222,7 +223,7 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
     """
     from support.ml.sentiment import sentiment_reason
     from support.ml.thresholds import NEVER
-    from support.ml.triage import INTENT_QUEUE
+    from support.ml.triage import INTENT_QUEUE, reads_sentiment
     from support.ml.urgency import urgency_score
 
     lines = []
@@ -237,7 +238,12 @@ def ticket_triage_explanation(*, ticket: Ticket) -> list[str]:
     )
     active = triager_active() if ticket.triage_source == "model" else None
     same_model = active is not None and active[1] == ticket.model_version
-    if ticket.triage_source == "model":
+    if ticket.triage_source == "model" and not reads_sentiment(ticket.language):
+        why_sentiment = (
+            f"not judged: the sentiment model reads English only and the customer wrote in "
+            f"{ticket.language}"
+        )
+    elif ticket.triage_source == "model":
         why_sentiment = sentiment_reason(
             text=ticket.ml_text,
             label=ticket.sentiment,
@@ -295,6 +301,11 @@ def ticket_auto_answer_decision(
     agent's explanation quotes its reasons (``threshold`` None: the model version that triaged
     is no longer active, so its threshold is not known)."""
     article = ticket.suggested_article
+    reply_language = article.language if article is not None else None
+    if article is None and ticket.suggested_reply:
+        # a past agent reply carries no language tag: read it, so an English reply found for
+        # a French ticket is not sent to it either
+        reply_language = detect_language(ticket.suggested_reply).code
     return auto_answer_decision(
         intent=ticket.intent,
         intent_confidence=ticket.intent_confidence,
@@ -305,6 +316,6 @@ def ticket_auto_answer_decision(
         allow_auto=allow_auto,
         has_reply=bool(ticket.suggested_reply),
         order_linked=ticket.order_id is not None,
-        article_language=article.language if article is not None else None,
+        article_language=reply_language,
         language=ticket.language,
     )

@@ -62,6 +62,15 @@ _HUMAN_RE = re.compile(
 )
 
 
+# the sentiment seed data is English; other languages are not judged (see reads_sentiment)
+SENTIMENT_LANGUAGES = frozenset({"en", "und"})
+
+
+def reads_sentiment(language: str) -> bool:
+    """Whether the sentiment model may judge a text in ``language`` (blank: not known)."""
+    return not language or language in SENTIMENT_LANGUAGES
+
+
 @dataclass(frozen=True)
 class Triage:
     intent: str
@@ -174,13 +183,18 @@ class SupportTriager:
         sentiment = self.sentiment_model_
         if not isinstance(sentiment, ThreeWaySentiment):  # an artifact from before three-way
             sentiment = ThreeWaySentiment.from_fitted(sentiment)
-        call = sentiment.decide([clean])[0]
+        if reads_sentiment(detect_language(clean).code):
+            label, confidence = (call := sentiment.decide([clean])[0]).label, call.confidence
+        else:
+            # English-only sentiment data: a German complaint read as English is noise, so no
+            # opinion is claimed (priority then rests on the multilingual urgency cues)
+            label, confidence = "neutral", 0.0
         return build_triage(
             clean,
             intent=str(intents[0]),
             intent_confidence=float(iconf[0]),
-            sentiment=call.label,
-            sentiment_confidence=call.confidence,
+            sentiment=label,
+            sentiment_confidence=confidence,
             threshold=self.thresholds_.get(str(intents[0]), NEVER),
             allow_auto=allow_auto,
         )
