@@ -567,7 +567,14 @@ def help_page(request: HttpRequest) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "storefront/404.html", {}, status=404)
+    """A search box and a few popular products (the home page's no-model fallback), so a
+    dead link still leads somewhere; none on an empty store or when the query fails."""
+    try:
+        popular = _product_cards(_popular_ids(4))
+    except Exception:  # the 404 page must render even when the catalogue cannot be read
+        logger.exception("popular products for the 404 page failed")
+        popular = []
+    return _render(request, "storefront/404.html", {"popular": popular}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
