@@ -219,20 +219,50 @@ def _f(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
 @admin.register(ForecastAccuracy)
 class ForecastAccuracyAdmin(admin.ModelAdmin):
     list_display = [
         "computed_at",
         "cutoff",
         "n_series",
-        "mase",
-        "baseline_mase",
-        "wape",
-        "coverage80",
-        "coverage95",
+        "mase_shown",
+        "baseline_shown",
+        "wape_shown",
+        "coverage80_shown",
+        "coverage95_shown",
         "model_version",
     ]
     ordering = ["-computed_at"]
+
+    # scores to two decimals and shares as percentages: the raw floats
+    # (0.8473920183) said nothing more and widened the list
+    @admin.display(description="MASE (lower is better)", ordering="mase")
+    def mase_shown(self, obj: ForecastAccuracy) -> str:
+        return _score(obj.mase)
+
+    @admin.display(description="seasonal naive MASE", ordering="baseline_mase")
+    def baseline_shown(self, obj: ForecastAccuracy) -> str:
+        return _score(obj.baseline_mase)
+
+    @admin.display(description="WAPE", ordering="wape")
+    def wape_shown(self, obj: ForecastAccuracy) -> str:
+        return _share(obj.wape)
+
+    @admin.display(description="80% interval coverage", ordering="coverage80")
+    def coverage80_shown(self, obj: ForecastAccuracy) -> str:
+        return _share(obj.coverage80)
+
+    @admin.display(description="95% interval coverage", ordering="coverage95")
+    def coverage95_shown(self, obj: ForecastAccuracy) -> str:
+        return _share(obj.coverage95)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -80,4 +80,5 @@ class ForecastAccuracy(models.Model):
         verbose_name_plural = "forecast accuracy"
 
     def __str__(self) -> str:
-        return f"backtest {self.cutoff}: MASE {self.mase}"
+        mase = "-" if self.mase is None else f"{self.mase:.2f}"
+        return f"backtest {self.cutoff}: MASE {mase}"

@@ -9,6 +9,7 @@ import pandas as pd
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -41,14 +42,13 @@ def _guardrails(names: str) -> str:
 @admin.register(PriceProposal)
 class PriceProposalAdmin(AuditedActionsMixin):
     list_display = [
-        "id",
         "product",
         "status",
         "price_change",
         "elasticity_interval",
         "profit_per_day",
         "guardrails",
-        "created_at",
+        "created",
     ]
     list_filter = [
         "status",
@@ -76,6 +76,12 @@ class PriceProposalAdmin(AuditedActionsMixin):
     @admin.display(description="expected profit per day")
     def profit_per_day(self, obj: PriceProposal) -> str:
         return f"{money(obj.profit_current)} \u2192 {money(obj.profit_new)}"
+
+    @admin.display(description="proposed", ordering="created_at")
+    def created(self, obj: PriceProposal) -> str:
+        # a short local date and time: Django's "Dec. 3, 2026, 11:41 p.m." pushed the
+        # list past a 1280 px screen
+        return timezone.localtime(obj.created_at).strftime("%d %b %H:%M")
 
     @admin.display(description="held by guardrails")
     def guardrails(self, obj: PriceProposal) -> str:
@@ -113,8 +119,6 @@ class PriceProposalAdmin(AuditedActionsMixin):
 
 def _chart(product_id: int) -> SafeString:
     """Inline SVG: price (line) and weekly units sold (bars) over the training history."""
-    from django.utils import timezone
-
     hist = selectors.sales_history_frame(now=timezone.now())
     hist = hist[hist["product_id"] == product_id]
     if hist.empty:

@@ -13,6 +13,7 @@ from support.models import Queue, Ticket
 from tests.browser_admin.test_merchant_admin import PASSWORD, store  # noqa: F401  (fixture)
 from tests.browser_support import BROWSER_MARKS, SHOTS, chromium_page
 from tests.factories import ProductFactory
+from tests.pricing.factories import PriceProposalFactory
 
 pytestmark = BROWSER_MARKS
 
@@ -34,7 +35,11 @@ ML_PAGES = [
     "/admin/recommendations/recommendationlist/",
 ]
 # lists whose own table box must not scroll sideways either (fixed in their admin)
-WHOLE_TABLE_VISIBLE = {"/admin/forecasting/reordersuggestion/", "/admin/support/ticket/?state=all"}
+WHOLE_TABLE_VISIBLE = {
+    "/admin/forecasting/reordersuggestion/",
+    "/admin/support/ticket/?state=all",
+    "/admin/pricing/priceproposal/",
+}
 
 
 @pytest.fixture
@@ -60,6 +65,13 @@ def wide_rows(store):  # type: ignore[no-untyped-def]  # noqa: F811
         projected_stockout_date=date(2026, 12, 5),
         model_version="forecasting-v1",
     )
+    for n in range(3):
+        PriceProposalFactory(
+            product=ProductFactory(
+                name=f"Zephyr Hydrating Moisturiser with Rosehip, 100 ml, set {n}"
+            ),
+            bound_by="max_change,min_margin",
+        )
     queue = Queue.objects.get_or_create(slug="returns", defaults={"name": "Returns & refunds"})[0]
     for n in range(3):
         ticket = support.ticket_create(

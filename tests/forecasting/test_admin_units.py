@@ -44,3 +44,26 @@ def test_reorder_view_page_rounds_stock_levels_and_shows_rates(admin_client, sug
     assert '<div class="readonly">4</div>' in html  # safety stock 3.21 -> 4 units
     assert '<div class="readonly">8.1</div>' in html  # expected sales: 1 decimal
     assert '<div class="readonly">95%</div>' in html
+
+
+def test_backtest_list_shows_scores_and_coverage_as_a_merchant_reads_them(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from forecasting.models import ForecastAccuracy
+
+    ForecastAccuracy.objects.create(
+        cutoff=date(2026, 11, 19),
+        horizon_days=14,
+        n_series=120,
+        mase=0.8473920183,
+        baseline_mase=1.0391827,
+        wape=0.412345,
+        coverage80=0.79123,
+        coverage95=None,
+    )
+    html = admin_client.get("/admin/forecasting/forecastaccuracy/").content.decode()
+    row = html.split('id="result_list"', 1)[1].split("</tbody>", 1)[0]
+    assert "0.8473920183" not in row
+    assert '<td class="field-mase_shown">0.85</td>' in row
+    assert '<td class="field-baseline_shown">1.04</td>' in row
+    assert '<td class="field-wape_shown">41.2%</td>' in row
+    assert '<td class="field-coverage80_shown">79.1%</td>' in row
+    assert '<td class="field-coverage95_shown">-</td>' in row
