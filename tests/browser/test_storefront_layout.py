@@ -213,3 +213,35 @@ def test_sign_up_error_names_the_problem_not_invalid_input(page, store) -> None:
     error = page.locator("form[data-auth-form] .form-error")
     error.wait_for()
     assert error.inner_text().startswith("E-mail or password")  # a sentence, capitalised
+
+
+def test_cart_lines_are_tidy_on_a_small_phone(live_server, store) -> None:  # type: ignore[no-untyped-def]
+    with chromium_page(live_server.url, width=375, height=812, timeout_ms=10_000) as small:
+        small.goto(small.base + "/")
+        long = ProductFactory(
+            name="Kinross Brushed Cotton Duvet Cover with Extra-Long Name, Super King, Forest",
+            price=Decimal("149.00"),
+        )
+        for product in (store["products"][0], long):
+            small.request.post(
+                small.base + "/api/v1/cart/lines/",
+                data=json.dumps({"product_id": product.pk, "quantity": 2}),
+                headers={"Content-Type": "application/json", "X-CSRFToken": _csrf(small)},
+            )
+        small.goto(small.base + "/cart/")
+        small.locator(".cart-line").nth(1).wait_for()
+        assert small.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways page
+        for line in small.locator(".cart-line").all():
+            box = line.bounding_box()
+            name = line.locator(".cart-line-info a").bounding_box()
+            remove = line.locator("[data-remove]").bounding_box()
+            price = line.locator(".price").bounding_box()
+            qty = line.locator(".qty input").bounding_box()
+            # Remove sits on the name's row at the line's right edge, not on a row of its own
+            assert abs(remove["y"] - name["y"]) < name["height"]
+            assert remove["x"] + remove["width"] <= box["x"] + box["width"]
+            assert box["x"] + box["width"] - (remove["x"] + remove["width"]) < 24
+            # the line price shares the quantity's row, right-aligned with Remove
+            assert abs((price["y"] + price["height"] / 2) - (qty["y"] + qty["height"] / 2)) < 8
+            assert abs((price["x"] + price["width"]) - (remove["x"] + remove["width"])) < 2
+        small.screenshot(path=str(SHOTS / "layout-cart-phone-375.png"), full_page=True)
