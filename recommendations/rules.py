@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 NEAR_COPY_JACCARD = 0.6
-# attribute keys whose values name a variant rather than a different product
-VARIANT_KEYS = frozenset({"size", "colour", "color", "weight", "capacity", "length", "volume"})
+# attribute keys whose values name a variant rather than a different product: without the
+# material/style words "Brightwell Marble-Effect Mirror" and "... Cushion" share 3 of 5 words
+VARIANT_KEYS = frozenset(
+    {
+        "size", "colour", "color", "weight", "capacity", "length", "volume", "material",
+        "material_or_style", "scent",
+    }
+)  # fmt: skip
 # size and colour words that mark a variant even when no attribute carries them
 VARIANT_WORDS = frozenset(
     {
