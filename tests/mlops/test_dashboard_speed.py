@@ -72,3 +72,41 @@ def test_visits_while_a_refresh_runs_do_not_start_another(admin_client, slow_ref
     for _ in range(3):
         assert admin_client.get(URL).status_code == 200
     assert len(calls) == 1
+
+
+def test_orders_count_on_their_local_day_across_summer_time_changes() -> None:
+    """The per-day sales use the shop's calendar day (Europe/London): an order at 23:30 UTC in
+    summer is the next day's, the same hour in winter is the same day's, and the days change
+    at the clock change, not at a fixed offset."""
+    from django.db.models.functions import TruncDate
+
+    from orders.models import Order
+
+    product = ProductFactory(price=Decimal("10.00"))
+    utc = timezone.UTC if hasattr(timezone, "UTC") else __import__("datetime").timezone.utc
+    base = timezone.now().astimezone(utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    instants = []
+    for days in range(0, 400, 9):
+        for hh, mm, ss, us in ((22, 59, 59, 999_999), (23, 0, 0, 0), (23, 30, 0, 0), (0, 30, 0, 0)):
+            instants.append(
+                base
+                - timedelta(days=days)
+                + timedelta(hours=hh, minutes=mm, seconds=ss, microseconds=us)
+            )
+    for at in instants:
+        order_create(customer=None, products=[(product, 1)], placed_at=at)
+    start, end = min(instants), max(instants) + timedelta(seconds=1)
+
+    ours = dashboard._src_sales(start, end)
+    django_days = {
+        day: (revenue, n)
+        for day, revenue, n in Order.objects.filter(
+            status__in=dashboard.REVENUE_STATUSES, placed_at__gte=start, placed_at__lt=end
+        )
+        .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(revenue=dashboard.Sum("total"), n=dashboard.Count("pk"))
+        .values_list("day", "revenue", "n")
+    }
+    assert ours == django_days
+    assert sum(n for _r, n in ours.values()) == len(instants)
