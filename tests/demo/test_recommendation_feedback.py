@@ -81,8 +81,11 @@ def test_admin_report_shows_impressions_clicks_and_ctr_per_variant_as_counted(
         assert 0.002 < float(ctr) < 0.1  # a store's click-through, not 0 % or 50 %
     # every slot appears in the breakdown by slot, variant and source
     detail = html.split("Click-through by slot, variant and source", 1)[1]
-    for slot in ("for_you", "similar", "bought_together", "cart"):
-        assert f"<tr><td>{slot}</td>" in detail
+    from recommendations.models import Slot
+
+    for key in ("for_you", "similar", "bought_together", "cart"):
+        # the slot as the merchant names it ("For you"), its key as the tooltip
+        assert f'<tr><td><span title="{key}">{Slot(key).label}</span></td>' in detail
 
 
 def test_clicks_lead_to_purchases_with_revenue_attributed_to_the_lists(db, demo_store) -> None:  # type: ignore[no-untyped-def]
