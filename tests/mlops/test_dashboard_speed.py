@@ -32,14 +32,16 @@ def slow_refresh(settings, monkeypatch):  # type: ignore[no-untyped-def]
     cache.delete(dashboard.REFRESH_PENDING_KEY)
     release = threading.Event()
     calls: list[float] = []
+    finished: list[float] = []
 
     def refresh(**_: Any) -> dict[str, Any]:
         calls.append(time.monotonic())
         release.wait(timeout=3)
+        finished.append(time.monotonic())
         return {}
 
     monkeypatch.setattr(dashboard, "dashboard_rollups_refresh", refresh)
-    yield release, calls
+    yield release, calls, finished
     release.set()
     for thread in threading.enumerate():
         if thread.name == "dashboard-rollups":
@@ -48,27 +50,27 @@ def slow_refresh(settings, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_first_visit_does_not_wait_for_the_rollup_refresh(admin_client, slow_refresh) -> None:  # type: ignore[no-untyped-def]
-    release, calls = slow_refresh
+    _release, calls, finished = slow_refresh
     product = ProductFactory(price=Decimal("40.00"))
     order_create(customer=None, products=[(product, 2)], placed_at=timezone.now())
     order_create(
         customer=None, products=[(product, 1)], placed_at=timezone.now() - timedelta(days=3)
     )
 
-    started = time.monotonic()
     response = admin_client.get(URL + "?period=7")
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 200
-    assert elapsed < 2.5, f"the page waited {elapsed:.1f} s for the refresh"
-    assert not release.is_set() and calls, "the refresh was asked for"
+    assert calls, "the refresh was asked for"
+    # the page answered while the refresh was still blocked (an inline refresh would have
+    # run to its end first), whatever the machine's speed
+    assert not finished
     # figures are exact meanwhile: the days the rollups miss are read live
     assert response.context["data"].revenue == Decimal("120.00")
     assert response.context["data"].orders == 2
 
 
 def test_visits_while_a_refresh_runs_do_not_start_another(admin_client, slow_refresh) -> None:  # type: ignore[no-untyped-def]
-    _release, calls = slow_refresh
+    _release, calls, _finished = slow_refresh
     for _ in range(3):
         assert admin_client.get(URL).status_code == 200
     assert len(calls) == 1
