@@ -107,6 +107,25 @@ def schedule_text(schedule: Any) -> str:
     return f"cron {minute} {hour} {' '.join(rest)}{zone}"
 
 
+# beat entries in a merchant's words; the task's dotted name is only the row's tooltip
+BEAT_LABELS = {
+    "recommendations-train": "Retrain recommendations",
+    "forecasts-refresh": "Refresh stock forecasts",
+    "price-proposals": "Propose price changes",
+    "fraud-model-train": "Retrain fraud screening",
+    "support-model-train": "Retrain support ticket routing",
+    "insights-train": "Retrain customer insights",
+    "dashboard-rollups": "Update dashboard figures",
+    "mlops-monitoring": "Check models for drift and decay",
+    "cart-reservations-expire": "Release stock held by abandoned carts",
+}
+
+
+def beat_label(name: str) -> str:
+    """A beat entry's merchant label; an entry added without one reads as plain words."""
+    return BEAT_LABELS.get(name) or name.replace("-", " ").replace("_", " ").capitalize()
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(AuditedActionsMixin):
     list_display = [
@@ -232,7 +251,7 @@ class ModelVersionAdmin(AuditedActionsMixin):
             "Model operations",
             states=dashboard.capability_states(),
             beat=sorted(
-                (name, entry["task"], schedule_text(entry["schedule"]))
+                (beat_label(name), entry["task"], schedule_text(entry["schedule"]))
                 for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
             ),
         )

@@ -29,3 +29,21 @@ def test_empty_experiments_page_says_how_to_start_one(admin_client) -> None:  # 
     empty = page.split('data-testid="experiments-empty">', 1)[1].split("</p>", 1)[0]
     assert "recommendations-strategy" in empty and 'href="/admin/mlops/experiment/add/"' in empty
     assert not CODE.search(page), CODE.search(page)
+
+
+def test_ops_page_names_scheduled_jobs_in_merchant_words_with_the_task_as_tooltip(
+    admin_client,
+) -> None:  # type: ignore[no-untyped-def]
+    html = admin_client.get("/admin/mlops/modelversion/ops/").content.decode()
+    schedule = html.split('data-testid="schedule"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<td title="([^"]*)">([^<]*)</td><td>([^<]*)</td>', schedule)
+    by_label = {label: (task, when) for task, label, when in rows}
+    assert by_label["Retrain recommendations"] == (
+        "recommendations.tasks.recommender_train_task",
+        "daily at 02:10 (Europe/London)",
+    )
+    assert by_label["Release stock held by abandoned carts"][1] == "every 15 minutes"
+    # what the merchant reads (tooltips aside) has no dotted task names nor code formatting
+    visible = re.sub(r'title="[^"]*"', "", _main(html))
+    assert not CODE.search(visible), CODE.search(visible)
+    assert "ML_CAPABILITIES" not in visible
