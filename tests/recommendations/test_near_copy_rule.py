@@ -3,7 +3,7 @@
 import pytest
 
 from recommendations import facade
-from recommendations.rules import name_key, near_copy
+from recommendations.rules import NameKey, name_key, near_copy
 from tests.factories import CategoryFactory, ProductFactory
 
 URL = "/api/v1/recommendations"
@@ -43,6 +43,80 @@ def test_near_identical_name_is_a_near_copy() -> None:
     assert not near_copy(
         name_key(category_id=6, name="Nimbus Professional Measuring Jug", attributes={}), jug
     )
+
+
+def _demo(name: str, **attributes: str) -> NameKey:
+    return name_key(category_id=15, name=name, attributes=attributes)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [  # pairs the rule took for copies in the demo catalogue (seed 0, small)
+        (
+            _demo(
+                "Ashby & Co Folding Bird Seed, Black", colour="Black", material_or_style="Folding"
+            ),
+            _demo(
+                "Ashby & Co Rust-Resistant Bird Feeder, Green",
+                colour="Green",
+                material_or_style="Rust-Resistant",
+            ),
+        ),
+        (
+            _demo(
+                "Juniper Lane Organic Plant Food, 1 kg", weight="1 kg", material_or_style="Organic"
+            ),
+            _demo(
+                "Juniper Lane Tomato Plant Food, 2.5 kg",
+                weight="2.5 kg",
+                material_or_style="Tomato",
+            ),
+        ),
+        (
+            _demo(
+                "Oakridge Kids' 3D Puzzle, 100 pieces",
+                pieces="100 pieces",
+                material_or_style="Kids'",
+            ),
+            _demo(
+                "Oakridge Kids' Jigsaw Puzzle, 100 pieces",
+                pieces="100 pieces",
+                material_or_style="Kids'",
+            ),
+        ),
+        (
+            _demo("Brightwell Marble-Effect Mirror", material_or_style="Marble-Effect"),
+            _demo("Brightwell Marble-Effect Cushion", material_or_style="Marble-Effect"),
+        ),
+    ],
+)
+def test_another_product_of_the_same_brand_is_not_a_near_copy(first, second) -> None:  # type: ignore[no-untyped-def]
+    assert not near_copy(first, [second]) and not near_copy(second, [first])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            _demo("Sable Aluminium Phone Stand (Mk II)", material_or_style="Aluminium"),
+            _demo("Sable Aluminium Phone Stand (Pro)", material_or_style="Aluminium"),
+        ),
+        (
+            _demo("Sable Aluminium Phone Stand", material_or_style="Aluminium"),
+            _demo("Sable Aluminium Phone Stand (Mk II)", material_or_style="Aluminium"),
+        ),
+        (
+            _demo("Calder Salmon Dry Dog Food, 2 kg", weight="2 kg", material_or_style="Salmon"),
+            _demo("Calder Salmon Dry Dog Food, 6 kg", weight="6 kg", material_or_style="Salmon"),
+        ),
+        (
+            _demo("Glenmore Wi-Fi Security Camera, 2-pack", pack="2-pack"),
+            _demo("Glenmore Wi-Fi Security Camera, 4-pack", pack="4-pack"),
+        ),
+    ],
+)
+def test_another_size_pack_or_version_is_a_near_copy(first, second) -> None:  # type: ignore[no-untyped-def]
+    assert near_copy(first, [second]) and near_copy(second, [first])
 
 
 @pytest.fixture
