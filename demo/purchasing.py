@@ -1,6 +1,7 @@
 """The demo's purchase orders, read off the simulated restocks: the latest deliveries as
 received orders (their restock movements reference them), the restocks still on their way
-when the history ends as sent orders (forecasting counts them as incoming), and one draft
+when the history ends as sent orders, one per supplier and order day, due after today
+(forecasting counts them as incoming), and one draft
 for a supplier whose products are running low."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.utils import timezone
 
 from catalog.models import Product, PurchaseOrder, PurchaseOrderLine, StockMovement
 from demo.models import DemoRange
@@ -78,18 +80,25 @@ def purchase_orders_write(*, sim: Simulator, world: World, base: dict[str, int])
         lines.append([(int(rp[k]), int(rq[k]), int(rq[k])) for k in ks])
         movement_ids.append([base["movements"] + n_pre + k for k in ks])
 
-    # 2) sent: what the simulated store ordered that has not arrived yet, one per supplier
+    # 2) sent: what the simulated store ordered that has not arrived yet, one order per
+    # supplier and order day. The expected date is the simulated arrival (day D is the 24 h
+    # after now), so always after the store's today: the supplier's nominal lead from the
+    # order day is already past for a late delivery.
+    now_local = timezone.localdate(_when(sim.anchor_us))
     pending_day, pending_qty, ordered_day = sim.pending
     on_way = np.flatnonzero(pending_day >= 0)
-    for s in sorted({int(supplier_idx[i]) for i in on_way}):
-        idx = [int(i) for i in on_way if supplier_idx[i] == s]
-        first = min(int(ordered_day[i]) for i in idx)
-        sent = _when(int(sim.day_end_us[first]) - US_PER_DAY // 3)
+    batches: dict[tuple[int, int], list[int]] = {}
+    for i in on_way.tolist():
+        batches.setdefault((int(ordered_day[i]), int(supplier_idx[i])), []).append(int(i))
+    for day, s in sorted(batches):
+        idx = batches[(day, s)]
+        sent = _when(int(sim.day_end_us[day]) - US_PER_DAY // 3)
+        arrives = max(int(pending_day[i]) for i in idx)  # the order is in when all of it is
         orders.append(
             PurchaseOrder(
                 supplier_id=int(supplier_pk[idx[0]]),
                 status=PurchaseOrder.Status.SENT,
-                expected_date=today + dt.timedelta(days=first + leads[s] - (D - 1)),
+                expected_date=now_local + dt.timedelta(days=max(arrives - (D - 1), 1)),
                 created_at=sent - dt.timedelta(hours=1),
                 sent_at=sent,
             )

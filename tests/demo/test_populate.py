@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
 from catalog.models import (
@@ -25,7 +26,7 @@ from customers.models import Customer, Event
 from demo import facade, vocab
 from demo.models import DemoRun, GroundTruth
 from demo.services import demo_populate
-from demo.simulate import Simulator
+from demo.simulate import US_PER_DAY, Simulator
 from demo.writer import demo_rows_remove
 from orders.models import Cart, Chargeback, Order, OrderLine, Payment
 
@@ -68,6 +69,7 @@ def _snapshot() -> dict[str, object]:
                 "purchase_order__supplier__name",
                 "purchase_order__status",
                 "purchase_order__expected_date",
+                "purchase_order__sent_at",
                 "product__sku",
                 "quantity_ordered",
                 "quantity_received",
@@ -368,6 +370,36 @@ def test_purchase_orders_explain_deliveries_and_what_is_on_its_way(db, demo_stor
     # stock still adds up with the received orders' movements in it
     net = dict(StockMovement.objects.values_list("product_id").annotate(q=Sum("quantity")))
     assert all(net.get(s.product_id, 0) == s.on_hand for s in Stock.objects.all())
+
+
+def test_open_purchase_orders_are_due_after_today_one_per_supplier_and_order_day(
+    db, demo_store
+) -> None:  # type: ignore[no-untyped-def]
+    sent = list(PurchaseOrder.objects.filter(status="sent").prefetch_related("lines__product"))
+    today = timezone.localdate(ANCHOR)
+    assert sent and all(o.expected_date > today for o in sent)  # none overdue on day one
+    assert all(o.sent_at is not None and o.sent_at < ANCHOR for o in sent)
+    # the simulated store's order day of every line on its way (SKU NW-<leaf><index>)
+    sim = Simulator(seed=SEED, scale="small", anchor=ANCHOR)
+    sim.run()
+    pending_day, _, ordered_day = sim.pending
+    order_date = {
+        i: timezone.localdate(
+            dt.datetime.fromtimestamp(
+                (int(sim.day_end_us[int(ordered_day[i])]) - US_PER_DAY // 3) / 1e6, tz=dt.UTC
+            )
+        )
+        for i in np.flatnonzero(pending_day >= 0).tolist()
+    }
+    seen: set[tuple[int, dt.date]] = set()
+    for order in sent:
+        assert order.sent_at is not None
+        day = timezone.localdate(order.sent_at)
+        assert (order.supplier_id, day) not in seen  # one order per supplier and day
+        seen.add((order.supplier_id, day))
+        # every line was ordered on the day its order was sent, not on some other day
+        assert {order_date[int(li.product.sku[-5:])] for li in order.lines.all()} == {day}
+    assert sum(len(o.lines.all()) for o in sent) == len(order_date)  # all of it, once
 
 
 def test_rerun_keeps_the_merchants_own_purchase_order_on_demo_products(db, demo_store) -> None:  # type: ignore[no-untyped-def]
