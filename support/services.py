@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from storefront.emails import email_send
 from support import selectors
+from support.customer_text import customer_text, customer_texts
 from support.ml.pii import redact
 from support.ml.thresholds import NEVER
 from support.ml.triage import INTENT_QUEUE, Triage, build_triage
@@ -42,10 +43,6 @@ from support.validation import MAX_SUBJECT_CHARS, clean_body
 
 logger = logging.getLogger(__name__)
 
-HUMAN_FOOTER = (
-    '\n\nIf this does not answer your question, just reply or press "Talk to a person" '
-    "and one of our agents will take over."
-)
 _ORDER_TOKEN_RE = re.compile(r"\b[A-Z0-9][A-Z0-9\-]{5,19}\b", re.IGNORECASE)
 
 
@@ -313,8 +310,10 @@ def _order_info(ticket: Ticket) -> Any:
 
 def _auto_reply(*, ticket: Ticket, notify: bool = True) -> None:
     now = timezone.now()
+    # the footer follows the ticket's language: the reply itself may be a French past reply
+    footer = customer_text("footer", ticket.language)
     message = Message.objects.create(
-        ticket=ticket, author=Message.Author.BOT, body=ticket.suggested_reply + HUMAN_FOOTER
+        ticket=ticket, author=Message.Author.BOT, body=f"{ticket.suggested_reply}\n\n{footer}"
     )
     if notify:
         ticket_reply_email_on_commit(message_id=message.pk)
@@ -341,7 +340,7 @@ def ticket_human_request(*, ticket_id: int, customer_id: int | None) -> Ticket:
     Message.objects.create(
         ticket=ticket,
         author=Message.Author.BOT,
-        body="Thanks, an agent will take over and reply within one working day.",
+        body=customer_text("human_taking_over", ticket.language),
     )
     return ticket
 
@@ -429,12 +428,23 @@ def ticket_reply_email_send(*, message_id: int) -> bool:
     address = ticket.contact_email or (user.email if user else "")
     if not address:
         return False
+    help_url = f"{settings.SITE_URL}/help/"
+    # the mail's own lines in the ticket's language (English when not one of the store's)
+    texts = customer_texts(ticket.language)
+    automatic = message.author == Message.Author.BOT
+    intro = texts["email_automatic_intro"] if automatic else texts["email_reply_intro"]
     context = {
         "ticket": ticket,
         "body": message.body,
-        "automatic": message.author == Message.Author.BOT,
+        "automatic": automatic,
         "store_name": settings.STORE_NAME,
-        "help_url": f"{settings.SITE_URL}/help/",
+        "help_url": help_url,
+        "hello": texts["email_hello"],
+        "intro": intro.format(subject=ticket.subject),
+        "answer_on_help_page": texts["email_answer_on_help_page"].format(help_url=help_url),
+        "sign_in": texts["email_sign_in"],
+        "signature": texts["email_signature"].format(store_name=settings.STORE_NAME),
+        "request_label": texts["email_request"],
     }
     return email_send(
         subject=f"Re: {ticket.subject} [#{ticket.pk}]",

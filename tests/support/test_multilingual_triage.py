@@ -33,6 +33,7 @@ def test_clear_requests_in_other_languages_get_their_intent(
         ("¿Dónde está mi pedido? Todavía no ha llegado", "track_order", "es"),
         ("Vorrei parlare con un operatore, per favore", "contact_human_agent", "it"),
         ("Ik ben mijn wachtwoord vergeten, hoe kan ik het resetten?", "recover_password", "nl"),
+        ("Esqueci a minha senha, como posso redefini-la?", "recover_password", "pt"),
     ],
 )
 def test_a_clear_request_is_confident_and_tagged_with_its_language(
@@ -59,6 +60,7 @@ def test_an_angry_german_ticket_is_not_given_an_english_sentiment(
         "He olvidado mi contraseña, cómo la restablezco?",
         "Ho dimenticato la password, come posso reimpostarla?",
         "Ik ben mijn wachtwoord vergeten, hoe reset ik het?",
+        "Esqueci a minha palavra-passe, como a posso redefinir?",
     ],
 )
 def test_no_english_automatic_answer_goes_to_a_non_english_ticket(
