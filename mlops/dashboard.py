@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -592,33 +593,47 @@ def dashboard_rollups_refresh_request() -> bool:
     Returns False when a refresh is already pending, so visits do not pile up refreshes."""
     from django.core.cache import cache
 
-    from storefront.celery import app
-
     if not cache.add(REFRESH_PENDING_KEY, 1, REFRESH_PENDING_SECONDS):
         return False
-    if app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER:
-        threading.Thread(
-            target=_rollups_refresh_in_thread, name="dashboard-rollups", daemon=True
-        ).start()
-        return True
-    try:
-        dashboard_rollups_refresh_task.delay()
-    finally:
-        cache.delete(REFRESH_PENDING_KEY)  # queued (or failed): the worker's run is the guard
+
+    def refresh() -> None:
+        try:
+            dashboard_rollups_refresh()
+        finally:
+            cache.delete(REFRESH_PENDING_KEY)
+
+    def queue() -> None:
+        try:
+            dashboard_rollups_refresh_task.delay()
+        finally:
+            cache.delete(REFRESH_PENDING_KEY)  # queued (or failed): the worker's run guards
+
+    # a refresh that fails in the thread is logged; the page keeps working on live queries
+    _in_background("dashboard-rollups", work=refresh, queue=queue)
     return True
 
 
-def _rollups_refresh_in_thread() -> None:
-    from django.core.cache import cache
-    from django.db import connections
+def _in_background(name: str, *, work: Callable[[], Any], queue: Callable[[], Any]) -> None:
+    """Hand a job to a worker (``queue``); without a broker (the embedded demo, eager
+    Celery) run ``work`` in a thread of this process instead, so that the request asking
+    for it does not wait for it."""
+    from storefront.celery import app
 
-    try:
-        dashboard_rollups_refresh()
-    except Exception:  # the page keeps working on live queries; the next visit retries
-        logger.exception("dashboard rollup refresh failed")
-    finally:
-        cache.delete(REFRESH_PENDING_KEY)
-        connections.close_all()  # this thread's connections, not the request's
+    if not (app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER):
+        queue()
+        return
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            work()
+        except Exception:  # nobody waits on this thread: log it
+            logger.exception("background job %s failed", name)
+        finally:
+            connections.close_all()  # this thread's connections, not the request's
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 # Plotly specs (rendered client-side by plotly.js from the installed wheel)
@@ -889,30 +904,14 @@ def training_run_request(
 
 
 def _training_dispatch(capability: str, *, run_id: int, force: bool) -> None:
-    """Hand the run to a worker; without a broker (the embedded demo), to a thread of this
-    process, so the request that asked for it does not wait for the training."""
-    from mlops.tasks import capability_train_task
-    from storefront.celery import app
-
-    if app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER:
-        threading.Thread(
-            target=_training_in_thread,
-            args=(capability, run_id, force),
-            name=f"train-{capability}-{run_id}",
-            daemon=True,
-        ).start()
-    else:
-        capability_train_task.delay(capability, run_id=run_id, force=force)
-
-
-def _training_in_thread(capability: str, run_id: int, force: bool) -> None:
-    from django.db import connections
-
+    """Hand the run to a worker, or to a thread without a broker (``_in_background``); a
+    failed training is marked on the run by the service."""
     from mlops.tasks import capability_train_task
 
-    try:
-        capability_train_task.apply(args=(capability,), kwargs={"run_id": run_id, "force": force})
-    except Exception:  # the service marks the run failed; nobody waits on this thread
-        logger.exception("training run %s (%s) failed", run_id, capability)
-    finally:
-        connections.close_all()  # this thread's connections, not the request's
+    _in_background(
+        f"train-{capability}-{run_id}",
+        work=lambda: capability_train_task.apply(
+            args=(capability,), kwargs={"run_id": run_id, "force": force}
+        ),
+        queue=lambda: capability_train_task.delay(capability, run_id=run_id, force=force),
+    )
