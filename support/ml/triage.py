@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from support.ml.auto_answer import auto_answer_decision
-from support.ml.language import detect_language
+from support.ml.language import LanguageGuess, detect_language
 from support.ml.pii import redact
 from support.ml.sentiment import ThreeWaySentiment
 from support.ml.text_model import TextClassifier, sentiment_classifier
@@ -183,7 +183,8 @@ class SupportTriager:
         sentiment = self.sentiment_model_
         if not isinstance(sentiment, ThreeWaySentiment):  # an artifact from before three-way
             sentiment = ThreeWaySentiment.from_fitted(sentiment)
-        if reads_sentiment(detect_language(clean).code):
+        lang = detect_language(clean)  # once: build_triage stores the same guess
+        if reads_sentiment(lang.code):
             label, confidence = (call := sentiment.decide([clean])[0]).label, call.confidence
         else:
             # English-only sentiment data: a German complaint read as English is noise, so no
@@ -197,6 +198,7 @@ class SupportTriager:
             sentiment_confidence=confidence,
             threshold=self.thresholds_.get(str(intents[0]), NEVER),
             allow_auto=allow_auto,
+            lang=lang,
         )
 
     def params(self) -> dict[str, Any]:
@@ -224,10 +226,12 @@ def build_triage(
     sentiment_confidence: float,
     threshold: float,
     allow_auto: bool = True,
+    lang: LanguageGuess | None = None,
 ) -> Triage:
-    """Combine model outputs with the wording rules (urgency, language, asks for a human)."""
+    """Combine model outputs with the wording rules (urgency, language, asks for a human);
+    ``lang``: the language guess for ``clean_text`` when the caller has made it already."""
     urg = urgency_score(clean_text)
-    lang = detect_language(clean_text)
+    lang = lang or detect_language(clean_text)
     priority, escalate = priority_for(
         urgency=urg.score, sentiment=sentiment, sentiment_confidence=sentiment_confidence
     )
