@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from fraud import selectors, services
 from fraud.models import ReviewQueueItem, RiskAssessment, RiskRule, RiskSettings
-from fraud.rules import RuleSyntaxError, rule_compile
+from fraud.rules import RuleSyntaxError
 from storefront.admin_audit import AuditedActionsMixin
 from storefront.api_errors import ServiceError
 from storefront.templatetags.shop import money
@@ -25,14 +25,15 @@ class RiskRuleForm(forms.ModelForm):
         widgets = {"expression": forms.Textarea(attrs={"rows": 2, "cols": 80})}
         help_texts = {
             "expression": "A condition such as: amount > 1000 and ip_country != billing_country. "
-            "Allowed: and/or/not, comparisons, in [..], + - * /, numbers and 'text'. Fields: "
+            "Allowed: and/or/not, comparisons, in [..], in @list (e.g. email in @blocked_emails), "
+            "+ - * /, numbers and 'text'. Fields: "
             + ", ".join(selectors.RULE_FIELDS)
         }
 
     def clean_expression(self) -> str:
         text = self.cleaned_data["expression"]
         try:
-            rule_compile(text, known_names=selectors.RULE_FIELDS)
+            selectors.rule_compile_checked(text)
         except RuleSyntaxError as exc:
             raise forms.ValidationError(str(exc)) from None
         return text.strip()

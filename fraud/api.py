@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fraud import selectors, services
-from fraud.rules import RuleSyntaxError, rule_compile
+from fraud.rules import RuleSyntaxError
 from storefront.api_errors import ServiceError, id_in_range
 from storefront.pagination import PagePagination
 
@@ -116,7 +116,7 @@ class RuleValidateApi(APIView):
 
         def validate_expression(self, value: str) -> str:
             try:
-                rule_compile(value, known_names=selectors.RULE_FIELDS)
+                selectors.rule_compile_checked(value)
             except RuleSyntaxError as exc:
                 raise serializers.ValidationError(str(exc)) from None
             return value
@@ -133,9 +133,7 @@ class RuleValidateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        compiled = rule_compile(
-            data.validated_data["expression"], known_names=selectors.RULE_FIELDS
-        )
+        compiled = selectors.rule_compile_checked(data.validated_data["expression"])
         body: dict[str, Any] = {"expression": compiled.text, "fields": sorted(compiled.names)}
         return Response(self.OutputSerializer(body).data)
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -78,11 +78,11 @@ class RiskRule(models.Model):
         return f"{self.action}: {self.name}"
 
     def clean(self) -> None:
-        from fraud.rules import RuleSyntaxError, rule_compile
-        from fraud.selectors import RULE_FIELDS
+        from fraud.rules import RuleSyntaxError
+        from fraud.selectors import rule_compile_checked
 
         try:
-            rule_compile(self.expression, known_names=RULE_FIELDS)
+            rule_compile_checked(self.expression)
         except RuleSyntaxError as exc:
             raise ValidationError({"expression": str(exc)}) from None
 
@@ -152,3 +152,88 @@ class ReviewQueueItem(RiskAssessment):
         # review" under the list; "review queue" as a plural read "0 review queue"
         verbose_name = "order awaiting review"
         verbose_name_plural = "orders awaiting review"
+
+
+class RiskList(models.Model):
+    """A block or allow list of e-mails, domains, cards, IPs, countries or customers.
+
+    Block and allow lists act at checkout without a rule (block beats allow); any list can
+    also be used in a rule as `field in @alias`. Values are personal data: never logged.
+    """
+
+    class ItemType(models.TextChoices):
+        EMAIL = "email", "e-mail address"
+        EMAIL_DOMAIN = "email_domain", "e-mail domain"
+        CARD_FINGERPRINT = "card_fingerprint", "card fingerprint"
+        IP_ADDRESS = "ip_address", "IP address"
+        COUNTRY = "country", "country (ISO code)"
+        CUSTOMER_ID = "customer_id", "customer id"
+
+    class Kind(models.TextChoices):
+        BLOCK = "block", "block list (declines at checkout)"
+        ALLOW = "allow", "allow list (skips review)"
+        CUSTOM = "custom", "custom (used in rules only)"
+
+    name = models.CharField(max_length=80)
+    alias = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_]{0,39}$",
+                "lower-case letters, digits and _, starting with a letter",
+            )
+        ],
+        help_text="The name rules use after @, e.g. blocked_emails in: email in @blocked_emails",
+    )
+    item_type = models.CharField(max_length=20, choices=ItemType.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CUSTOM)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = "block or allow list"
+        verbose_name_plural = "block and allow lists"
+
+    def __str__(self) -> str:
+        return f"{self.name} (@{self.alias})"
+
+    def clean(self) -> None:
+        if self.item_type == self.ItemType.COUNTRY and self.kind != self.Kind.CUSTOM:
+            raise ValidationError(
+                {
+                    "kind": "a country list acts only through a rule saying which country, "
+                    "e.g. ip_country in @" + (self.alias or "alias") + ": choose custom"
+                }
+            )
+
+
+class RiskListItem(models.Model):
+    """One value on a list, normalised (see `fraud.lists.value_normalise`)."""
+
+    risk_list = models.ForeignKey(RiskList, related_name="items", on_delete=models.CASCADE)
+    value = models.CharField(max_length=255)
+    reason = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty to keep the value on the list for good."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "list item"
+        constraints = [
+            models.UniqueConstraint(fields=["risk_list", "value"], name="fraud_list_value_unique")
+        ]
+        indexes = [models.Index(fields=["value"])]  # checkout looks values up across lists
+
+    def __str__(self) -> str:
+        return f"{self.risk_list.alias}: {self.value}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

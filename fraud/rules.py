@@ -3,8 +3,9 @@
 A rule is a boolean expression over named checkout attributes, for example
 ``amount > 1000 and ip_country != billing_country``. Python's `ast` module parses the text
 (mode "eval", so statements are impossible) and every node is checked against a whitelist:
-boolean and/or/not, comparisons (including ``in``/``not in`` a literal list), + - * / on
-numbers, numeric/string/boolean literals and names from the known vocabulary. Calls,
+boolean and/or/not, comparisons (including ``in``/``not in`` a literal list, or a merchant
+list written ``field in @alias``), + - * / on numbers, numeric/string/boolean literals and
+names from the known vocabulary. Calls,
 attributes, subscripts, lambdas, comprehensions... are rejected with a message saying what
 and where. Evaluation walks the checked tree; a missing value (None/NaN) makes any comparison
 false, so a rule never fires on data it cannot see.
@@ -13,11 +14,13 @@ false, so a rule never fires on data it cannot see.
 from __future__ import annotations
 
 import ast
+import io
 import math
 import operator
+import tokenize
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 MAX_LENGTH = 500
 MAX_NODES = 200
@@ -64,6 +67,13 @@ class _Missing:
 
 
 MISSING = _Missing()
+_LIST = "@"  # prefix of a list reference's Name id after checking; no parsed name has it
+
+
+class ListMembership(Protocol):
+    """Answers `value in @alias` for one decision (the caller loads what it needs once)."""
+
+    def contains(self, alias: str, value: Any) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -71,13 +81,48 @@ class CompiledRule:
     text: str
     tree: ast.Expression
     names: frozenset[str]
+    lists: frozenset[str] = frozenset()
 
-    def matches(self, values: Mapping[str, Any]) -> bool:
-        return _truthy(_eval(self.tree.body, values))
+    def matches(self, values: Mapping[str, Any], lists: ListMembership | None = None) -> bool:
+        """Without `lists`, a list lookup never matches (the rule cannot see the list)."""
+        return _truthy(_eval(self.tree.body, values, lists))
 
 
-def rule_compile(text: str, *, known_names: Iterable[str]) -> CompiledRule:
-    """Parse and check `text`; raise RuleSyntaxError with a clear one-line message."""
+def _mark_lists(text: str) -> tuple[str, set[tuple[int, int]]]:
+    """`@alias` (outside quotes) becomes `_alias`, same length so columns stay right; the
+    positions of the replaced `@` say which names are list references."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text, set()  # ast.parse reports the error
+    lines = text.split("\n")
+    marks: set[tuple[int, int]] = set()
+    for tok, nxt in zip(tokens, tokens[1:], strict=False):
+        if tok.type == tokenize.OP and tok.string == "@":
+            (row, col) = tok.start
+            if nxt.type != tokenize.NAME or nxt.start != (row, col + 1):
+                raise RuleSyntaxError(
+                    f"'@' must be followed by a list name, e.g. email in @blocked_emails"
+                    f" (column {col + 1})"
+                )
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + "_" + line[col + 1 :]
+            marks.add((row, len(line[:col].encode())))  # ast columns count UTF-8 bytes
+    return "\n".join(lines), marks
+
+
+def rule_compile(
+    text: str,
+    *,
+    known_names: Iterable[str],
+    known_lists: Mapping[str, str] | None = None,
+    field_types: Mapping[str, str] | None = None,
+) -> CompiledRule:
+    """Parse and check `text`; raise RuleSyntaxError with a clear one-line message.
+
+    `known_lists` maps list aliases to their item type; `field_types` the fields that may be
+    looked up in a list to the item type they hold (`email in @blocked_ips` is refused).
+    """
     if not isinstance(text, str) or not text.strip():
         raise RuleSyntaxError("the rule is empty")
     if len(text) > MAX_LENGTH:
@@ -86,8 +131,9 @@ def rule_compile(text: str, *, known_names: Iterable[str]) -> CompiledRule:
         raise RuleSyntaxError(
             "write only the condition; choose the action (allow/block/review) separately"
         )
+    source, marks = _mark_lists(text.strip())
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise RuleSyntaxError(f"syntax error{col}: {exc.msg}") from None
@@ -96,13 +142,80 @@ def rule_compile(text: str, *, known_names: Iterable[str]) -> CompiledRule:
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise RuleSyntaxError(f"the rule is too complex (more than {MAX_NODES} parts)")
+    refs = {id(n) for n in nodes if isinstance(n, ast.Name) and (n.lineno, n.col_offset) in marks}
+    lists = _check_lists(nodes, refs, known_lists or {}, field_types or {})
     for node in nodes:
-        _check(node, known, names)
+        if id(node) not in refs:
+            _check(node, known, names)
     if not _is_boolean(tree.body):
         raise RuleSyntaxError(
             "the rule must be a condition (a comparison such as 'amount > 100'), not a value"
         )
-    return CompiledRule(text=text.strip(), tree=tree, names=frozenset(names))
+    for node in nodes:
+        if id(node) in refs:
+            assert isinstance(node, ast.Name)
+            node.id = _LIST + node.id[1:]  # evaluation tells list references by this prefix
+    return CompiledRule(
+        text=text.strip(), tree=tree, names=frozenset(names), lists=frozenset(lists)
+    )
+
+
+def _check_lists(
+    nodes: list[ast.AST],
+    refs: set[int],
+    known_lists: Mapping[str, str],
+    field_types: Mapping[str, str],
+) -> set[str]:
+    """Each `@alias` must name a known list, follow `in`/`not in` directly after a field
+    holding the list's kind of value, and stand in an unchained comparison."""
+    if not refs:
+        return set()
+    placed: set[int] = set()
+    used: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, ast.Compare):
+            continue
+        for i, (op, right) in enumerate(zip(node.ops, node.comparators, strict=True)):
+            if id(right) not in refs:
+                continue
+            assert isinstance(right, ast.Name)
+            alias = right.id[1:]
+            if alias not in known_lists:
+                names = ", ".join(f"@{a}" for a in sorted(known_lists)[:8])
+                hint = f"; lists: {names}" if names else "; no lists exist yet"
+                raise RuleSyntaxError(f"unknown list '@{alias}'{_where(right)}{hint}")
+            if not isinstance(op, ast.In | ast.NotIn):
+                raise RuleSyntaxError(
+                    f"a list (@{alias}) can only follow 'in' or 'not in'{_where(right)}"
+                )
+            if len(node.ops) > 1:
+                raise RuleSyntaxError(
+                    f"a list lookup cannot be chained with another comparison; "
+                    f"join them with 'and'{_where(node)}"
+                )
+            left = node.left if i == 0 else node.comparators[i - 1]
+            if not isinstance(left, ast.Name) or left.id not in field_types:
+                what = f"'{left.id}'" if isinstance(left, ast.Name) else "a value"
+                fields = ", ".join(sorted(field_types))
+                raise RuleSyntaxError(
+                    f"{what} cannot be looked up in a list (@{alias}){_where(left)}"
+                    + (f"; fields that can: {fields}" if fields else "")
+                )
+            wanted, have = known_lists[alias], field_types[left.id]
+            if wanted != have:
+                raise RuleSyntaxError(
+                    f"@{alias} holds {wanted.replace('_', ' ')} values; '{left.id}' is "
+                    f"{have.replace('_', ' ')}{_where(right)}"
+                )
+            placed.add(id(right))
+            used.add(alias)
+    for node in nodes:
+        if id(node) in refs and id(node) not in placed:
+            assert isinstance(node, ast.Name)
+            raise RuleSyntaxError(
+                f"a list (@{node.id[1:]}) can only follow 'in' or 'not in'{_where(node)}"
+            )
+    return used
 
 
 def _where(node: ast.AST) -> str:
@@ -120,11 +233,14 @@ def _check(node: ast.AST, known: set[str], names: set[str]) -> None:
                     raise RuleSyntaxError(
                         f"operator {type(op).__name__} is not allowed{_where(node)}"
                     )
-                if isinstance(op, ast.In | ast.NotIn) and not isinstance(
-                    right, ast.List | ast.Tuple
+                if (
+                    isinstance(op, ast.In | ast.NotIn)
+                    and not isinstance(right, ast.List | ast.Tuple)
+                    and not (isinstance(right, ast.Name) and right.id.startswith("_"))
                 ):
                     raise RuleSyntaxError(
-                        f"'in' needs a literal list such as ['GB', 'FR']{_where(right)}"
+                        f"'in' needs a literal list such as ['GB', 'FR'] or a list such as "
+                        f"@blocked_emails{_where(right)}"
                     )
         if isinstance(node, ast.List | ast.Tuple):
             for elt in node.elts:
@@ -172,7 +288,7 @@ def _missing(value: Any) -> bool:
     return value is MISSING or value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _eval(node: ast.expr, values: Mapping[str, Any]) -> Any:
+def _eval(node: ast.expr, values: Mapping[str, Any], lists: ListMembership | None) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
@@ -183,18 +299,18 @@ def _eval(node: ast.expr, values: Mapping[str, Any]) -> Any:
         value = values.get(node.id, MISSING)
         return MISSING if _missing(value) else value
     if isinstance(node, ast.List | ast.Tuple):
-        return [_eval(e, values) for e in node.elts]
+        return [_eval(e, values, lists) for e in node.elts]
     if isinstance(node, ast.BoolOp):
         if isinstance(node.op, ast.And):
-            return all(_truthy(_eval(v, values)) for v in node.values)
-        return any(_truthy(_eval(v, values)) for v in node.values)
+            return all(_truthy(_eval(v, values, lists)) for v in node.values)
+        return any(_truthy(_eval(v, values, lists)) for v in node.values)
     if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, values)
+        operand = _eval(node.operand, values, lists)
         if isinstance(node.op, ast.Not):
             return MISSING if operand is MISSING else not _truthy(operand)
         return MISSING if operand is MISSING else -operand
     if isinstance(node, ast.BinOp):
-        left, right = _eval(node.left, values), _eval(node.right, values)
+        left, right = _eval(node.left, values, lists), _eval(node.right, values, lists)
         if left is MISSING or right is MISSING:
             return MISSING
         try:
@@ -202,9 +318,14 @@ def _eval(node: ast.expr, values: Mapping[str, Any]) -> Any:
         except (TypeError, ZeroDivisionError):
             return MISSING
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, values)
+        left = _eval(node.left, values, lists)
         for op, comp in zip(node.ops, node.comparators, strict=True):
-            right = _eval(comp, values)
+            if isinstance(comp, ast.Name) and comp.id.startswith(_LIST):
+                if left is MISSING or lists is None:
+                    return False  # checked: a list lookup is never chained
+                found = lists.contains(comp.id[1:], left)
+                return found if isinstance(op, ast.In) else not found
+            right = _eval(comp, values, lists)
             if left is MISSING or right is MISSING:
                 return False
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from customers.models import Customer
+from fraud.lists import BUILT_IN_FIELDS, FIELD_ITEM_TYPES
 from fraud.ml.checkout import CHECKOUT_FEATURES, INPUT_COLUMNS
-from fraud.models import RiskAssessment, RiskRule, RiskSettings
+from fraud.models import RiskAssessment, RiskList, RiskListItem, RiskRule, RiskSettings
 from fraud.rules import CompiledRule, RuleSyntaxError, rule_compile
 from orders.models import Chargeback, Order, OrderLine, Payment
 
@@ -34,9 +35,12 @@ RULE_TEXT_FIELDS = [
     "card_country",
     "card_brand",
 ]
-RULE_FIELDS: list[str] = [*CHECKOUT_FEATURES, "score", *RULE_TEXT_FIELDS]
+# Who is paying: for list lookups (`email in @blocked_emails`) and rules only. Personal
+# data: never model features (see RiskAssessment.features), never logged.
+RULE_IDENTITY_FIELDS = ["email", "email_domain", "card_fingerprint", "ip_address", "customer_id"]
+RULE_FIELDS: list[str] = [*CHECKOUT_FEATURES, "score", *RULE_TEXT_FIELDS, *RULE_IDENTITY_FIELDS]
 HISTORY_CAP = 300  # latest rows per entity; a card used more often is suspicious anyway
-RULES_CACHE_KEY = "fraud:rules:v1"
+RULES_CACHE_KEY = "fraud:rules:v2"  # v2: compiled rules may look values up in lists
 SETTINGS_CACHE_KEY = "fraud:settings:v1"
 FRAUD_REASON_CODES = ["fraud", "10.4", "4837", "4863"]  # ours, Visa and Mastercard fraud codes
 
@@ -67,6 +71,8 @@ class CheckoutContext:
     order_id: int
     rows: list[dict[str, Any]]  # INPUT_COLUMNS records: history, then the order (last)
     raw: dict[str, Any]  # text attributes rules may use
+    # RULE_IDENTITY_FIELDS, normalised as list values are: rules and lists only, not ML
+    identity: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -173,7 +179,7 @@ def _checkout_sql(vendor: str, branches: tuple[str, ...]) -> tuple[str, str]:
         f"SELECT p.id, p.order_id, o.placed_at, o.customer_id, o.total, p.card_fingerprint, "
         f"p.device_id, p.ip_address, p.status, c.created_at, o.shipping_address, "
         f"o.billing_address, p.ip_country, p.bin_country, p.card_brand, "
-        f"(SELECT SUM(l.quantity) FROM {li} l WHERE l.order_id = o.id) "
+        f"(SELECT SUM(l.quantity) FROM {li} l WHERE l.order_id = o.id), o.email "
         f"FROM {p} p INNER JOIN {o} o ON o.id = p.order_id "
         f"LEFT OUTER JOIN {cu} c ON c.id = o.customer_id "
         f"WHERE p.order_id = %s ORDER BY p.id DESC LIMIT 1"
@@ -210,7 +216,7 @@ def checkout_context(*, order_id: int) -> CheckoutContext:
         if row is None:
             raise Payment.DoesNotExist(f"order {order_id} has no payment")
         (pk, _, placed, customer_id, total, card, device, ip, status, created, ship_raw) = row[:11]
-        bill_raw, ip_country, bin_country, card_brand, n_items = row[11:]
+        bill_raw, ip_country, bin_country, card_brand, n_items, email = row[11:]
         placed = _when(placed)
         ship, bill = _json(ship_raw), _json(bill_raw)
         current = {
@@ -277,7 +283,35 @@ def checkout_context(*, order_id: int) -> CheckoutContext:
         "card_country": (bin_country or "").upper() or None,
         "card_brand": card_brand or None,
     }
-    return CheckoutContext(order_id=order_id, rows=[*history, _record(current, None)], raw=raw)
+    return CheckoutContext(
+        order_id=order_id,
+        rows=[*history, _record(current, None)],
+        raw=raw,
+        identity=_identity(
+            email=email, card=card, ip=current["ip_address"], customer_id=customer_id
+        ),
+    )
+
+
+def _identity(
+    *, email: str | None, card: str | None, ip: str | None, customer_id: int | None
+) -> dict[str, str | None]:
+    from fraud.lists import CUSTOMER_ID, EMAIL, IP_ADDRESS, value_normalise
+
+    def norm(item_type: str, value: Any) -> str | None:
+        try:
+            return value_normalise(item_type, value) if value else None
+        except ValueError:  # a value no list can hold (a malformed e-mail): nothing to match
+            return None
+
+    address = norm(EMAIL, email)
+    return {
+        "email": address,
+        "email_domain": address.rsplit("@", 1)[1] if address else None,
+        "card_fingerprint": (card or "").lower() or None,
+        "ip_address": norm(IP_ADDRESS, ip),
+        "customer_id": norm(CUSTOMER_ID, customer_id),
+    }
 
 
 def training_frame(*, until: datetime | None = None) -> pd.DataFrame:
@@ -314,6 +348,89 @@ def risk_settings_get() -> RiskSettings:
     return found
 
 
+def risk_list_types() -> dict[str, str]:
+    """Every list's alias and item type, for checking rules (one query)."""
+    return dict(RiskList.objects.values_list("alias", "item_type"))
+
+
+def rule_compile_checked(text: str, *, known_lists: dict[str, str] | None = None) -> CompiledRule:
+    """`text` compiled against the rule fields and the lists that exist now."""
+    return rule_compile(
+        text,
+        known_names=RULE_FIELDS,
+        known_lists=risk_list_types() if known_lists is None else known_lists,
+        field_types=FIELD_ITEM_TYPES,
+    )
+
+
+@dataclass(frozen=True)
+class ListHits:
+    """The checkout's values found on lists (unexpired), loaded once per decision.
+
+    `entries` holds (alias, value) pairs; `blocked`/`allowed` the names of block/allow lists
+    that act without a rule (their item type maps to one checkout field, see
+    `fraud.lists.BUILT_IN_FIELDS`).
+    """
+
+    entries: frozenset[tuple[str, str]] = frozenset()
+    blocked: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+
+    def contains(self, alias: str, value: Any) -> bool:
+        return (alias, str(value).strip().lower()) in self._folded
+
+    @property
+    def _folded(self) -> frozenset[tuple[str, str]]:
+        # countries are stored upper case, everything else lower: compare case-folded
+        return frozenset((a, v.lower()) for a, v in self.entries)
+
+
+def risk_list_hits(*, values: dict[str, Any], now: datetime | None = None) -> ListHits:
+    """Which lists hold this checkout's e-mail, domain, card, IP, customer or countries.
+
+    One query whatever the number of lists: it fetches only the rows matching the
+    checkout's own values (lists may hold millions). Expired items are ignored.
+    """
+    now = now or timezone.now()
+    wanted: dict[str, set[str]] = {}
+    for name, item_type in FIELD_ITEM_TYPES.items():
+        value = values.get(name)
+        if value is not None and value == value and str(value).strip():  # not None/NaN/""
+            text = str(value).strip()
+            wanted.setdefault(item_type, set()).add(
+                text.upper() if item_type == "country" else text
+            )
+    if not wanted:
+        return ListHits()
+    match = Q()
+    for item_type, found in wanted.items():
+        match |= Q(risk_list__item_type=item_type, value__in=sorted(found))
+    rows = (
+        RiskListItem.objects.filter(match)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list(
+            "risk_list__alias",
+            "risk_list__name",
+            "risk_list__kind",
+            "risk_list__item_type",
+            "value",
+        )
+        .order_by("risk_list__alias")
+    )
+    entries: set[tuple[str, str]] = set()
+    blocked: list[str] = []
+    allowed: list[str] = []
+    for alias, name, kind, item_type, value in rows:
+        entries.add((alias, value))
+        field_name = BUILT_IN_FIELDS.get(item_type)
+        if field_name is None or values.get(field_name) != value:
+            continue
+        target = blocked if kind == RiskList.Kind.BLOCK else allowed if kind == "allow" else None
+        if target is not None and name not in target:
+            target.append(name)
+    return ListHits(entries=frozenset(entries), blocked=tuple(blocked), allowed=tuple(allowed))
+
+
 def rules_active() -> list[tuple[RiskRule, CompiledRule]]:
     """Active rules in evaluation order: allow, then block, then review; by position."""
     found = cache.get(RULES_CACHE_KEY)
@@ -324,9 +441,10 @@ def rules_active() -> list[tuple[RiskRule, CompiledRule]]:
             key=lambda r: (rank[r.action], r.position, r.pk),
         )
         found = []
+        lists = risk_list_types() if rules else {}
         for rule in rules:
             try:
-                found.append((rule, rule_compile(rule.expression, known_names=RULE_FIELDS)))
+                found.append((rule, rule_compile_checked(rule.expression, known_lists=lists)))
             except RuleSyntaxError:
                 continue  # saved through admin validation; skip one that no longer parses
         cache.set(RULES_CACHE_KEY, found, 300)
@@ -424,3 +542,52 @@ def monitoring_summary(*, days: int = 56, now: datetime | None = None) -> dict[s
             }
         )
     return {"weeks": weeks, "total": int(len(df))}
+
+
+@dataclass(frozen=True)
+class OrderIdentity:
+    number: str
+    email: str
+    card_fingerprint: str  # of the latest payment; "" without one
+
+
+def order_identity(*, order_id: int) -> OrderIdentity:
+    """What a reviewer's "reject and block" puts on the lists (one query)."""
+    row = (
+        Order.objects.filter(pk=order_id)
+        .annotate(
+            card=Subquery(
+                Payment.objects.filter(order_id=OuterRef("pk"))
+                .order_by("-pk")
+                .values("card_fingerprint")[:1]
+            )
+        )
+        .values_list("number", "email", "card")
+        .first()
+    )
+    if row is None:
+        raise Order.DoesNotExist(order_id)
+    number, email, card = row
+    return OrderIdentity(number=number, email=email or "", card_fingerprint=card or "")
+
+
+def risk_lists_with_counts() -> QuerySet[RiskList]:
+    """Every list with `item_count` (all items) and `active_count` (not expired)."""
+    now = timezone.now()
+    return RiskList.objects.annotate(
+        item_count=Count("items"),
+        active_count=Count(
+            "items", filter=Q(items__expires_at__isnull=True) | Q(items__expires_at__gt=now)
+        ),
+    ).order_by("alias")
+
+
+def risk_list_get(*, alias: str) -> RiskList | None:
+    return RiskList.objects.filter(alias=alias).first()
+
+
+def risk_list_items(*, risk_list: RiskList, search: str = "") -> QuerySet[RiskListItem]:
+    qs = RiskListItem.objects.filter(risk_list=risk_list).select_related("added_by")
+    if search.strip():
+        qs = qs.filter(value__icontains=search.strip())
+    return qs.order_by("-created_at", "-pk")

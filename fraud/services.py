@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from fraud import selectors
+from fraud.lists import DEFAULT_LISTS, looks_like_card_number, value_normalise
 from fraud.ml.checkout import CHECKOUT_FEATURES, checkout_features, checkout_features_last
 from fraud.ml.model import FraudClassifier, recent_holdout_start
-from fraud.models import RiskAssessment, RiskRule, RiskSettings
-from fraud.rules import rule_compile
+from fraud.models import RiskAssessment, RiskList, RiskListItem, RiskRule, RiskSettings
 from mlops import facade as mlops
 from mlops.metrics.fraud import average_precision, roc_auc
 from storefront.api_errors import ServiceError
@@ -67,18 +67,26 @@ def risk_decide(
     score: float | None,
     rules: list[tuple[RiskRule, Any]],
     settings: RiskSettings,
+    lists: selectors.ListHits | None = None,
 ) -> tuple[Action, Level, list[str]]:
-    """Allow rules, then block, then review, then the risk level's default action.
+    """Block lists, allow lists, allow rules, block rules, review rules, then the risk level.
 
-    Returns (action, level, names of the rules that fired). The first allow rule that fires
-    approves the order whatever else would fire; otherwise any block declines, any review
-    holds. Without a score (no model) the level is 'normal' and only rules can stop an order.
+    Returns (action, level, reasons: the lists that matched, "on block list <name>", or the
+    names of the rules that fired). A value on a block list declines the order whatever
+    else matches (block beats allow); on an allow list, it is approved without review (the
+    score is still recorded). Then the first allow rule that fires approves the order;
+    otherwise any block rule declines, any review rule holds. Without a score (no model)
+    the level is 'normal' and only lists and rules can stop an order.
     """
     level = _level(score, settings)
+    if lists is not None and lists.blocked:
+        return "decline", level, [f"on block list {name}" for name in lists.blocked]
+    if lists is not None and lists.allowed:
+        return "approve", level, [f"on allow list {name}" for name in lists.allowed[:1]]
     fired: dict[str, list[str]] = {"allow": [], "block": [], "review": []}
     env = {**values, "score": score}
     for rule, compiled in rules:
-        if compiled.matches(env):
+        if compiled.matches(env, lists):
             fired[rule.action].append(rule.name)
     if fired["allow"]:
         return "approve", level, fired["allow"][:1]
@@ -105,6 +113,9 @@ def order_risk_evaluate(*, order_id: int) -> Decision:
     feats = checkout_features_last(ctx.rows)
     values: dict[str, Any] = {k: _jsonable(v) for k, v in feats.items()}
     values.update(ctx.raw)
+    # identity (e-mail, card, IP...) reaches rules and lists only: `features` below keeps
+    # CHECKOUT_FEATURES, and the model scored `feats` above, which never held it
+    values.update(ctx.identity)
     score: float | None = None
     reasons: list[dict[str, Any]] = []
     model_version: str | None = None
@@ -130,6 +141,7 @@ def order_risk_evaluate(*, order_id: int) -> Decision:
         score=score,
         rules=selectors.rules_active(),
         settings=selectors.risk_settings_get(),
+        lists=selectors.risk_list_hits(values=values),
     )
     return Decision(
         action=action,
@@ -165,12 +177,29 @@ def order_risk_assess(*, order_id: int) -> RiskAssessment:
 # --- review queue -----------------------------------------------------------------------------
 
 
+BlockTarget = Literal["card", "email"]
+
+
 @transaction.atomic
 def review_decide(
-    *, order_id: int, decision: Literal["approve", "cancel"], user_id: int | None, note: str = ""
+    *,
+    order_id: int,
+    decision: Literal["approve", "cancel"],
+    user_id: int | None,
+    note: str = "",
+    block: tuple[BlockTarget, ...] = (),
 ) -> RiskAssessment:
-    """A reviewer's verdict: approve (genuine) or cancel (fraud). Becomes a training label."""
+    """A reviewer's verdict: approve (genuine) or cancel (fraud). Becomes a training label.
+
+    With `block` ("card", "email") a cancel also puts the order's card fingerprint on
+    `blocked_cards` and/or its e-mail on `blocked_emails`, with the reviewer and the order
+    as the reason: the next checkout with them is declined."""
     from orders import facade as orders
+
+    if block and decision != "cancel":
+        raise ServiceError(
+            "only a rejected (cancelled) order can block its card or e-mail", field="decision"
+        )
 
     assessment = RiskAssessment.objects.select_for_update().filter(order_id=order_id).first()
     if assessment is None:
@@ -188,7 +217,158 @@ def review_decide(
     assessment.reviewed_at = timezone.now()
     assessment.reviewed_by_id = user_id
     assessment.save(update_fields=["review_outcome", "reviewed_at", "reviewed_by"])
+    if block:
+        _block_order_values(order_id=order_id, block=block, user_id=user_id)
     return assessment
+
+
+def _block_order_values(
+    *, order_id: int, block: tuple[BlockTarget, ...], user_id: int | None
+) -> None:
+    order = selectors.order_identity(order_id=order_id)
+    reason = f"rejected in fraud review (order {order.number})"
+    targets = {
+        "card": ("blocked_cards", order.card_fingerprint),
+        "email": ("blocked_emails", order.email),
+    }
+    for what in dict.fromkeys(block):
+        alias, value = targets[what]
+        if not value:
+            raise ServiceError(f"this order has no {what} to block", field="block")
+        risk_list_item_add(
+            risk_list=risk_list_default(alias=alias),
+            value=value,
+            reason=reason,
+            added_by_id=user_id,
+        )
+
+
+# --- block and allow lists --------------------------------------------------------------------
+# Values are personal data: no log line here carries one (nor do error messages).
+
+
+def risk_list_default(*, alias: str) -> RiskList:
+    """One of Radar's default lists (seeded by migration; re-created if it was deleted)."""
+    for d_alias, name, item_type, kind, description in DEFAULT_LISTS:
+        if d_alias == alias:
+            found, created = RiskList.objects.get_or_create(
+                alias=alias,
+                defaults={
+                    "name": name,
+                    "item_type": item_type,
+                    "kind": kind,
+                    "description": description,
+                },
+            )
+            if created:
+                transaction.on_commit(rules_cache_clear)
+            return found
+    raise ServiceError(f"no default list @{alias}", field="alias", status=404, code="not_found")
+
+
+def risk_lists_ensure() -> int:
+    """Create the default lists that are missing; how many were created."""
+    before = RiskList.objects.count()
+    for alias, *_ in DEFAULT_LISTS:
+        risk_list_default(alias=alias)
+    return RiskList.objects.count() - before
+
+
+def risk_list_value_normalise(*, risk_list: RiskList, value: object) -> str:
+    """The stored form of `value`; ServiceError on `value` naming what is wrong. A card list
+    also takes a full card number, stored only as its fingerprint."""
+    if risk_list.item_type == RiskList.ItemType.CARD_FINGERPRINT and looks_like_card_number(
+        str(value)
+    ):
+        from orders import facade as orders
+
+        return orders.card_fingerprint(str(value).replace(" ", "").replace("-", ""))
+    try:
+        return value_normalise(risk_list.item_type, value)
+    except ValueError as exc:
+        raise ServiceError(str(exc), field="value") from None
+
+
+@transaction.atomic
+def risk_list_item_add(
+    *,
+    risk_list: RiskList,
+    value: object,
+    reason: str = "",
+    added_by_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[RiskListItem, bool]:
+    """Put a value on a list: (item, True) when added, (existing item, False) when it was
+    already there (its reason, author and expiry are then kept, unless it had expired:
+    re-adding renews it)."""
+    normalised = risk_list_value_normalise(risk_list=risk_list, value=value)
+    item, created = RiskListItem.objects.get_or_create(
+        risk_list=risk_list,
+        value=normalised,
+        defaults={
+            "reason": reason[:200],
+            "added_by_id": added_by_id,
+            "expires_at": expires_at,
+        },
+    )
+    if not created and item.is_expired:
+        item.reason, item.added_by_id, item.expires_at = reason[:200], added_by_id, expires_at
+        item.created_at = timezone.now()
+        item.save(update_fields=["reason", "added_by", "expires_at", "created_at"])
+        created = True
+    return item, created
+
+
+@transaction.atomic
+def risk_list_item_remove(*, risk_list: RiskList, item_id: int) -> None:
+    deleted, _ = RiskListItem.objects.filter(risk_list=risk_list, pk=item_id).delete()
+    if not deleted:
+        raise ServiceError("no such item on this list", status=404, code="not_found")
+
+
+@dataclass(frozen=True)
+class BulkAddResult:
+    added: int
+    already: int
+    errors: list[tuple[int, str]]  # (line number, message); the message never repeats the value
+
+
+def risk_list_items_bulk_add(
+    *,
+    risk_list: RiskList,
+    lines: list[str],
+    reason: str = "",
+    added_by_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> BulkAddResult:
+    """One value per line (in a CSV, the first column; blank lines and lines starting with
+    # are skipped). Invalid lines are reported by number; the valid ones are added together
+    in one transaction (all or none of them)."""
+    import csv
+
+    values: list[str] = []
+    errors: list[tuple[int, str]] = []
+    for number, row in enumerate(csv.reader(line.lstrip("\ufeff") for line in lines), start=1):
+        cell = row[0].strip() if row else ""
+        if not cell or cell.startswith("#"):
+            continue
+        try:
+            values.append(risk_list_value_normalise(risk_list=risk_list, value=cell))
+        except ServiceError as exc:
+            errors.append((number, exc.message))
+    added = already = 0
+    with transaction.atomic():
+        for value in dict.fromkeys(values):
+            _, created = risk_list_item_add(
+                risk_list=risk_list,
+                value=value,
+                reason=reason,
+                added_by_id=added_by_id,
+                expires_at=expires_at,
+            )
+            added += created
+            already += not created
+    return BulkAddResult(added=added, already=already, errors=errors)
 
 
 # --- merchant configuration -------------------------------------------------------------------
@@ -203,7 +383,7 @@ def rules_cache_clear() -> None:
 def risk_rule_create(
     *, name: str, expression: str, action: str, position: int = 100, is_active: bool = True
 ) -> RiskRule:
-    rule_compile(expression, known_names=selectors.RULE_FIELDS)  # RuleSyntaxError on bad text
+    selectors.rule_compile_checked(expression)  # RuleSyntaxError on bad text
     if action not in RiskRule.Action.values:
         raise ServiceError(
             f"action must be one of {', '.join(RiskRule.Action.values)}", field="action"

@@ -56,6 +56,96 @@ def _info(order: Order) -> OrderInfo:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLineSnapshot:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RefundSnapshot:
+    id: int
+    amount: Decimal
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentSnapshot:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """An order as the merchant's own systems receive it (webhooks): money in ``currency``."""
+
+    id: int
+    number: str
+    status: str
+    currency: str
+    subtotal: Decimal
+    discount: Decimal
+    voucher_code: str
+    shipping: Decimal
+    total: Decimal
+    placed_at: datetime
+    updated_at: datetime
+    lines: tuple[OrderLineSnapshot, ...]
+    refunds: tuple[RefundSnapshot, ...]
+    fulfilments: tuple[FulfilmentSnapshot, ...]
+    email: str = field(default="", repr=False)  # kept out of reprs, so out of logs
+
+
+def order_snapshot(order_id: int) -> OrderSnapshot | None:
+    """The order with its lines, refunds and parcels in 4 queries; None if there is none."""
+    order = (
+        Order.objects.prefetch_related("lines", "refunds", "fulfilments")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        return None
+    return OrderSnapshot(
+        id=order.pk,
+        number=order.number,
+        status=order.status,
+        currency=order.currency,
+        subtotal=order.subtotal,
+        discount=order.discount,
+        voucher_code=order.voucher_code,
+        shipping=order.shipping,
+        total=order.total,
+        placed_at=order.placed_at,
+        updated_at=order.updated_at,
+        lines=tuple(
+            OrderLineSnapshot(
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+            )
+            for line in order.lines.all()
+        ),
+        refunds=tuple(
+            RefundSnapshot(id=r.pk, amount=r.amount, reason=r.reason, created_at=r.created_at)
+            for r in order.refunds.all()
+        ),
+        fulfilments=tuple(
+            FulfilmentSnapshot(
+                carrier=f.carrier, tracking_number=f.tracking_number, shipped_at=f.shipped_at
+            )
+            for f in order.fulfilments.all()
+        ),
+        email=order.email,
+    )
+
+
 def order_lines_frame(since: datetime | None = None) -> pd.DataFrame:
     return selectors.order_lines_frame(since=since)
 
@@ -76,3 +166,9 @@ def order_approve(order_id: int, note: str = "approved after review") -> None:
 
 def order_cancel(order_id: int, note: str = "cancelled") -> None:
     services.order_cancel(order_id=order_id, note=note)
+
+
+def card_fingerprint(number: str) -> str:
+    """The keyed fingerprint checkout stores for a card number (digits only); the number
+    itself is never stored (fraud's card block lists accept a number and keep this)."""
+    return services.card_fingerprint(number)
