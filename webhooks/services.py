@@ -1,0 +1,463 @@
+"""Writes of the webhooks app: webhooks themselves, and sending their deliveries.
+
+A delivery is a POST of JSON to the webhook's URL, signed with its secret::
+
+    X-Mlstore-Event: order.paid
+    X-Mlstore-Delivery: <uuid, the same on every retry: the receiver's idempotency key>
+    X-Mlstore-Timestamp: <unix seconds of this attempt>
+    X-Mlstore-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+
+A 2xx answer within ``TIMEOUT_SECONDS`` is a success; anything else (another status, a
+redirect, a timeout, no connection) is retried after ``BACKOFF`` and given up after
+``MAX_ATTEMPTS``. Deliveries are at least once: a worker lost mid-send sends again.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from storefront.api_errors import ServiceError
+from webhooks import selectors
+from webhooks.models import PING, Event, Webhook, WebhookDelivery
+
+if TYPE_CHECKING:
+    from orders.facade import OrderSnapshot
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 5
+# Waits after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the last.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+URL_MAX_LENGTH = 500
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+def _local_http_allowed() -> bool:
+    # a receiver on the developer's own machine: in DEBUG, or where the tests turn it on
+    return bool(getattr(settings, "WEBHOOKS_ALLOW_LOCAL_HTTP", settings.DEBUG))
+
+
+def _internal_host(host: str) -> bool:
+    if host in _LOCAL_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_multicast
+    )
+
+
+def webhook_url_clean(url: str) -> str:
+    """``url`` stripped if events may go there: https, or http to this machine in DEBUG
+    (and tests); never an address on the store's own network, nor a URL carrying a user
+    name or password. Else a ``ServiceError`` on ``target_url``."""
+    url = url.strip()
+    if len(url) > URL_MAX_LENGTH:
+        raise ServiceError(f"at most {URL_MAX_LENGTH} characters", field="target_url")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ServiceError(
+            "enter a full URL such as https://example.com/hooks/mlstore", field="target_url"
+        ) from None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.username or parts.password:
+        raise ServiceError(
+            "leave the user name and password out of the URL: every delivery is signed "
+            "with the webhook's secret instead",
+            field="target_url",
+        )
+    local = host in _LOCAL_HOSTS and _local_http_allowed()
+    if parts.scheme != "https" and not local:
+        raise ServiceError("the URL must start with https://", field="target_url")
+    if _internal_host(host) and not local:
+        raise ServiceError(
+            "this address is on the store's own network; give the receiver's public address",
+            field="target_url",
+        )
+    return url
+
+
+def webhook_events_clean(events: Iterable[str]) -> list[str]:
+    """The subscribed event names, each once, in catalogue order; refuses an unknown one."""
+    names = [str(e) for e in events]
+    unknown = [name for name in names if name not in Event.values]
+    if unknown:
+        raise ServiceError(
+            f"unknown event {', '.join(unknown)}; choose from {', '.join(Event.values)}",
+            field="events",
+        )
+    if not names:
+        raise ServiceError("choose at least one event", field="events")
+    return [name for name in Event.values if name in names]
+
+
+def _subscriptions_changed() -> None:
+    transaction.on_commit(lambda: cache.delete(selectors.SUBSCRIPTIONS_CACHE_KEY))
+
+
+@transaction.atomic
+def webhook_create(
+    *, target_url: str, events: Iterable[str], name: str = "", is_active: bool = True
+) -> Webhook:
+    """A new webhook with a freshly generated signing secret."""
+    webhook = Webhook.objects.create(
+        name=name.strip()[:100],
+        target_url=webhook_url_clean(target_url),
+        events=webhook_events_clean(events),
+        is_active=is_active,
+    )
+    _subscriptions_changed()
+    return webhook
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    webhook_id: int,
+    target_url: str | None = None,
+    events: Iterable[str] | None = None,
+    name: str | None = None,
+    is_active: bool | None = None,
+) -> Webhook:
+    """Change what is given; the secret stays (receivers keep verifying with it)."""
+    webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
+    if target_url is not None:
+        webhook.target_url = webhook_url_clean(target_url)
+    if events is not None:
+        webhook.events = webhook_events_clean(events)
+    if name is not None:
+        webhook.name = name.strip()[:100]
+    if is_active is not None:
+        webhook.is_active = is_active
+    webhook.save()
+    _subscriptions_changed()
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook_id: int) -> None:
+    """Delete the webhook and its delivery log; nothing more is sent to it."""
+    Webhook.objects.filter(pk=webhook_id).delete()
+    _subscriptions_changed()
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime) -> str:
+    return timezone.localtime(value).isoformat()  # ISO 8601 with the offset, never naive
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _order_data(order: "OrderSnapshot") -> dict[str, Any]:
+    refunded = sum((r.amount for r in order.refunds), Decimal("0"))
+    return {
+        "number": order.number,
+        "status": order.status,
+        "currency": order.currency,
+        "subtotal": _money(order.subtotal),
+        "discount": _money(order.discount),
+        "voucher_code": order.voucher_code,
+        "shipping": _money(order.shipping),
+        "total": _money(order.total),
+        "refunded": _money(refunded),
+        "email": order.email,
+        "placed_at": _iso(order.placed_at),
+        "updated_at": _iso(order.updated_at),
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+                "line_total": _money(line.line_total),
+            }
+            for line in order.lines
+        ],
+        "fulfilments": [
+            {
+                "carrier": f.carrier,
+                "tracking_number": f.tracking_number,
+                "shipped_at": _iso(f.shipped_at),
+            }
+            for f in order.fulfilments
+        ],
+    }
+
+
+def _payload(
+    event: str, event_id: uuid.UUID, now: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {"id": str(event_id), "event": event, "created_at": _iso(now), "data": data}
+
+
+def event_dispatch(*, event: str, order_id: int, refund_id: int | None = None) -> list[int]:
+    """Record and send ``event`` about order ``order_id`` to every active webhook subscribed
+    to it; the ids of the deliveries made. Runs after the order's transaction commits
+    (``facade.event_emit``): the payload is the order as committed.
+
+    Nobody subscribed: one cache read (one query on a miss) and nothing else.
+    """
+    webhook_ids = selectors.webhook_ids_subscribed(event=event)
+    if not webhook_ids:
+        return []
+    from orders import facade as orders  # orders imports this app's facade
+
+    order = orders.order_snapshot(order_id)
+    if order is None:
+        return []
+    data: dict[str, Any] = {"order": _order_data(order)}
+    if refund_id is not None:
+        refund = next((r for r in order.refunds if r.id == refund_id), None)
+        if refund is not None:
+            data["refund"] = {
+                "id": refund.id,
+                "amount": _money(refund.amount),
+                "reason": refund.reason,
+                "created_at": _iso(refund.created_at),
+            }
+    now = timezone.now()
+    with transaction.atomic():
+        # the cached table can name a webhook deleted or switched off a moment ago
+        live = Webhook.objects.filter(pk__in=webhook_ids, is_active=True).values_list(
+            "pk", flat=True
+        )
+        deliveries = []
+        for webhook_id in live:
+            event_id = uuid.uuid4()
+            deliveries.append(
+                WebhookDelivery(
+                    webhook_id=webhook_id,
+                    event=event,
+                    event_id=event_id,
+                    payload=_payload(event, event_id, now, data),
+                    next_attempt_at=now,
+                )
+            )
+        WebhookDelivery.objects.bulk_create(deliveries)
+        ids = [d.pk for d in deliveries]
+        _send_soon_on_commit(ids)
+    return ids
+
+
+@transaction.atomic
+def webhook_ping(*, webhook_id: int) -> WebhookDelivery:
+    """Send a test event (``ping``) to the webhook now, switched on or not."""
+    webhook = Webhook.objects.get(pk=webhook_id)
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    data = {"webhook_id": webhook.pk, "message": f"Test event from {settings.STORE_NAME}"}
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=PING,
+        event_id=event_id,
+        payload=_payload(PING, event_id, now, data),
+        next_attempt_at=now,
+    )
+    _send_soon_on_commit([delivery.pk])
+    return delivery
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def _send_soon_on_commit(delivery_ids: list[int]) -> None:
+    """Hand the deliveries to a worker once the rows are committed; without a broker, to a
+    thread of this process (as retraining does), so the checkout that caused them does not
+    wait on the merchant's server. A delivery whose hand-off fails stays due for the sweep."""
+    if not delivery_ids:
+        return
+
+    def hand_off() -> None:
+        from mlops.dashboard import _in_background  # the one brokerless hand-off
+        from webhooks.tasks import webhook_delivery_send_task
+
+        def work() -> None:
+            for delivery_id in delivery_ids:
+                webhook_delivery_send(delivery_id=delivery_id)
+
+        def queue() -> None:
+            for delivery_id in delivery_ids:
+                webhook_delivery_send_task.delay(delivery_id=delivery_id)
+
+        _in_background(f"webhook-deliveries-{delivery_ids[0]}", work=work, queue=queue)
+
+    transaction.on_commit(hand_off, robust=True)
+
+
+def signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Mlstore-Signature`` value: ``sha256=`` and the hex HMAC of timestamp.body."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def _post(
+    *, url: str, secret: str, event: str, event_id: uuid.UUID, payload: dict[str, Any]
+) -> tuple[int | None, str]:
+    """POST the signed payload; the answer's status (None without one) and a short error.
+    The answer's body is never read: it is not ours to store or log."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = str(int(timezone.now().timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "mlstore-webhooks/1.0",
+        "X-Mlstore-Event": event,
+        "X-Mlstore-Delivery": str(event_id),
+        "X-Mlstore-Timestamp": timestamp,
+        "X-Mlstore-Signature": signature(secret=secret, timestamp=timestamp, body=body),
+    }
+    try:
+        # no redirects: a signed event is not sent on to wherever a 3xx points
+        with requests.post(
+            url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            code = response.status_code
+    except requests.Timeout:
+        return None, f"no answer within {TIMEOUT_SECONDS} s"
+    except requests.ConnectionError:
+        return None, "could not connect"
+    except requests.RequestException as exc:  # the text would name the URL: the type only
+        return None, type(exc).__name__
+    if 200 <= code < 300:
+        return code, ""
+    if 300 <= code < 400:
+        return code, f"HTTP {code}: redirects are not followed; use the final URL"
+    return code, f"HTTP {code}"
+
+
+def webhook_delivery_send(*, delivery_id: int) -> str:
+    """Make the next attempt at a pending delivery that is due; its status after. A
+    delivery not pending or not due yet is left alone (a second worker, an early retry).
+
+    The attempt is claimed first, with its retry time, in its own transaction; the POST
+    runs outside any transaction, so no row stays locked while the receiver thinks.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("webhook")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return "missing"
+        if delivery.status != WebhookDelivery.Status.PENDING or (
+            delivery.next_attempt_at is not None and delivery.next_attempt_at > now
+        ):
+            return delivery.status
+        attempts = delivery.attempts + 1
+        last = attempts >= MAX_ATTEMPTS
+        retry_at = None if last else now + BACKOFF[attempts - 1]
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempts, next_attempt_at=retry_at, updated_at=now
+        )
+    webhook = delivery.webhook
+    if not webhook.is_active and delivery.event != PING:
+        code, error = None, "the webhook is switched off"
+        retry_at, last = None, True
+    else:
+        try:
+            url = webhook_url_clean(webhook.target_url)  # DEBUG may be off since it was saved
+        except ServiceError as exc:
+            code, error = None, f"URL refused: {exc.message}"
+            retry_at, last = None, True
+        else:
+            code, error = _post(
+                url=url,
+                secret=webhook.secret,
+                event=delivery.event,
+                event_id=delivery.event_id,
+                payload=delivery.payload,
+            )
+    done = now if not error else None
+    if not error:
+        status = WebhookDelivery.Status.SUCCEEDED
+    elif last:
+        status = WebhookDelivery.Status.FAILED
+    else:
+        status = WebhookDelivery.Status.PENDING
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        last_response_code=code,
+        last_error=error[:200],
+        next_attempt_at=retry_at if status == WebhookDelivery.Status.PENDING else None,
+        delivered_at=done,
+        updated_at=timezone.now(),
+    )
+    # by ids only: the payload (the shopper's e-mail) and the URL stay out of logs
+    logger.info(
+        "webhook delivery %s (%s to webhook %s), attempt %s: %s%s",
+        delivery.pk,
+        delivery.event,
+        webhook.pk,
+        attempts,
+        status,
+        f" ({error})" if error else "",
+    )
+    return str(status)
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
+    """Send a pending or given-up delivery again now (same event id); a delivered one is
+    refused. A given-up delivery gets one more attempt."""
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+        raise ServiceError("this delivery has already been delivered", field="status")
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    _send_soon_on_commit([delivery.pk])
+    return delivery
+
+
+def webhook_deliveries_retry_due(*, limit: int = 500) -> int:
+    """Hand every due pending delivery (a retry whose wait is over, or a first attempt
+    whose hand-off was lost) to the workers; how many. Run by beat every minute."""
+    ids = selectors.delivery_ids_due(now=timezone.now(), limit=limit)
+    _send_soon_on_commit(ids)
+    return len(ids)
