@@ -35,6 +35,7 @@ from orders.models import (
 )
 from storefront.api_errors import ServiceError, id_in_range
 from storefront.emails import email_send
+from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -587,11 +588,15 @@ def _apply_risk_decision(order: Order, payment: Payment, *, notify: bool = True)
         _order_status_set(order, Order.Status.ON_HOLD, "held for fraud review")
         if notify:
             order_email_on_commit(order_id=order.pk, kind="received")
+        # created once kept: a declined attempt is no order to the merchant's systems
+        webhooks.event_emit(event="order.created", order_id=order.pk)
     else:
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
         _order_status_set(order, Order.Status.PAID, "payment captured")
         if notify:
             order_email_on_commit(order_id=order.pk, kind="confirmed")
+        webhooks.event_emit(event="order.created", order_id=order.pk)
+        webhooks.event_emit(event="order.paid", order_id=order.pk)
 
 
 @transaction.atomic
@@ -755,6 +760,7 @@ def order_approve(
     _order_status_set(order, Order.Status.PAID, note)
     if notify:
         order_email_on_commit(order_id=order.pk, kind="confirmed")
+    webhooks.event_emit(event="order.paid", order_id=order.pk)
     return order
 
 
@@ -786,6 +792,7 @@ def order_cancel(*, order_id: int, note: str = "cancelled", notify: bool = True)
     _order_cancel_locked(order, note=note, restock=restock)
     if notify:
         order_email_on_commit(order_id=order.pk, kind="cancelled")
+    webhooks.event_emit(event="order.cancelled", order_id=order.pk)
     return order
 
 
@@ -849,6 +856,7 @@ def refund_create(
         _order_status_set(order, Order.Status.REFUNDED, "refunded in full")
     if notify:
         order_email_on_commit(order_id=order.pk, kind="refunded", refund_id=refund.pk)
+    webhooks.event_emit(event="order.refunded", order_id=order.pk, refund_id=refund.pk)
     return refund
 
 
@@ -920,6 +928,7 @@ def order_fulfil(
     _order_status_set(order, Order.Status.FULFILLED, note)
     if notify:
         order_email_on_commit(order_id=order.pk, kind="shipped")
+    webhooks.event_emit(event="order.fulfilled", order_id=order.pk)
     return order
 
 

@@ -6,8 +6,6 @@ from typing import Literal
 
 from django.db import transaction
 
-from webhooks import services
-
 WebhookEvent = Literal[
     "order.created", "order.paid", "order.fulfilled", "order.cancelled", "order.refunded"
 ]
@@ -25,6 +23,12 @@ def event_emit(*, event: WebhookEvent, order_id: int, refund_id: int | None = No
     the order's request (the order is committed by then).
     """
     transaction.on_commit(
-        partial(services.event_dispatch, event=event, order_id=order_id, refund_id=refund_id),
-        robust=True,
+        partial(_dispatch, event=event, order_id=order_id, refund_id=refund_id), robust=True
     )
+
+
+def _dispatch(*, event: str, order_id: int, refund_id: int | None) -> None:
+    # imported here: importing this facade (orders.services does) loads no webhook models
+    from webhooks import services
+
+    services.event_dispatch(event=event, order_id=order_id, refund_id=refund_id)
