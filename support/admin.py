@@ -11,14 +11,23 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from storefront.admin_audit import AuditedActionsMixin
 from support import selectors, services
 from support.facade import duration_words
 from support.ml.triage import INTENTS
-from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
+from support.models import (
+    HelpArticle,
+    Message,
+    Queue,
+    RoutingRule,
+    SatisfactionRating,
+    Ticket,
+    TriageFeedback,
+)
 
 if TYPE_CHECKING:
     from django.contrib.admin.filters import _ListFilterChoices
@@ -362,7 +371,13 @@ class TicketAdmin(AuditedActionsMixin):
     ) -> HttpResponse:
         metrics = selectors.support_metrics()
         metrics["median_first_response"] = duration_words(metrics["median_first_response_seconds"])
-        extra_context = {**(extra_context or {}), "support_metrics": metrics}
+        csat = selectors.auto_answer_satisfaction(days=metrics["days"])
+        overall = selectors.satisfaction_overall(days=metrics["days"])
+        extra_context = {
+            **(extra_context or {}),
+            "support_metrics": metrics,
+            "satisfaction": {"overall": overall, "automatic": csat},
+        }
         return super().changelist_view(request, extra_context=extra_context)
 
 
@@ -408,3 +423,85 @@ class TriageFeedbackAdmin(AuditedActionsMixin):
         "reply_text",
         "created_at",
     )
+
+
+class ScoreFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "score"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(v, str(label)) for v, label in SatisfactionRating.Score.choices]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SatisfactionRating]
+    ) -> QuerySet[SatisfactionRating]:
+        return queryset.filter(score=self.value()) if self.value() else queryset
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(AuditedActionsMixin):
+    """Customer satisfaction: the report (last 30 days) above every rating, newest first.
+    Ratings are the shoppers' words: agents read them, nobody edits them."""
+
+    list_display = (
+        "ticket_link",
+        "score",
+        "comment_text",
+        "solved_by",
+        "queue",
+        "intent_words",
+        "rated",
+    )
+    list_filter = (ScoreFilter, "automatic", "queue", "intent")
+    list_select_related = ("ticket", "queue", "agent")
+    search_fields = ("=ticket__id",)
+    change_list_template = "admin/support/satisfactionrating/change_list.html"
+    readonly_fields = (
+        "ticket",
+        "score",
+        "comment",
+        "automatic",
+        "agent",
+        "queue",
+        "intent",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="ticket", ordering="ticket_id")
+    def ticket_link(self, obj: SatisfactionRating) -> str:
+        url = reverse("admin:support_ticket_change", args=[obj.ticket_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.ticket_id)
+
+    @admin.display(description="comment")
+    def comment_text(self, obj: SatisfactionRating) -> str:
+        return obj.comment or "-"
+
+    @admin.display(description="solved by", ordering="automatic")
+    def solved_by(self, obj: SatisfactionRating) -> str:
+        if obj.automatic:
+            return "automatic answer"
+        return obj.agent.get_username() if obj.agent else "an agent"
+
+    @admin.display(description="intent", ordering="intent")
+    def intent_words(self, obj: SatisfactionRating) -> str:
+        return obj.intent.replace("_", " ") or "-"
+
+    @admin.display(description="rated", ordering="updated_at")
+    def rated(self, obj: SatisfactionRating) -> str:
+        return timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M")
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "report": selectors.satisfaction_report(days=30),
+        }
+        return super().changelist_view(request, extra_context=extra_context)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from storefront.pagination import PagePagination
 from support import selectors, services
 from support.ml.triage import INTENTS
-from support.models import Ticket
+from support.models import Message, SatisfactionRating, Ticket
 from support.validation import MAX_BODY_CHARS, clean_body
 
 GUEST_TICKETS_KEY = "guest_tickets"  # ticket ids a guest opened in this browser session
@@ -55,7 +55,19 @@ class TicketOutputSerializer(serializers.Serializer):
     wants_human = serializers.BooleanField()
     order_number = serializers.CharField(source="order.number", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
-    messages = MessageOutputSerializer(many=True, source="messages.all")
+    messages = serializers.SerializerMethodField()
+    rating = serializers.CharField(
+        source="satisfaction.score",
+        allow_null=True,
+        default=None,
+        help_text='"good", "bad", or null before the shopper rated the solved ticket',
+    )
+
+    @extend_schema_field(MessageOutputSerializer(many=True))
+    def get_messages(self, obj: Ticket) -> list[dict[str, Any]]:
+        # an agent's internal note is the help desk's own (a bad rating's comment, say)
+        shown = [m for m in obj.messages.all() if m.author != Message.Author.NOTE]
+        return list(MessageOutputSerializer(shown, many=True).data)
 
 
 class TicketTriageOutputSerializer(TicketOutputSerializer):
@@ -323,3 +335,59 @@ class TicketTriageCorrectApi(APIView):
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
         return Response(TicketTriageOutputSerializer(ticket).data)
+
+
+class TicketRatingApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "tickets"
+
+    class InputSerializer(serializers.Serializer):
+        score = serializers.ChoiceField(
+            choices=SatisfactionRating.Score.values,
+            error_messages={"invalid_choice": 'Choose "good" or "bad".'},
+        )
+        comment = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=services.MAX_COMMENT_CHARS,
+            error_messages={
+                "max_length": f"Comment is too long (at most {services.MAX_COMMENT_CHARS} "
+                "characters)."
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        ticket_id = serializers.IntegerField()
+        score = serializers.CharField()
+        comment = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+
+    @extend_schema(
+        summary="Rate my solved ticket: how did we do? (good or bad, optional comment)",
+        description=(
+            f"A signed-in customer, for their own solved tickets (any other ticket is a 404). "
+            f"Rating again within {services.RERATE_DAYS} days of the first rating replaces it; "
+            "later it is a 400. A bad rating of an automatic answer sends the ticket to a "
+            "person."
+        ),
+        request=InputSerializer,
+        responses={200: OutputSerializer, 201: OutputSerializer},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        customer_id = _customer_id(request)
+        if customer_id is None:  # a staff user without a shopper profile has no tickets
+            raise Ticket.DoesNotExist
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        existed = SatisfactionRating.objects.filter(ticket_id=ticket_id).exists()
+        try:
+            rating = services.ticket_satisfaction_rate(
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                score=data.validated_data["score"],
+                comment=data.validated_data.get("comment", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(self.OutputSerializer(rating).data, status=200 if existed else 201)

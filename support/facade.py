@@ -37,6 +37,25 @@ class AnswerSuggestion:
     model_version: str | None = None
 
 
+@dataclass(frozen=True)
+class AutoAnswerSatisfaction:
+    """What shoppers said of the tickets the automatic answer solved alone (no agent reply):
+    ``csat`` = good / (good + bad), None before any rating. A bad one reopened its ticket."""
+
+    days: int
+    good: int
+    bad: int
+    csat: float | None
+
+
+def auto_answer_satisfaction(*, days: int = 30) -> AutoAnswerSatisfaction:
+    """CSAT of automatic answers over the tickets solved in the last ``days``."""
+    from support import selectors
+
+    row = selectors.auto_answer_satisfaction(days=days)
+    return AutoAnswerSatisfaction(days=days, good=row["good"], bad=row["bad"], csat=row["csat"])
+
+
 def ticket_triage(*, text: str) -> TriageInfo:
     """Triage a message without storing anything (text is PII-redacted first)."""
     from support.services import ticket_text_triage

@@ -160,6 +160,8 @@ class Message(models.Model):
         CUSTOMER = "customer"
         AGENT = "agent"
         BOT = "bot", "Automatic reply"
+        # agents only: never shown or mailed to the shopper, never read by ML
+        NOTE = "note", "Internal note"
 
     ticket = models.ForeignKey(Ticket, related_name="messages", on_delete=models.CASCADE)
     author = models.CharField(max_length=8, choices=Author.choices)
@@ -201,3 +203,38 @@ class TriageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on #{self.ticket_id}"
+
+
+class SatisfactionRating(models.Model):
+    """The shopper's "How did we do?" answer for a solved ticket (one per ticket; a re-rating
+    within ``RERATE_DAYS`` of the first overwrites it).
+
+    ``automatic``, ``agent``, ``queue`` and ``intent`` describe the solve the shopper rated,
+    as it was when they rated it, so a ticket moved later still counts where it was solved.
+    The comment is customer text: shown to agents, never logged, never used by ML.
+    """
+
+    class Score(models.TextChoices):
+        GOOD = "good", "Good"
+        BAD = "bad", "Bad"
+
+    ticket = models.OneToOneField(Ticket, related_name="satisfaction", on_delete=models.CASCADE)
+    score = models.CharField(max_length=4, choices=Score.choices)
+    comment = models.TextField(max_length=2000, blank=True)
+    automatic = models.BooleanField(help_text="solved by the automatic answer, no agent reply")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    intent = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        # no comment: str() ends up in admin log entries
+        return f"{self.get_score_display()} rating on #{self.ticket_id}"

@@ -8,13 +8,34 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
+from django.core import signing
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from support.ml.auto_answer import AutoAnswerDecision, auto_answer_decision
 from support.ml.language import detect_language
 from support.ml.pii import redact
 from support.ml.retrieval import AnswerRetriever
-from support.models import HelpArticle, Message, Queue, RoutingRule, Ticket, TriageFeedback
+from support.models import (
+    HelpArticle,
+    Message,
+    Queue,
+    RoutingRule,
+    SatisfactionRating,
+    Ticket,
+    TriageFeedback,
+)
 
 logger = logging.getLogger(__name__)
 CAPABILITY = "support"
@@ -23,7 +44,7 @@ CAPABILITY = "support"
 def ticket_list_for_customer(*, customer_id: int) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(customer_id=customer_id)
-        .select_related("queue")
+        .select_related("queue", "satisfaction")
         .prefetch_related("messages")
         .order_by("-created_at", "-pk")
     )
@@ -319,3 +340,150 @@ def ticket_auto_answer_decision(
         article_language=reply_language,
         language=ticket.language,
     )
+
+
+# --- customer satisfaction ------------------------------------------------------------------
+
+_RATING_SALT = "support.satisfaction-rating"
+
+
+def satisfaction_token(*, ticket_id: int) -> str:
+    """The signed token in a solved ticket's "How did we do?" links: it names the ticket and
+    proves the link came from us, so rating needs no sign-in."""
+    return signing.Signer(salt=_RATING_SALT).sign(str(ticket_id))
+
+
+def satisfaction_ticket_for_token(*, token: str) -> Ticket | None:
+    """The ticket a rating link names, or None for a forged or garbled token, or a ticket
+    never solved (nothing to rate yet)."""
+    try:
+        ticket_id = int(signing.Signer(salt=_RATING_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return (
+        Ticket.objects.filter(pk=ticket_id, solved_at__isnull=False)
+        .select_related("satisfaction")
+        .first()
+    )
+
+
+def ticket_solved_automatically(*, ticket: Ticket) -> bool:
+    """Solved by the automatic answer alone: answered automatically and no agent replied."""
+    return ticket.auto_replied and not ticket.messages.filter(author=Message.Author.AGENT).exists()
+
+
+def _agent_replied() -> Exists:
+    return Exists(Message.objects.filter(ticket=OuterRef("pk"), author=Message.Author.AGENT))
+
+
+def _csat_row(label: str, good: int, bad: int, solved: int | None) -> dict[str, Any]:
+    rated = good + bad
+    return {
+        "label": label,
+        "good": good,
+        "bad": bad,
+        "ratings": rated,
+        "csat": (good / rated) if rated else None,
+        "solved": solved,
+        "response_rate": (rated / solved) if solved else None,
+    }
+
+
+def _grouped(
+    ratings: QuerySet[SatisfactionRating],
+    solved: QuerySet[Ticket],
+    *,
+    rating_key: str,
+    ticket_key: str,
+    blank: str,
+) -> list[dict[str, Any]]:
+    good_bad = {
+        row[rating_key]: (row["good"], row["bad"])
+        for row in ratings.values(rating_key).annotate(
+            good=Count("pk", filter=Q(score=SatisfactionRating.Score.GOOD)),
+            bad=Count("pk", filter=Q(score=SatisfactionRating.Score.BAD)),
+        )
+    }
+    solved_n = {
+        row[ticket_key]: row["n"] for row in solved.values(ticket_key).annotate(n=Count("pk"))
+    }
+    rows = [
+        _csat_row(str(key or blank), *good_bad.get(key, (0, 0)), solved_n.get(key, 0))
+        for key in set(good_bad) | set(solved_n)
+    ]
+    # the groups with the most ratings first, then the most solved tickets
+    return sorted(rows, key=lambda r: (-r["ratings"], -(r["solved"] or 0), r["label"]))
+
+
+def satisfaction_report(*, days: int = 30, bad_limit: int = 50) -> dict[str, Any]:
+    """CSAT (good / (good + bad)) for the tickets solved in the last ``days``: overall, by
+    queue, by intent, automatic answer vs agent, each with its solved tickets and response
+    rate (ratings / solved tickets); and the latest bad ratings with their comments.
+
+    Ratings group by the queue and intent they were given in (the ticket may have moved
+    since); solved tickets by their queue and intent now. A handful of aggregate queries."""
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    ratings = SatisfactionRating.objects.filter(ticket__solved_at__gte=since)
+    solved = Ticket.objects.filter(solved_at__gte=since)
+    by_how = _grouped(
+        ratings,
+        solved.annotate(
+            automatic=ExpressionWrapper(
+                Q(auto_replied=True) & ~Q(_agent_replied()), output_field=BooleanField()
+            )
+        ),
+        rating_key="automatic",
+        ticket_key="automatic",
+        blank="",
+    )
+    for row in by_how:
+        row["label"] = "Automatic answer" if row["label"] == "True" else "Agent"
+    by_intent = _grouped(
+        ratings, solved, rating_key="intent", ticket_key="intent", blank="No intent"
+    )
+    for row in by_intent:
+        row["label"] = row["label"].replace("_", " ")  # "track order": wraps in a narrow column
+    bad = (
+        SatisfactionRating.objects.filter(score=SatisfactionRating.Score.BAD, updated_at__gte=since)
+        .select_related("ticket", "queue", "agent")
+        .order_by("-updated_at", "-pk")[:bad_limit]
+    )
+    return {
+        "days": days,
+        "overall": satisfaction_overall(days=days),
+        "by_how": sorted(by_how, key=lambda r: r["label"]),
+        "by_queue": _grouped(
+            ratings, solved, rating_key="queue__name", ticket_key="queue__name", blank="No queue"
+        ),
+        "by_intent": by_intent,
+        "bad": list(bad),
+    }
+
+
+def satisfaction_overall(*, days: int = 30) -> dict[str, Any]:
+    """CSAT and response rate of the tickets solved in the last ``days`` (two queries)."""
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    counts = SatisfactionRating.objects.filter(ticket__solved_at__gte=since).aggregate(
+        good=Count("pk", filter=Q(score=SatisfactionRating.Score.GOOD)),
+        bad=Count("pk", filter=Q(score=SatisfactionRating.Score.BAD)),
+    )
+    solved = Ticket.objects.filter(solved_at__gte=since).count()
+    return _csat_row("All tickets", counts["good"], counts["bad"], solved)
+
+
+def auto_answer_satisfaction(*, days: int = 30) -> dict[str, Any]:
+    """Good and bad ratings of tickets the automatic answer solved alone (last ``days``)."""
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    counts = SatisfactionRating.objects.filter(
+        automatic=True, ticket__solved_at__gte=since
+    ).aggregate(
+        good=Count("pk", filter=Q(score=SatisfactionRating.Score.GOOD)),
+        bad=Count("pk", filter=Q(score=SatisfactionRating.Score.BAD)),
+    )
+    return _csat_row("Automatic answer", counts["good"], counts["bad"], None)

@@ -13,7 +13,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +36,11 @@ from support.models import (
     Priority,
     Queue,
     RoutingRule,
+    SatisfactionRating,
     Ticket,
     TriageFeedback,
 )
-from support.validation import MAX_SUBJECT_CHARS, clean_body
+from support.validation import MAX_SUBJECT_CHARS, clean_body, looks_binary
 
 logger = logging.getLogger(__name__)
 
@@ -420,12 +421,11 @@ def ticket_reply_email_send(*, message_id: int) -> bool:
     exception type only and not raised. True when handed to the mail backend.
     """
     message = Message.objects.select_related("ticket__customer__user").filter(pk=message_id).first()
-    if message is None or message.author == Message.Author.CUSTOMER:
+    # only what the shopper is meant to read: never their own words, never an internal note
+    if message is None or message.author not in (Message.Author.AGENT, Message.Author.BOT):
         return False
     ticket = message.ticket
-    customer = ticket.customer
-    user = customer.user if customer else None
-    address = ticket.contact_email or (user.email if user else "")
+    address = _ticket_address(ticket)
     if not address:
         return False
     help_url = f"{settings.SITE_URL}/help/"
@@ -445,6 +445,8 @@ def ticket_reply_email_send(*, message_id: int) -> bool:
         "sign_in": texts["email_sign_in"],
         "signature": texts["email_signature"].format(store_name=settings.STORE_NAME),
         "request_label": texts["email_request"],
+        # the reply that solves the ticket asks how we did (still solved when it is sent)
+        "rating": _rating_links(ticket) if ticket.status == Ticket.Status.SOLVED else None,
     }
     return email_send(
         subject=f"Re: {ticket.subject} [#{ticket.pk}]",
@@ -452,6 +454,57 @@ def ticket_reply_email_send(*, message_id: int) -> bool:
         context=context,
         to=address,
         what=f"ticket {ticket.pk}: reply",
+    )
+
+
+def _ticket_address(ticket: Ticket) -> str:
+    """The ticket's own address (given on the form or import), else the account e-mail."""
+    customer = ticket.customer
+    user = customer.user if customer else None
+    return ticket.contact_email or (user.email if user else "")
+
+
+def _rating_links(ticket: Ticket) -> dict[str, str]:
+    """The "How did we do? Good / Bad" lines, in the ticket's language: signed links that
+    open the rating page with the score chosen (nothing is recorded until it is sent)."""
+    texts = customer_texts(ticket.language)
+    url = f"{settings.SITE_URL}/help/rate/{selectors.satisfaction_token(ticket_id=ticket.pk)}/"
+    return {
+        "question": texts["rating_question"],
+        "good": texts["rating_good"],
+        "bad": texts["rating_bad"],
+        "good_url": f"{url}?score=good",
+        "bad_url": f"{url}?score=bad",
+    }
+
+
+def ticket_solved_email_send(*, ticket_id: int) -> bool:
+    """Tell the shopper their ticket is solved and ask how we did (marked solved without a
+    reply, e.g. after an automatic answer). Not sent if it was reopened in the meantime.
+    Logged by ticket id only; True when handed to the mail backend."""
+    ticket = Ticket.objects.select_related("customer__user").filter(pk=ticket_id).first()
+    if ticket is None or ticket.status != Ticket.Status.SOLVED:
+        return False
+    address = _ticket_address(ticket)
+    if not address:
+        return False
+    texts = customer_texts(ticket.language)
+    help_url = f"{settings.SITE_URL}/help/"
+    return email_send(
+        subject=f"Re: {ticket.subject} [#{ticket.pk}]",
+        template="support/email/ticket_solved.txt",
+        context={
+            "ticket": ticket,
+            "hello": texts["email_hello"],
+            "intro": texts["email_solved_intro"].format(subject=ticket.subject),
+            "rating": _rating_links(ticket),
+            "answer_on_help_page": texts["email_answer_on_help_page"].format(help_url=help_url),
+            "sign_in": texts["email_sign_in"],
+            "signature": texts["email_signature"].format(store_name=settings.STORE_NAME),
+            "request_label": texts["email_request"],
+        },
+        to=address,
+        what=f"ticket {ticket.pk}: solved",
     )
 
 
@@ -541,12 +594,127 @@ def ticket_retriage(*, ticket_id: int) -> Ticket:
 
 
 @transaction.atomic
-def ticket_solve(*, ticket_id: int) -> Ticket:
+def ticket_solve(*, ticket_id: int, notify: bool = True) -> Ticket:
+    """Mark solved (stamps ``solved_at``). A ticket that was not solved already mails its
+    shopper that it is solved, with the "How did we do?" links, unless ``notify=False``."""
     ticket = _ticket_locked(ticket_id)
+    was_solved = ticket.status == Ticket.Status.SOLVED
     ticket.status = Ticket.Status.SOLVED
     ticket.solved_at = timezone.now()
     ticket.save(update_fields=["status", "solved_at", "updated_at"])
+    if notify and not was_solved:
+        from support.tasks import ticket_solved_email_send_task
+
+        transaction.on_commit(
+            lambda: ticket_solved_email_send_task.delay(ticket_id=ticket_id), robust=True
+        )
     return ticket
+
+
+# --- customer satisfaction ----------------------------------------------------------------
+
+RERATE_DAYS = 7  # a rating may be changed this long after the first one
+MAX_COMMENT_CHARS = 2000
+
+
+class RatingClosed(ValidationError):
+    """The first rating is older than RERATE_DAYS: it can no longer be changed."""
+
+
+def _clean_comment(comment: object) -> str:
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise ValidationError({"comment": ["Comment must be text."]})
+    text = comment.strip()
+    if len(text) > MAX_COMMENT_CHARS:
+        raise ValidationError(
+            {
+                "comment": [
+                    f"Comment is too long ({len(text)} characters, at most {MAX_COMMENT_CHARS})."
+                ]
+            }
+        )
+    if text and looks_binary(text):
+        raise ValidationError({"comment": ["Comment looks like binary data, not text."]})
+    return text
+
+
+@transaction.atomic
+def ticket_satisfaction_rate(
+    *, ticket_id: int, score: str, comment: object = "", customer_id: int | None = None
+) -> SatisfactionRating:
+    """Record the shopper's "How did we do?" for a solved ticket; a re-rating within
+    RERATE_DAYS of the first overwrites it, later ones raise RatingClosed.
+
+    ``customer_id``: the signed-in shopper, whose ticket it must be (the e-mail link's signed
+    token is its own proof: None). A "bad" for the automatic answer counts against it and
+    reopens the ticket for the agents (escalations queue, flagged "wants a person") with the
+    comment as an internal note. The comment is never logged."""
+    if score not in SatisfactionRating.Score.values:
+        raise ValidationError({"score": ['Choose "good" or "bad".']})
+    text = _clean_comment(comment)
+    ticket = _ticket_locked(ticket_id)
+    if customer_id is not None and ticket.customer_id != customer_id:
+        raise Ticket.DoesNotExist
+    if ticket.solved_at is None:
+        raise ValidationError(
+            {"score": ["This request is not solved yet: you can rate it once it is."]}
+        )
+    now = timezone.now()
+    rating = SatisfactionRating.objects.filter(ticket=ticket).first()
+    if rating is not None and rating.created_at < now - timedelta(days=RERATE_DAYS):
+        raise RatingClosed(
+            {"score": [customer_text("rating_closed", "en", days=str(RERATE_DAYS))]},
+            code="rating_closed",
+        )
+    if rating is None:
+        rating = SatisfactionRating(ticket=ticket, created_at=now)
+    if rating.pk is None or ticket.solved_at > rating.updated_at:
+        # the solve being rated: kept when the ticket moves later (a reopen, say)
+        rating.automatic = selectors.ticket_solved_automatically(ticket=ticket)
+        last_agent = (
+            ticket.messages.filter(author=Message.Author.AGENT, agent__isnull=False)
+            .order_by("-created_at", "-pk")
+            .values_list("agent_id", flat=True)
+            .first()
+        )
+        rating.agent_id = None if rating.automatic else (last_agent or ticket.assignee_id)
+        rating.queue_id = ticket.queue_id
+        rating.intent = ticket.intent
+    was_bad = rating.pk is not None and rating.score == SatisfactionRating.Score.BAD
+    rating.score = score
+    rating.comment = text
+    rating.updated_at = now
+    rating.save()
+    reopened = False
+    if score == SatisfactionRating.Score.BAD and rating.automatic:
+        reopened = _reopen_after_bad_automatic(ticket=ticket, comment=text, again=was_bad)
+    logger.info(
+        "ticket %s rated %s automatic=%s reopened=%s",
+        ticket.pk,
+        score,
+        rating.automatic,
+        reopened,
+    )
+    return rating
+
+
+def _reopen_after_bad_automatic(*, ticket: Ticket, comment: str, again: bool) -> bool:
+    """Back to a person: the automatic answer did not help. The note tells the agent why."""
+    if again and not comment:
+        return False  # the same "bad" sent twice: one note and one reopen are enough
+    note = "The customer rated the automatic answer Bad."
+    note += f" Their comment: {comment}" if comment else " No comment given."
+    Message.objects.create(ticket=ticket, author=Message.Author.NOTE, body=note)
+    if ticket.status != Ticket.Status.SOLVED:
+        return False
+    ticket.status = Ticket.Status.TRIAGED
+    ticket.wants_human = True
+    ticket.priority = min(ticket.priority, Priority.HIGH)
+    ticket.queue = selectors.queue_by_slug("escalations") or ticket.queue
+    ticket.save(update_fields=["status", "wants_human", "priority", "queue", "updated_at"])
+    return True
 
 
 # --- e-mail-like import -----------------------------------------------------------------------

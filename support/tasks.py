@@ -19,3 +19,10 @@ def ticket_reply_email_send_task(*, message_id: int) -> bool:
     from support.services import ticket_reply_email_send  # tasks call services
 
     return ticket_reply_email_send(message_id=message_id)
+
+
+@shared_task
+def ticket_solved_email_send_task(*, ticket_id: int) -> bool:
+    from support.services import ticket_solved_email_send  # tasks call services
+
+    return ticket_solved_email_send(ticket_id=ticket_id)

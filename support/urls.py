@@ -26,5 +26,10 @@ urlpatterns = [
         api.TicketTriageCorrectApi.as_view(),
         name="support-ticket-triage",
     ),
+    path(
+        "tickets/<int:ticket_id>/rating/",
+        api.TicketRatingApi.as_view(),
+        name="support-ticket-rating",
+    ),
     path("answers/suggest/", api.AnswerSuggestApi.as_view(), name="support-answer-suggest"),
 ]
