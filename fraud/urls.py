@@ -12,5 +12,12 @@ urlpatterns = [
     ),
     path("rules/validate/", api.RuleValidateApi.as_view(), name="fraud-rule-validate"),
     path("rules/fields/", api.RuleFieldListApi.as_view(), name="fraud-rule-fields"),
+    path("lists/", api.RiskListListApi.as_view(), name="fraud-lists"),
+    path("lists/<slug:alias>/items/", api.RiskListItemsApi.as_view(), name="fraud-list-items"),
+    path(
+        "lists/<slug:alias>/items/<int:item_id>/",
+        api.RiskListItemRemoveApi.as_view(),
+        name="fraud-list-item-remove",
+    ),
     path("monitoring/", api.MonitoringSummaryApi.as_view(), name="fraud-monitoring"),
 ]
