@@ -103,10 +103,13 @@ def test_nothing_is_sent_when_the_order_transaction_rolls_back(
     receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
     _webhook(receiver.url)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            order_placed()
-            raise RuntimeError("a later step of the same transaction fails")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        order_placed()
+        raise RuntimeError("a later step of the same transaction fails")
     assert not Order.objects.exists()
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()
@@ -286,7 +289,9 @@ def test_a_new_webhook_is_seen_by_the_next_event(
     assert selectors.webhook_ids_subscribed(event="order.created") == []
 
 
-def test_ping_is_sent_on_request(receiver: Receiver, django_capture_on_commit_callbacks: Any) -> None:
+def test_ping_is_sent_on_request(
+    receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
     webhook = _webhook(receiver.url, events=["order.created"], is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         services.webhook_ping(webhook_id=webhook.pk)
