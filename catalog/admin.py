@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from catalog import selectors, services
 from catalog.models import (
@@ -20,11 +21,26 @@ from catalog.models import (
     PurchaseOrderLine,
     Review,
     Stock,
+    StockAlert,
     StockMovement,
     Supplier,
 )
 from storefront.api_errors import ServiceError
 from storefront.templatetags.shop import money
+
+
+def shoppers_waiting_link(product_id: int, count: int) -> str:
+    """The "12 shoppers waiting" link to those alerts; "-" when nobody waits."""
+    if not count:
+        return "-"
+    url = reverse("admin:catalog_stockalert_changelist")
+    return format_html(
+        '<a href="{}?product__id__exact={}&amp;status__exact=waiting">{} shopper{} waiting</a>',
+        url,
+        product_id,
+        count,
+        "" if count == 1 else "s",
+    )
 
 
 @admin.register(Category)
@@ -91,6 +107,7 @@ class ProductAdmin(admin.ModelAdmin):
         "list_price_display",
         "cost_display",
         "stock_available",
+        "shoppers_waiting",
         "is_active",
     ]
     list_filter = ["is_active", "is_consumable", "category", "brand"]
@@ -139,6 +156,14 @@ class ProductAdmin(admin.ModelAdmin):
     def stock_available(self, obj: Product) -> int:
         stock = getattr(obj, "stock", None)
         return stock.available if stock else 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        waiting = selectors.stock_alert_waiting_subquery(product_ref="pk")
+        return super().get_queryset(request).annotate(shoppers_waiting_n=waiting)
+
+    @admin.display(description="back-in-stock alerts", ordering="shoppers_waiting_n")
+    def shoppers_waiting(self, obj: Product) -> str:
+        return shoppers_waiting_link(obj.pk, getattr(obj, "shoppers_waiting_n", 0))
 
 
 @admin.register(Stock)
@@ -210,8 +235,15 @@ class PurchaseOrderLineFormSet(forms.BaseInlineFormSet):
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     formset = PurchaseOrderLineFormSet
-    fields = ["product", "quantity_ordered", "quantity_received", "unit_cost", "outstanding"]
-    readonly_fields = ["quantity_received", "outstanding"]
+    fields = [
+        "product",
+        "quantity_ordered",
+        "quantity_received",
+        "unit_cost",
+        "outstanding",
+        "shoppers_waiting",
+    ]
+    readonly_fields = ["quantity_received", "outstanding", "shoppers_waiting"]
     raw_id_fields = ["product"]
     extra = 0
 
@@ -232,6 +264,16 @@ class PurchaseOrderLineInline(admin.TabularInline):
     def outstanding(self, line: PurchaseOrderLine) -> int | str:
         return line.outstanding if line.pk else ""
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseOrderLine]:
+        waiting = selectors.stock_alert_waiting_subquery(product_ref="product_id")
+        return super().get_queryset(request).annotate(shoppers_waiting_n=waiting)
+
+    @admin.display(description="shoppers waiting")
+    def shoppers_waiting(self, line: PurchaseOrderLine) -> str:
+        if not line.pk:
+            return ""
+        return shoppers_waiting_link(line.product_id, getattr(line, "shoppers_waiting_n", 0))
+
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(admin.ModelAdmin):
@@ -241,6 +283,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         "status",
         "expected_date",
         "total_display",
+        "shoppers_waiting",
         "created_at",
         "created_by",
         "sent_at",
@@ -296,7 +339,13 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return money(sum((li.unit_cost * li.quantity_ordered for li in obj.lines.all()), Decimal()))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseOrder]:
-        return super().get_queryset(request).prefetch_related("lines")
+        waiting = selectors.purchase_order_waiting_subquery()
+        return super().get_queryset(request).prefetch_related("lines").annotate(waiting_n=waiting)
+
+    @admin.display(description="shoppers waiting", ordering="waiting_n")
+    def shoppers_waiting(self, obj: PurchaseOrder) -> int | str:
+        # demand the order will meet: back-in-stock alerts on its products
+        return getattr(obj, "waiting_n", 0) or "-"
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # a received or cancelled order is history: it can be viewed, not edited
@@ -370,3 +419,32 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             except ServiceError as exc:
                 self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{done} purchase order(s) updated")
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(admin.ModelAdmin):
+    """Who waits for what: read-only (shoppers subscribe and unsubscribe themselves). The
+    address is masked: the count and the dates are what purchasing needs."""
+
+    list_display = ["created_at", "product", "who", "status", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["product"]
+    search_fields = ["product__sku", "product__name"]
+    fields = ["product", "who", "status", "created_at", "sent_at", "cancelled_at"]
+    readonly_fields = ["product", "who", "status", "created_at", "sent_at", "cancelled_at"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="shopper")
+    def who(self, obj: StockAlert) -> str:
+        if obj.customer_id:
+            return f"customer #{obj.customer_id}"
+        if obj.email:
+            name, _, domain = obj.email.partition("@")
+            return f"visitor {name[:1]}***@{domain}"
+        return "erased"

@@ -24,7 +24,14 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from catalog import search, selectors, services
-from catalog.models import Category, Product, PurchaseOrder, PurchaseOrderLine, Review
+from catalog.models import (
+    Category,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Review,
+    StockAlert,
+)
 from customers.services import customer_for_user, event_record, review_create
 from storefront.api_errors import ID_MAX, id_in_range
 from storefront.pagination import PagePagination
@@ -461,6 +468,110 @@ class ProductReviewListApi(generics.ListAPIView):
         )
         product_detail_invalidate([product_id])
         return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- "e-mail me when it's back": stock alerts (shoppers and visitors) -----------------------
+
+
+class StockAlertOutputSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=StockAlert.Status.choices)
+    created = serializers.BooleanField(
+        help_text="false: this shopper was already waiting for the product (nothing changed)"
+    )
+
+
+class ProductStockAlertApi(APIView):
+    """Wait for a sold-out product: one e-mail when it is back in stock."""
+
+    throttle_scope = "stock_alerts"
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(
+            required=False,
+            allow_blank=True,
+            max_length=254,
+            help_text="Required for visitors; ignored when signed in (the account's address "
+            "is used).",
+            error_messages={"invalid": "Enter a valid e-mail address, like name@example.com."},
+        )
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "DELETE":
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: StockAlertOutputSerializer,
+            200: OpenApiResponse(
+                StockAlertOutputSerializer,
+                description="Already waiting for this product: the same alert, nothing changed "
+                "(idempotent, so a second click or tab is not an error)",
+            ),
+            400: OpenApiResponse(
+                description="`email` missing or invalid (visitors), or `product`: it is in "
+                "stock (code `in_stock`): add it to the cart instead"
+            ),
+            404: OpenApiResponse(description="No such product"),
+        },
+        summary="E-mail me when this product is back in stock",
+        description="Signed-in shoppers send no body; visitors send `email`. One e-mail goes "
+        "out when the product is restocked, with an unsubscribe link.",
+    )
+    def post(self, request: Request, product_id: int) -> Response:
+        if not id_in_range(product_id):
+            raise Product.DoesNotExist
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_for_user(user=request.user)
+        result = services.stock_alert_subscribe(  # a visitor without e-mail: 400 on email
+            product_id=product_id,
+            customer_id=customer.pk if customer else None,
+            email=data.validated_data.get("email", ""),
+        )
+        body = {"product_id": product_id, "status": result.alert.status, "created": result.created}
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(StockAlertOutputSerializer(body).data, status=code)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="No such product")},
+        summary="Stop waiting for this product (signed-in shoppers; visitors use the e-mail's "
+        "unsubscribe link)",
+    )
+    def delete(self, request: Request, product_id: int) -> Response:
+        if not id_in_range(product_id) or not Product.objects.filter(pk=product_id).exists():
+            raise Product.DoesNotExist
+        customer = customer_for_user(user=request.user)
+        assert customer is not None  # IsAuthenticated
+        services.stock_alert_cancel_for_customer(product_id=product_id, customer_id=customer.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StockAlertUnsubscribeApi(APIView):
+    """The back-in-stock e-mail's unsubscribe link; the secret token is the only credential."""
+
+    throttle_scope = "stock_alerts"
+    authentication_classes: list[Any] = []  # the token, not a session: no CSRF needed
+
+    class OutputSerializer(serializers.Serializer):
+        cancelled = serializers.IntegerField(
+            help_text="Alerts stopped now (0: nothing was waiting any more)"
+        )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(description="Unknown or mistyped link"),
+        },
+        summary="Unsubscribe: stop the link's alert and every other waiting one to that person",
+    )
+    def delete(self, request: Request, token: str) -> Response:
+        cancelled = services.stock_alert_unsubscribe(token=token)
+        return Response(self.OutputSerializer({"cancelled": cancelled}).data)
 
 
 # --- staff purchasing (IsAdminUser): purchase orders from the forecast's reorder suggestions

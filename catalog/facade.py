@@ -1,11 +1,12 @@
 """What other apps may use from the catalog: ids and frozen dataclasses, never models."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
 from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from catalog import selectors, services
 from catalog.models import Product, Stock
@@ -184,3 +185,41 @@ def purchase_orders_from_suggestions(
             )
         )
     return PurchaseOrdersDrafted(purchase_orders=tuple(drafted), skipped=result.skipped)
+
+
+def stock_add_many(*, lines: Sequence[tuple[int, int]], reason: str, reference: str = "") -> None:
+    """Put (product id, units) back in stock, e.g. a cancelled order's lines; shoppers
+    waiting for a product that was sold out are e-mailed after commit."""
+    services.stock_add_many(lines=lines, reason=reason, reference=reference)
+
+
+def stock_alerts_waiting_counts(product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Shoppers waiting for a back-in-stock e-mail, per product id (absent: none)."""
+    return selectors.stock_alert_waiting_counts(product_ids=product_ids)
+
+
+def stock_alerts_waiting_subquery(*, product_ref: str = "product_id") -> Coalesce:
+    """The same count as a query expression, so another app's admin list can annotate and
+    sort by it without a query per row: ``qs.annotate(waiting=...(product_ref="product_id"))``."""
+    return selectors.stock_alert_waiting_subquery(product_ref=product_ref)
+
+
+def stock_alerts_erase(*, customer_id: int, emails: Iterable[str] = ()) -> None:
+    """GDPR erasure: cancel and anonymise a person's back-in-stock alerts (by customer id and
+    by the e-mail addresses they subscribed with as a visitor)."""
+    services.stock_alerts_erase(customer_id=customer_id, emails=emails)
+
+
+def stock_alerts_export(*, customer_id: int, emails: Iterable[str] = ()) -> list[dict[str, object]]:
+    """A person's back-in-stock alerts as JSON-ready rows (GDPR export); no tokens."""
+    return [
+        {
+            "product_id": a.product_id,
+            "product": a.product.name,
+            "email": a.email or None,  # None: the account's address is used
+            "status": a.status,
+            "created_at": a.created_at.isoformat(),
+            "sent_at": a.sent_at.isoformat() if a.sent_at else None,
+        }
+        for a in selectors.stock_alerts_for_person(customer_id=customer_id, emails=emails)
+    ]

@@ -274,3 +274,57 @@ class PurchaseOrderLine(models.Model):
     @property
     def outstanding(self) -> int:
         return self.quantity_ordered - self.quantity_received
+
+
+def _stock_alert_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class StockAlert(models.Model):
+    """A shopper waiting for a sold-out product ("e-mail me when it's back").
+
+    A signed-in shopper is reached at their account's e-mail (read at send time, so a
+    changed address is used); a visitor leaves ``email``. ``token`` is the secret of the
+    unsubscribe link; it is never shown in the admin or the API."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "waiting"
+        SENT = "sent", "sent"
+        CANCELLED = "cancelled", "cancelled"
+
+    product = models.ForeignKey(Product, related_name="stock_alerts", on_delete=models.CASCADE)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        related_name="stock_alerts",
+        on_delete=models.SET_NULL,
+    )
+    email = models.EmailField(blank=True, help_text="A visitor's address, lower-cased.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    token = models.CharField(max_length=64, unique=True, default=_stock_alert_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["product", "status", "created_at"])]
+        constraints = [
+            # one waiting alert per product and person; a sent or cancelled one may repeat
+            models.UniqueConstraint(
+                fields=["product", "customer"],
+                condition=Q(status="waiting", customer__isnull=False),
+                name="stock_alert_waiting_customer_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "email"],
+                condition=Q(status="waiting") & ~Q(email=""),
+                name="stock_alert_waiting_email_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stock alert {self.pk} for product {self.product_id} ({self.status})"

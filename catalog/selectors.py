@@ -1,7 +1,8 @@
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from catalog.models import (
     Category,
@@ -10,6 +11,7 @@ from catalog.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Stock,
+    StockAlert,
     StockMovement,
 )
 
@@ -112,3 +114,60 @@ def purchase_order_open_by_product(*, product_ids: Iterable[int]) -> dict[int, s
         purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
     ).values_list("product_id", "purchase_order_id")
     return {int(pid): PurchaseOrder(pk=po_id).number for pid, po_id in rows}
+
+
+# --- stock alerts --------------------------------------------------------------------------
+
+
+def stock_alert_waiting_counts(*, product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Shoppers waiting for each product id (absent: nobody)."""
+    qs = StockAlert.objects.filter(status=StockAlert.Status.WAITING)
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    return dict(qs.values("product_id").annotate(n=Count("pk")).values_list("product_id", "n"))
+
+
+def stock_alert_waiting_subquery(*, product_ref: str) -> Coalesce:
+    """A count of shoppers waiting for the product ``OuterRef(product_ref)`` names, to
+    annotate a list with (0, never NULL)."""
+    waiting = (
+        StockAlert.objects.filter(product_id=OuterRef(product_ref), status="waiting")
+        .order_by()
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(waiting, output_field=IntegerField()), 0)
+
+
+def stock_alert_is_waiting(*, product_id: int, customer_id: int) -> bool:
+    return StockAlert.objects.filter(
+        product_id=product_id, customer_id=customer_id, status=StockAlert.Status.WAITING
+    ).exists()
+
+
+def stock_alerts_for_person(
+    *, customer_id: int, emails: Iterable[str] = ()
+) -> QuerySet[StockAlert]:
+    """A person's alerts: as a signed-in customer, or as a visitor with one of ``emails``."""
+    addresses = [e.strip().lower() for e in emails if e and e.strip()]
+    return (
+        StockAlert.objects.filter(Q(customer_id=customer_id) | Q(email__in=addresses))
+        .select_related("product")
+        .order_by("created_at", "pk")
+    )
+
+
+def purchase_order_waiting_subquery() -> Coalesce:
+    """Waiting back-in-stock alerts on the products of the purchase order ``OuterRef("pk")``
+    (0, never NULL): the demand the order will meet."""
+    waiting = (
+        StockAlert.objects.filter(
+            status="waiting", product__purchase_order_lines__purchase_order=OuterRef("pk")
+        )
+        .order_by()
+        .values("product__purchase_order_lines__purchase_order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(waiting, output_field=IntegerField()), 0)

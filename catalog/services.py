@@ -1,10 +1,12 @@
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog import selectors
@@ -14,11 +16,15 @@ from catalog.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Stock,
+    StockAlert,
     StockMovement,
     Supplier,
 )
 from catalog.money import q2
 from storefront.api_errors import ServiceError
+from storefront.emails import email_send
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -64,12 +70,40 @@ def stock_adjust(
             f"only {stock.on_hand - stock.reserved} unreserved units of product {product_id}",
             field="quantity",
         )
+    available_before = stock.available
     Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
     StockMovement.objects.create(
         product_id=product_id, quantity=quantity, reason=reason, reference=reference
     )
     stock.refresh_from_db()
+    if available_before <= 0 < stock.available:
+        stock_alerts_on_commit(product_ids=[product_id])
     return stock
+
+
+@transaction.atomic
+def stock_add_many(*, lines: Sequence[tuple[int, int]], reason: str, reference: str = "") -> None:
+    """Put units back on the shelf, one movement per (product id, units) line: an order's
+    cancellation restock. Products without a stock row are left alone; stock locks are taken
+    in pk order, as checkout takes them."""
+    ids = sorted({pid for pid, _ in lines})
+    before = {s.product_id: s.available for s in selectors.stock_qs_locked(ids)}
+    added: dict[int, int] = {}
+    for product_id, quantity in lines:
+        Stock.objects.filter(product_id=product_id).update(on_hand=F("on_hand") + quantity)
+        added[product_id] = added.get(product_id, 0) + quantity
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                product_id=product_id, quantity=quantity, reason=reason, reference=reference
+            )
+            for product_id, quantity in lines
+        ]
+    )
+    # reserved does not move here, so what is available now is before + added (no re-read)
+    stock_alerts_on_commit(
+        product_ids=[pid for pid, was in before.items() if was <= 0 < was + added.get(pid, 0)]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,3 +355,169 @@ def purchase_order_receive(
         order.status = PurchaseOrder.Status.PARTIALLY_RECEIVED
     order.save(update_fields=["status", "received_at", "updated_at"])
     return order
+
+
+# --- stock alerts ("e-mail me when it's back") ------------------------------------------------
+
+
+def stock_alerts_on_commit(*, product_ids: Iterable[int]) -> None:
+    """Products whose available stock just went from none to some: once the transaction
+    commits, e-mail the shoppers waiting for them. Nothing is queued for a product nobody
+    waits for; a rolled-back receipt queues nothing."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    waiting = (
+        StockAlert.objects.filter(product_id__in=ids, status=StockAlert.Status.WAITING)
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+    for product_id in sorted(set(waiting)):
+        _stock_alerts_send_on_commit(product_id)
+
+
+def _stock_alerts_send_on_commit(product_id: int) -> None:
+    from catalog.tasks import stock_alerts_send_task
+
+    # robust: a broker that is down is logged by Django and never undoes a receipt
+    transaction.on_commit(lambda: stock_alerts_send_task.delay(product_id=product_id), robust=True)
+
+
+def _email_normalised(email: str) -> str:
+    return email.strip().lower()
+
+
+def _available(product: Product) -> int:
+    stock = getattr(product, "stock", None)
+    return stock.available if stock else 0
+
+
+@dataclass(frozen=True, slots=True)
+class StockAlertSubscribed:
+    alert: StockAlert
+    created: bool  # False: the shopper was already waiting (a repeated click, a second tab)
+
+
+@transaction.atomic
+def stock_alert_subscribe(
+    *, product_id: int, customer_id: int | None = None, email: str = ""
+) -> StockAlertSubscribed:
+    """Wait for a sold-out product: a signed-in shopper (``customer_id``; ``email`` is
+    ignored, the account's address is used when the mail goes) or a visitor (``email``).
+    Subscribing twice returns the waiting alert (idempotent). An inactive or unknown product
+    raises Product.DoesNotExist; one in stock refuses on ``product``."""
+    product = Product.objects.select_related("stock").get(pk=product_id, is_active=True)
+    if _available(product) > 0:
+        raise ServiceError(
+            "this product is in stock: you can order it now", field="product", code="in_stock"
+        )
+    email = "" if customer_id is not None else _email_normalised(email)
+    if customer_id is None and not email:
+        raise ServiceError(
+            "enter your e-mail address so we can tell you", field="email", code="required"
+        )
+    who = Q(customer_id=customer_id) if customer_id is not None else Q(email=email)
+    waiting = StockAlert.objects.filter(who, product=product, status=StockAlert.Status.WAITING)
+    if alert := waiting.first():
+        return StockAlertSubscribed(alert=alert, created=False)
+    try:
+        with transaction.atomic():  # a racing twin request hits the unique constraint
+            alert = StockAlert.objects.create(product=product, customer_id=customer_id, email=email)
+    except IntegrityError:
+        return StockAlertSubscribed(alert=waiting.get(), created=False)
+    return StockAlertSubscribed(alert=alert, created=True)
+
+
+def _cancel(queryset: QuerySet[StockAlert]) -> int:
+    return queryset.filter(status=StockAlert.Status.WAITING).update(
+        status=StockAlert.Status.CANCELLED, cancelled_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def stock_alert_unsubscribe(*, token: str) -> int:
+    """The unsubscribe link: cancel the link's alert and every other alert still waiting for
+    the same person (the link arrives once an alert was sent: "no more of these e-mails").
+    Clicking twice is fine (0 the second time); an unknown token raises
+    StockAlert.DoesNotExist. The count of alerts cancelled."""
+    alert = StockAlert.objects.get(token=token)
+    same_person = Q(pk=alert.pk)
+    if alert.customer_id is not None:
+        same_person |= Q(customer_id=alert.customer_id)
+    if alert.email:
+        same_person |= Q(email=alert.email)
+    return _cancel(StockAlert.objects.filter(same_person))
+
+
+@transaction.atomic
+def stock_alert_cancel_for_customer(*, product_id: int, customer_id: int) -> int:
+    """A signed-in shopper stops waiting for a product; how many alerts were cancelled."""
+    return _cancel(StockAlert.objects.filter(product_id=product_id, customer_id=customer_id))
+
+
+@transaction.atomic
+def stock_alerts_erase(*, customer_id: int, emails: Iterable[str] = ()) -> int:
+    """GDPR erasure: cancel the person's waiting alerts and cut every alert of theirs (as a
+    customer, or as a visitor with one of ``emails``) loose from them. The rows stay, so
+    demand counts for sent alerts keep their history; the count of alerts touched."""
+    addresses = [_email_normalised(e) for e in emails if e and e.strip()]
+    mine = StockAlert.objects.filter(Q(customer_id=customer_id) | Q(email__in=addresses))
+    _cancel(mine)
+    return mine.update(customer=None, email="")
+
+
+def _stock_alert_send_one(*, alert_id: int, product: Product) -> bool:
+    with transaction.atomic():
+        # the row lock makes a twin task wait here, then see the alert sent and skip it
+        alert = (
+            StockAlert.objects.select_for_update(of=("self",))
+            .select_related("customer__user")
+            .filter(pk=alert_id, status=StockAlert.Status.WAITING)
+            .first()
+        )
+        if alert is None:
+            return False
+        user = alert.customer.user if alert.customer else None
+        to = alert.email or (user.email if user else "")
+        if not to:  # an account deleted since: nobody to write to
+            _cancel(StockAlert.objects.filter(pk=alert.pk))
+            return False
+        site = settings.SITE_URL
+        context = {
+            "product": product,
+            "first_name": user.first_name if user else "",
+            "product_url": f"{site}/p/{product.pk}/{product.slug}/",
+            "unsubscribe_url": f"{site}/stock-alerts/{alert.token}/unsubscribe/",
+            "store_name": settings.STORE_NAME,
+        }
+        if not email_send(
+            subject=f"Back in stock: {product.name}",
+            template="catalog/email/stock_alert.txt",
+            context=context,
+            to=to,
+            what=f"stock alert {alert.pk}",  # the id, never the address
+        ):
+            return False  # stays waiting: the next restock (or a rerun) tries again
+        alert.status = StockAlert.Status.SENT
+        alert.sent_at = timezone.now()
+        alert.save(update_fields=["status", "sent_at"])
+    return True
+
+
+def stock_alerts_send(*, product_id: int) -> int:
+    """E-mail everyone waiting for a product, oldest alert first, and mark each alert sent;
+    the number sent. Nothing goes out unless the product is active and still in stock when
+    this runs (it may have sold out again since the restock). Safe to run twice: an alert is
+    locked, re-checked and marked in the transaction that sends it. A failed send is logged
+    by alert id and stays waiting."""
+    product = Product.objects.select_related("stock").filter(pk=product_id, is_active=True).first()
+    if product is None or _available(product) <= 0:
+        return 0
+    alert_ids = list(
+        StockAlert.objects.filter(product_id=product_id, status=StockAlert.Status.WAITING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = sum(_stock_alert_send_one(alert_id=pk, product=product) for pk in alert_ids)
+    logger.info("stock alerts for product %s: %s of %s sent", product_id, sent, len(alert_ids))
+    return sent

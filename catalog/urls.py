@@ -10,6 +10,16 @@ urlpatterns = [
         api.ProductReviewListApi.as_view(),
         name="product-reviews",
     ),
+    path(
+        "products/<int:product_id>/stock-alert/",
+        api.ProductStockAlertApi.as_view(),
+        name="product-stock-alert",
+    ),
+    path(
+        "stock-alerts/<str:token>/",
+        api.StockAlertUnsubscribeApi.as_view(),
+        name="stock-alert-unsubscribe",
+    ),
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("search/", api.ProductSearchApi.as_view(), name="product-search"),
     path("search/autocomplete/", api.ProductAutocompleteApi.as_view(), name="product-autocomplete"),

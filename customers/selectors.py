@@ -32,6 +32,7 @@ def events_frame(
 
 def customer_data_export(*, customer_id: int) -> dict[str, object]:
     """Everything the shop holds about a person, as JSON-ready data (GDPR art. 15/20)."""
+    from catalog import facade as catalog_facade
     from catalog.models import Review
     from customers.models import Address, Customer
     from orders.models import Order, OrderLine
@@ -93,6 +94,9 @@ def customer_data_export(*, customer_id: int) -> dict[str, object]:
                 "product_id", "rating", "title", "body", "created_at"
             )
         ],
+        "stock_alerts": catalog_facade.stock_alerts_export(
+            customer_id=customer_id, emails=[user.email] if user else []
+        ),
         "events": [
             {
                 "type": e["type"],

@@ -137,6 +137,12 @@ def customer_erase(*, customer: Customer) -> Customer:
     )
     Payment.objects.filter(order__customer=customer).update(ip_address=None, device_id="")
     Review.objects.filter(customer=customer).update(customer=None)
+    from catalog import facade as catalog
+
+    # back-in-stock alerts, also those they left as a visitor with the account's address
+    catalog.stock_alerts_erase(
+        customer_id=customer.pk, emails=[customer.user.email] if customer.user else []
+    )
     customer.addresses.all().delete()
     user = customer.user
     if user is not None:

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from catalog import facade as catalog
 from forecasting import charts, facade, selectors
 from forecasting.api import reorder_csv_response
 from forecasting.models import ForecastAccuracy, ReorderSuggestion
@@ -27,6 +28,7 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
         "lead_time_days",
         "reorder_at",
         "order_quantity",
+        "shoppers_waiting",
         "risk",
         "stockout_date",
         "chart",
@@ -65,6 +67,15 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReorderSuggestion]:
+        # shoppers who asked to be e-mailed when it is back: demand the forecast cannot see
+        waiting = catalog.stock_alerts_waiting_subquery(product_ref="product_id")
+        return super().get_queryset(request).annotate(shoppers_waiting_n=waiting)
+
+    @admin.display(description="shoppers waiting", ordering="shoppers_waiting_n")
+    def shoppers_waiting(self, obj: ReorderSuggestion) -> int | str:
+        return getattr(obj, "shoppers_waiting_n", 0) or "-"
 
     @admin.display(description="reorder at (units)", ordering="reorder_point")
     def reorder_at(self, obj: ReorderSuggestion) -> int:

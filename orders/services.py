@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from catalog import facade as catalog
 from catalog.models import Product, Stock, StockMovement
 from catalog.money import q2
 from catalog.selectors import stock_qs_locked
@@ -725,19 +726,9 @@ def _restock(order: Order) -> None:
         for line in order.lines.order_by("product_id")
         if line.product_id is not None
     ]
-    list(stock_qs_locked(pid for pid, _ in lines))  # lock in pk order before changing
-    for product_id, quantity in lines:
-        Stock.objects.filter(product_id=product_id).update(on_hand=F("on_hand") + quantity)
-    StockMovement.objects.bulk_create(
-        [
-            StockMovement(
-                product_id=product_id,
-                quantity=quantity,
-                reason=StockMovement.Reason.CANCELLATION,
-                reference=order.number,
-            )
-            for product_id, quantity in lines
-        ]
+    # one stock write path: it locks in pk order and wakes shoppers waiting for a sold-out item
+    catalog.stock_add_many(
+        lines=lines, reason=StockMovement.Reason.CANCELLATION, reference=order.number
     )
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from catalog import search
 from catalog.api import product_detail_data
 from catalog.models import Category, Product, Review
+from catalog.selectors import stock_alert_is_waiting
 from customers.models import Customer, Event
 from customers.selectors import rebuy_list_for_customer
 from customers.services import event_record
@@ -417,6 +418,12 @@ def product(request: HttpRequest, product_id: int, slug: str = "") -> HttpRespon
             "crumbs": crumbs,
             "search_query": query,
             "stars": range(1, 6),
+            # sold out: the "e-mail me when it's back" form, or that they are already waiting
+            "alert_waiting": bool(
+                customer
+                and data["available"] <= 0
+                and stock_alert_is_waiting(product_id=product_id, customer_id=customer.pk)
+            ),
         },
     )
 
@@ -558,6 +565,14 @@ def register_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(_safe_next(request))
     return _render(request, "storefront/register.html", {"next": _safe_next(request)})
+
+
+def stock_alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The back-in-stock e-mail's unsubscribe link: a button, not a GET that unsubscribes (mail
+    scanners follow links); the button calls the API with the token."""
+    response = _render(request, "storefront/stock_alert_unsubscribe.html", {"token": token})
+    response["Referrer-Policy"] = "no-referrer"  # the token stays on this page
+    return response
 
 
 @ensure_csrf_cookie

@@ -527,6 +527,55 @@
     });
   }
 
+  /* ---- sold out: "email me when it's back" (stock alerts API) ------------------------------ */
+  const alertForm = $("[data-stock-alert-form]");
+  if (alertForm) {
+    alertForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const email = alertForm.elements.email;
+      const button = $("button", alertForm);
+      showError(alertForm, "");
+      if (email) {
+        setFieldError(email, "");
+        if (!email.value.trim()) { setFieldError(email, "Enter your e-mail address so we can tell you."); email.focus(); return; }
+      }
+      button.disabled = true;
+      const res = await api("POST", `/api/v1/products/${alertForm.dataset.product}/stock-alert/`, email ? { email: email.value.trim() } : {});
+      button.disabled = false;
+      const done = $("[data-stock-alert-done]");
+      if (res.ok) {
+        if (res.status === 200) done.textContent = "You're already on the list: we'll e-mail you as soon as it's back in stock.";
+        alertForm.hidden = true;
+        done.hidden = false;
+        done.setAttribute("tabindex", "-1");
+        done.focus();
+        return;
+      }
+      const data = res.data || {};
+      if (res.status === 400 && data.code === "in_stock") showError(alertForm, "Good news: it's just come back in stock. Refresh the page to order it.");
+      else if (res.status === 400 && email && data.email) { setFieldError(email, capitalise(String(data.email[0]))); email.focus(); }
+      else if (res.status === 429) showError(alertForm, "That's a lot of tries in a row. Please wait a minute and try again.");
+      else if (res.status === 404) showError(alertForm, "This product is no longer sold here, so we can't tell you when it's back.");
+      else showError(alertForm, "We couldn't add you to the list just now. Please try again in a moment.");
+    });
+  }
+
+  const unsubscribe = $("[data-stock-alert-unsubscribe]");
+  if (unsubscribe) {
+    unsubscribe.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = $("button", unsubscribe);
+      button.disabled = true;
+      const res = await api("DELETE", `/api/v1/stock-alerts/${encodeURIComponent(unsubscribe.dataset.token)}/`);
+      button.disabled = false;
+      const done = $("[data-unsubscribe-done]");
+      if (res.ok) { unsubscribe.hidden = true; done.hidden = false; }
+      else if (res.status === 404) showError(unsubscribe, "This link doesn't work. Please use the link from your most recent e-mail.");
+      else if (res.status === 429) showError(unsubscribe, "That's a lot of tries in a row. Please wait a minute and try again.");
+      else showError(unsubscribe, "We couldn't unsubscribe you just now. Please try again in a moment.");
+    });
+  }
+
   /* ---- help: suggested answers while typing, tickets via the support API ------------------ */
   const FAQ = [
     { q: "Where is my order?", a: "Most orders are dispatched within one working day. Your order page shows its status.", words: ["where", "order", "arrive", "delivery", "track", "late", "shipping", "parcel"] },
