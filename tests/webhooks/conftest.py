@@ -21,6 +21,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answered in order, then 200
+    gate: threading.Event | None = None  # when set up, answers only once it is set
 
 
 @pytest.fixture
@@ -32,6 +33,8 @@ def receiver() -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             state.requests.append(Received(self.path, dict(self.headers.items()), body))
+            if state.gate is not None:
+                state.gate.wait(timeout=60)  # a slow merchant server, until the test has looked
             code = state.statuses.pop(0) if state.statuses else 200
             self.send_response(code)
             self.send_header("Content-Length", "2")

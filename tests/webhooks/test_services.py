@@ -4,6 +4,7 @@ subscribed, retried with backoff when the receiver fails."""
 import hashlib
 import hmac
 import json
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -177,6 +178,27 @@ def test_a_receiver_that_keeps_failing_is_given_up_after_six_attempts(
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.SUCCEEDED, 7)
     with pytest.raises(ServiceError):
         services.webhook_delivery_retry(delivery_id=delivery.pk)
+
+
+@pytest.mark.django_db(transaction=True)  # the delivery thread has its own connection
+def test_without_a_broker_checkout_does_not_wait_for_the_merchants_server(
+    receiver: Receiver, settings: Any
+) -> None:
+    settings.TRAIN_IN_BACKGROUND_WHEN_EAGER = True  # as `make demo`: eager Celery, threads
+    receiver.gate = threading.Event()
+    _webhook(receiver.url, events=["order.created"])
+
+    order = order_placed()  # commits: the event goes out
+    assert order.status == Order.Status.PAID
+    delivery = WebhookDelivery.objects.get()
+    # checkout is back while the receiver has not answered yet
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    workers = [t for t in threading.enumerate() if t.name == f"webhook-deliveries-{delivery.pk}"]
+    assert len(workers) == 1
+    receiver.gate.set()
+    workers[0].join(timeout=60)
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
 
 
 def test_an_unreachable_receiver_is_a_short_error_and_a_retry(
