@@ -208,6 +208,20 @@ class RiskListForm(forms.ModelForm):
         model = RiskList
         fields = ["name", "alias", "item_type", "kind", "description"]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None:
+            return data
+        used = selectors.rules_using_list(alias=self.instance.alias)
+        changed = {"alias", "item_type"} & set(self.changed_data)
+        if used and changed:
+            # the rule would stop compiling and be skipped at checkout without a word
+            raise forms.ValidationError(
+                f"rules use @{self.instance.alias} ({', '.join(used)}): edit them first to "
+                f"change the list's {' or '.join(sorted(changed)).replace('_', ' ')}"
+            )
+        return data
+
 
 @admin.register(RiskList)
 class RiskListAdmin(AuditedActionsMixin):
@@ -246,6 +260,12 @@ class RiskListAdmin(AuditedActionsMixin):
         url = reverse("admin:fraud_risklist_bulk_add", args=[obj.pk])
         return format_html("<a href='{}'>Add values in bulk (CSV)</a>", url)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # a rule using a deleted list would be skipped at checkout: edit the rule first
+        if obj is not None and selectors.rules_using_list(alias=obj.alias):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         services.rules_cache_clear()  # rules check aliases when they are compiled
@@ -255,7 +275,12 @@ class RiskListAdmin(AuditedActionsMixin):
         services.rules_cache_clear()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        super().delete_queryset(request, queryset)
+        kept = [obj for obj in queryset if selectors.rules_using_list(alias=obj.alias)]
+        for obj in kept:
+            self.message_user(
+                request, f"@{obj.alias} kept: rules use it; edit them first.", messages.WARNING
+            )
+        super().delete_queryset(request, queryset.exclude(pk__in=[o.pk for o in kept]))
         services.rules_cache_clear()
 
     def get_urls(self) -> list[URLPattern]:

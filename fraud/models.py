@@ -232,7 +232,8 @@ class RiskListItem(models.Model):
         indexes = [models.Index(fields=["value"])]  # checkout looks values up across lists
 
     def __str__(self) -> str:
-        return f"{self.risk_list.alias}: {self.value}"
+        # not the value: __str__ ends up in admin history and log lines, values are personal
+        return f"@{self.risk_list.alias} item #{self.pk}"
 
     @property
     def is_expired(self) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -379,7 +380,7 @@ class ListHits:
     def contains(self, alias: str, value: Any) -> bool:
         return (alias, str(value).strip().lower()) in self._folded
 
-    @property
+    @cached_property
     def _folded(self) -> frozenset[tuple[str, str]]:
         # countries are stored upper case, everything else lower: compare case-folded
         return frozenset((a, v.lower()) for a, v in self.entries)
@@ -580,6 +581,18 @@ def risk_lists_with_counts() -> QuerySet[RiskList]:
             "items", filter=Q(items__expires_at__isnull=True) | Q(items__expires_at__gt=now)
         ),
     ).order_by("alias")
+
+
+def rules_using_list(*, alias: str) -> list[str]:
+    """Names of the rules whose expression looks values up in @alias."""
+    pattern = re.compile(rf"@{re.escape(alias)}\b")
+    return [
+        r.name
+        for r in RiskRule.objects.filter(expression__contains=f"@{alias}").only(
+            "name", "expression"
+        )
+        if pattern.search(r.expression)
+    ]
 
 
 def risk_list_get(*, alias: str) -> RiskList | None:

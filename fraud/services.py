@@ -266,14 +266,6 @@ def risk_list_default(*, alias: str) -> RiskList:
     raise ServiceError(f"no default list @{alias}", field="alias", status=404, code="not_found")
 
 
-def risk_lists_ensure() -> int:
-    """Create the default lists that are missing; how many were created."""
-    before = RiskList.objects.count()
-    for alias, *_ in DEFAULT_LISTS:
-        risk_list_default(alias=alias)
-    return RiskList.objects.count() - before
-
-
 def risk_list_value_normalise(*, risk_list: RiskList, value: object) -> str:
     """The stored form of `value`; ServiceError on `value` naming what is wrong. A card list
     also takes a full card number, stored only as its fingerprint."""

@@ -361,3 +361,31 @@ def test_list_values_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     checkout(key="k2")
     assert EMAIL not in caplog.text and "blocked_emails" not in caplog.text
     assert RiskAssessment.objects.count() == 1
+
+
+def test_list_endpoints_queries_do_not_grow(
+    staff_client: APIClient, django_assert_num_queries: Any
+) -> None:
+    blocked = RiskList.objects.get(alias="blocked_emails")
+    reviewer = UserFactory(is_staff=True)
+    for i in range(30):
+        services.risk_list_item_add(risk_list=blocked, value=f"u{i}@x.com", added_by_id=reviewer.pk)
+    with django_assert_num_queries(1):
+        assert staff_client.get("/api/v1/fraud/lists/").status_code == 200
+    with django_assert_num_queries(3):  # the list, the count, the page
+        page = staff_client.get("/api/v1/fraud/lists/blocked_emails/items/").json()
+    assert page["count"] == 30 and page["results"][0]["added_by"] == reviewer.username
+
+
+def test_a_list_used_by_a_rule_keeps_its_alias(admin_client: Client) -> None:
+    watch = RiskList.objects.create(alias="watch", name="Watch", item_type="email")
+    services.risk_rule_create(name="watched", expression="email in @watch", action="review")
+    response = admin_client.post(
+        f"/admin/fraud/risklist/{watch.pk}/change/",
+        {"name": "Watch", "alias": "watch2", "item_type": "email", "kind": "custom"},
+    )
+    assert "rules use @watch (watched): edit them first" in response.content.decode()
+    watch.refresh_from_db()
+    assert watch.alias == "watch"
+    assert admin_client.post(f"/admin/fraud/risklist/{watch.pk}/delete/", {"post": "yes"})
+    assert RiskList.objects.filter(pk=watch.pk).exists()
