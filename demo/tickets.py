@@ -412,7 +412,7 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
     try:
         from support.ml.pii import redact
         from support.ml.triage import INTENT_QUEUE
-        from support.models import Message, Queue, Ticket
+        from support.models import Message, Queue, SatisfactionRating, Ticket
     except ImportError:
         return None
     from demo.models import GroundTruth
@@ -497,7 +497,85 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
         id_base=base,
         key="ticket_truth",
     )
+    rated = _ratings_write(
+        model=SatisfactionRating,
+        r=r,
+        rows=rows,
+        t=t,
+        solved=solved,
+        solved_at=solved_at,
+        anchor_us=sim.anchor_us,
+        base=base,
+    )
     progress(
         f"  wrote {count:>9,} support tickets ({int(solved.sum()):,} solved, {n - int(solved.sum())} open)"
+        f", {rated:,} rated"
     )
     return count
+
+
+GOOD_COMMENTS = [
+    "Quick and friendly, thank you.",
+    "Solved in one reply.",
+    "Thanks, that was exactly what I needed.",
+]
+BAD_COMMENTS = [
+    "Took too long to get an answer.",
+    "The answer did not match my question.",
+    "I had to explain everything twice.",
+]
+
+
+def _ratings_write(
+    *,
+    model: Any,
+    r: np.random.Generator,
+    rows: list[dict[str, Any]],
+    t: dict[str, Any],
+    solved: np.ndarray,
+    solved_at: np.ndarray,
+    anchor_us: int,
+    base: dict[str, int],
+) -> int:
+    """About a quarter of the shoppers whose ticket was solved answer "How did we do?"
+    (a usual help-desk response rate), most of them happily; angry writers are harder to
+    please. Demo tickets are all solved by agents, so no rating is for an automatic answer.
+    A few English ratings carry a comment. Drawn last from the tickets' generator: the
+    tickets themselves do not change."""
+    from demo.writer import insert, next_id
+
+    idx = np.flatnonzero(solved & (r.random(len(rows)) < 0.25))
+    if len(idx) == 0:
+        return 0
+    angry = np.array([rows[i]["style"] == "angry" for i in idx], dtype=bool)
+    good = r.random(len(idx)) < np.where(angry, 0.55, 0.9)
+    rated_at = np.minimum(
+        solved_at[idx] + (r.exponential(0.5, len(idx)) * US_PER_DAY).astype(np.int64),
+        anchor_us - 1,
+    )
+    say = r.random(len(idx))
+    pick = r.integers(0, 3, len(idx))
+    comments = [
+        (
+            (GOOD_COMMENTS if g else BAD_COMMENTS)[int(k)]
+            if rows[i]["language"] == "en" and c < 0.35
+            else ""
+        )
+        for i, g, c, k in zip(idx.tolist(), good.tolist(), say.tolist(), pick.tolist(), strict=True)
+    ]
+    base.setdefault("ratings", next_id(model))
+    return insert(
+        model,
+        {
+            "ticket": ("fk", "tickets", idx),
+            "score": ["good" if g else "bad" for g in good.tolist()],
+            "comment": comments,
+            "automatic": np.zeros(len(idx), dtype=bool),
+            "queue": [t["queue"][i] for i in idx.tolist()],
+            "intent": [t["intent"][i] for i in idx.tolist()],
+            "created_at": rated_at,
+            "updated_at": rated_at,
+        },
+        id_base=base,
+        key="ratings",
+    )
