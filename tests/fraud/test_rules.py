@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fraud.rules import RuleSyntaxError, rule_compile
 
@@ -66,3 +68,72 @@ def test_missing_values_never_fire_a_rule():
     assert not compile_("amount > 1").matches({"amount": float("nan")})
     assert not compile_("amount / card_accounts > 1").matches({"amount": 5, "card_accounts": 0})
     assert not compile_("amount > 'x'").matches({"amount": 5})  # type mismatch: no fire
+
+
+# --- lists: field in @alias ---------------------------------------------------------------
+
+LISTS = {"blocked_emails": "email", "risky": "country"}
+LIST_FIELDS = {"email": "email", "ip_country": "country"}
+
+
+class _Members:
+    def contains(self, alias: str, value: object) -> bool:
+        return (alias, value) in {("blocked_emails", "a@b.com"), ("risky", "NG")}
+
+
+def compile_lists(text: str):
+    return rule_compile(
+        text, known_names=[*FIELDS, "email"], known_lists=LISTS, field_types=LIST_FIELDS
+    )
+
+
+def test_list_lookups_fire_only_for_listed_values():
+    rule = compile_lists("email in @blocked_emails or ip_country in @risky")
+    assert rule.lists == {"blocked_emails", "risky"} and rule.names == {"email", "ip_country"}
+    assert rule.matches({"email": "a@b.com", "ip_country": "GB"}, _Members())
+    assert rule.matches({"email": "x@b.com", "ip_country": "NG"}, _Members())
+    assert not rule.matches({"email": "x@b.com", "ip_country": "GB"}, _Members())
+    assert not rule.matches({"email": "a@b.com"})  # no lists at hand: nothing is listed
+    assert compile_lists("email not in @blocked_emails").matches({"email": "x"}, _Members())
+    assert not compile_lists("email not in @blocked_emails").matches({}, _Members())  # missing
+    assert compile_lists("email == 'a@b.com'").matches({"email": "a@b.com"})  # @ in quotes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("email in @nope", "unknown list '@nope' (column 10); lists: @blocked_emails, @risky"),
+        ("email == @blocked_emails", "can only follow 'in' or 'not in' (column 10)"),
+        ("@blocked_emails", "can only follow 'in' or 'not in' (column 1)"),
+        ("email in @ blocked_emails", "'@' must be followed by a list name (column 10)"),
+        ("amount in @blocked_emails", "'amount' cannot be looked up in a list"),
+        ("'x' in @blocked_emails", "a value cannot be looked up in a list"),
+        ("ip_country in @blocked_emails", "@blocked_emails holds email values"),
+        ("email in @blocked_emails == 1", "cannot be chained"),
+        ("email in _blocked_emails", "unknown field '_blocked_emails'"),
+        ("email in @blocked_emails.x", "can only follow 'in' or 'not in'"),
+    ],
+)
+def test_list_syntax_errors_say_what_and_where(text, message):
+    with pytest.raises(RuleSyntaxError) as err:
+        compile_lists(text)
+    assert message in str(err.value).replace(", e.g. email in @blocked_emails", "")
+
+
+tokens = st.sampled_from(
+    ["email", "ip_country", "amount", "@", "@blocked_emails", "@risky", "@nope", "in", "not"]
+    + ["and", "(", ")", "==", "'a@b'", "[", "]", "'", "\x00", "\n", "é", "@@", "1", ".", "\\"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(tokens, max_size=20).map(" ".join) | st.lists(tokens, max_size=20).map("".join)
+)
+def test_any_text_with_lists_compiles_or_is_refused_with_a_message(text):
+    try:
+        rule = compile_lists(text)
+    except RuleSyntaxError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert rule.matches({"email": "a@b.com", "amount": 1}, _Members()) in (True, False)
