@@ -83,7 +83,14 @@ class RiskSettingsAdmin(AuditedActionsMixin):
 def _reasons_html(obj: RiskAssessment) -> str:
     if not obj.reasons and not obj.rules_triggered:
         return "-"
-    rules = format_html_join("", "<li>rule: {}</li>", ((r,) for r in obj.rules_triggered))
+    rules = format_html_join(
+        "",
+        "<li>{}{}</li>",
+        (
+            ("" if r.startswith(("on block list ", "on allow list ")) else "rule: ", r)
+            for r in obj.rules_triggered
+        ),
+    )
     reasons = format_html_join(
         "",
         "<li>{} = {} (+{})</li>",
