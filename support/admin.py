@@ -142,6 +142,7 @@ class TicketAdmin(AuditedActionsMixin):
     change_list_template = "admin/support/ticket/change_list.html"
     readonly_fields = (
         "triage_explanation",
+        "customer_rating",
         "customer",
         "order",
         "contact_email",
@@ -168,7 +169,18 @@ class TicketAdmin(AuditedActionsMixin):
     fieldsets = (
         (
             None,
-            {"fields": ("subject", "status", "priority", "queue", "assignee", "customer", "order")},
+            {
+                "fields": (
+                    "subject",
+                    "status",
+                    "priority",
+                    "queue",
+                    "assignee",
+                    "customer",
+                    "order",
+                    "customer_rating",
+                )
+            },
         ),
         (
             "Triage",
@@ -256,6 +268,16 @@ class TicketAdmin(AuditedActionsMixin):
         if obj.status == Ticket.Status.SOLVED:
             return "-"
         return f"waiting {duration_words((timezone.now() - obj.created_at).total_seconds())}"
+
+    @admin.display(description="customer rating")
+    def customer_rating(self, obj: Ticket) -> str:
+        rating = SatisfactionRating.objects.filter(ticket_id=obj.pk).first() if obj.pk else None
+        if rating is None:
+            return "not rated"
+        how = "the automatic answer" if rating.automatic else "an agent's answer"
+        when = timezone.localtime(rating.updated_at).strftime("%Y-%m-%d %H:%M")
+        said = f": {rating.comment}" if rating.comment else ""
+        return f"{rating.get_score_display()} for {how} ({when}){said}"
 
     @admin.display(description="why")
     def triage_explanation(self, obj: Ticket) -> str:

@@ -126,6 +126,7 @@ def test_a_forged_or_garbled_link_or_an_unsolved_ticket_is_a_404(
 
 def test_bad_rating_of_an_automatic_answer_reopens_it_for_a_person_with_the_comment_as_note(
     active_triager,
+    admin_client,
     django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
     customer = CustomerFactory()
@@ -157,6 +158,9 @@ def test_bad_rating_of_an_automatic_answer_reopens_it_for_a_person_with_the_comm
     assert [m["author"] for m in mine["messages"]] == ["customer", "bot"]
     assert mine["rating"] == "bad"
     assert "never came" not in str(mine)
+    # the agent sees the rating and the note on the ticket page
+    page_html = admin_client.get(f"/admin/support/ticket/{ticket.pk}/change/").content.decode()
+    assert "Bad for the automatic answer" in page_html and "Internal note" in page_html
 
 
 def _rated(queue: Queue, *, automatic: bool, score: str | None, agent: Any = None) -> Ticket:
