@@ -223,3 +223,14 @@ def stock_alerts_export(*, customer_id: int, emails: Iterable[str] = ()) -> list
         }
         for a in selectors.stock_alerts_for_person(customer_id=customer_id, emails=emails)
     ]
+
+
+def stock_alert_subscribe(
+    *, product_id: int, customer_id: int | None = None, email: str = ""
+) -> bool:
+    """Wait for a sold-out product (a customer, or a visitor's ``email``); True when a new
+    alert was made, False when that person was already waiting. Raises ServiceError when the
+    product is in stock."""
+    return services.stock_alert_subscribe(
+        product_id=product_id, customer_id=customer_id, email=email
+    ).created

@@ -305,6 +305,7 @@ def demo_populate(
         f"  checkout risk step on the latest {decided['decided']} orders: {decided['held']} held"
         f" for review, {decided['declined']} declined ({time.perf_counter() - t0:.1f} s)"
     )
+    counts["stock_alerts"] = _stock_alerts_leave()
     seconds = round(time.perf_counter() - started, 2)
     cpu = round(time.process_time() - cpu_started, 2)
     DemoRun.objects.create(seed=seed, scale=scale, anchor=anchor, seconds=seconds, counts=counts)
@@ -316,6 +317,23 @@ def demo_populate(
         "anchor": anchor,
         "checkouts": decided,
     }
+
+
+def _stock_alerts_leave(products: int = 6) -> int:
+    """A few visitors waiting for sold-out products ("e-mail me when it's back"), so the
+    admin shows demand and receiving a purchase order sends the e-mails (to the mail folder).
+    Deterministic: the lowest product ids that are sold out, one to three visitors each."""
+    from catalog import facade as catalog
+
+    sold_out = sorted(pid for pid, units in catalog.stock_levels().items() if units <= 0)
+    active = catalog.products_get(sold_out)
+    chosen = [pid for pid in sold_out if pid in active and active[pid].is_active][:products]
+    made = 0
+    for i, product_id in enumerate(chosen):
+        for k in range(1 + i % 3):
+            email = f"waiting-{i}-{k}@example.org"
+            made += catalog.stock_alert_subscribe(product_id=product_id, email=email)
+    return made
 
 
 def _tickets(sim: simulate.Simulator, base: dict[str, int], say: Progress) -> int | None:

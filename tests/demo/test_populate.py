@@ -416,3 +416,13 @@ def test_rerun_keeps_the_merchants_own_purchase_order_on_demo_products(db, demo_
     assert Product.objects.filter(sku=product.sku).count() == 1
     mine.delete()
     assert _snapshot() == before
+
+
+def test_a_few_visitors_wait_for_sold_out_products(db, demo_store) -> None:  # type: ignore[no-untyped-def]
+    from catalog import facade as catalog
+    from catalog.models import StockAlert
+
+    waiting = StockAlert.objects.filter(status="waiting")
+    assert 3 <= waiting.count() == demo_store["counts"]["stock_alerts"] <= 12
+    levels = catalog.stock_levels()
+    assert all(levels.get(pid, 0) <= 0 for pid in waiting.values_list("product_id", flat=True))
