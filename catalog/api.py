@@ -504,7 +504,10 @@ class ProductStockAlertApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            201: StockAlertOutputSerializer,
+            201: OpenApiResponse(
+                StockAlertOutputSerializer,
+                description="On the list: one e-mail when the product is back in stock",
+            ),
             200: OpenApiResponse(
                 StockAlertOutputSerializer,
                 description="Already waiting for this product: the same alert, nothing changed "
