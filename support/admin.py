@@ -460,6 +460,21 @@ class ScoreFilter(admin.SimpleListFilter):
         return queryset.filter(score=self.value()) if self.value() else queryset
 
 
+class SolvedByFilter(admin.SimpleListFilter):
+    title = "solved by"
+    parameter_name = "solved_by"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("automatic", "Automatic answer"), ("agent", "Agent")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SatisfactionRating]
+    ) -> QuerySet[SatisfactionRating]:
+        if self.value() in ("automatic", "agent"):
+            return queryset.filter(automatic=self.value() == "automatic")
+        return queryset
+
+
 @admin.register(SatisfactionRating)
 class SatisfactionRatingAdmin(AuditedActionsMixin):
     """Customer satisfaction: the report (last 30 days) above every rating, newest first.
@@ -474,7 +489,7 @@ class SatisfactionRatingAdmin(AuditedActionsMixin):
         "intent_words",
         "rated",
     )
-    list_filter = (ScoreFilter, "automatic", "queue", "intent")
+    list_filter = (ScoreFilter, SolvedByFilter, "queue", "intent")
     list_select_related = ("ticket", "queue", "agent")
     search_fields = ("=ticket__id",)
     change_list_template = "admin/support/satisfactionrating/change_list.html"
