@@ -102,6 +102,8 @@ def schedule_text(schedule: Any) -> str:
             return f"daily at {int(hour):02d}:{int(minute):02d}{zone}"
         if minute.isdigit() and hour == "*":
             return f"hourly at :{int(minute):02d}"
+        if minute == "*" and hour == "*":
+            return "every minute"
         if minute.startswith("*/") and minute[2:].isdigit() and hour == "*":
             return f"every {int(minute[2:])} minutes"
     return f"cron {minute} {hour} {' '.join(rest)}{zone}"
@@ -118,6 +120,7 @@ BEAT_LABELS = {
     "dashboard-rollups": "Update dashboard figures",
     "mlops-monitoring": "Check models for drift and decay",
     "cart-reservations-expire": "Release stock held by abandoned carts",
+    "webhook-deliveries-retry": "Resend webhook deliveries that are due a retry",
 }
 
 

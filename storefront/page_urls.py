@@ -1,6 +1,7 @@
 from django.urls import path
 
 from storefront import views
+from support import pages as support_pages
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,5 +17,11 @@ urlpatterns = [
     path("account/login/", views.login_page, name="login"),
     path("account/register/", views.register_page, name="register"),
     path("help/", views.help_page, name="help"),
+    path("help/rate/<str:token>/", support_pages.rating_page, name="help-rating"),
+    path(
+        "stock-alerts/<str:token>/unsubscribe/",
+        views.stock_alert_unsubscribe,
+        name="stock-alert-unsubscribe-page",
+    ),
     path("images/products/<int:product_id>.svg", views.product_image, name="product-image"),
 ]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fraud",
     "support",
     "insights",
+    "webhooks",
 ]
 
 ML_CAPABILITIES = ["recommendations", "pricing", "forecasting", "fraud", "support", "insights"]
@@ -205,6 +206,7 @@ REST_FRAMEWORK = {
         "checkout": env.str("THROTTLE_CHECKOUT", default="60/min"),
         "search": env.str("THROTTLE_SEARCH", default="600/min"),
         "tickets": env.str("THROTTLE_TICKETS", default="30/min"),
+        "stock_alerts": env.str("THROTTLE_STOCK_ALERTS", default="30/min"),
     },
     "EXCEPTION_HANDLER": "storefront.api_errors.exception_handler",
 }
@@ -282,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     "cart-reservations-expire": {
         "task": "orders.tasks.carts_abandoned_mark_task",
         "schedule": crontab(minute="*/15"),
+    },
+    "webhook-deliveries-retry": {
+        "task": "webhooks.tasks.webhook_deliveries_retry_due_task",
+        "schedule": crontab(minute="*"),
     },
 }
 

@@ -16,6 +16,7 @@ api_v1 = [
     path("fraud/", include("fraud.urls")),
     path("support/", include("support.urls")),
     path("insights/", include("insights.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # The merchant sees the store's name, not "Django administration"; and no app list down the

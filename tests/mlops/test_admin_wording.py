@@ -43,6 +43,7 @@ def test_ops_page_names_scheduled_jobs_in_merchant_words_with_the_task_as_toolti
         "daily at 02:10 (Europe/London)",
     )
     assert by_label["Release stock held by abandoned carts"][1] == "every 15 minutes"
+    assert by_label["Resend webhook deliveries that are due a retry"][1] == "every minute"
     # what the merchant reads (tooltips aside) has no dotted task names nor code formatting
     visible = re.sub(r'title="[^"]*"', "", _main(html))
     assert not CODE.search(visible), CODE.search(visible)
