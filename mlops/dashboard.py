@@ -14,8 +14,6 @@ commerce tables (orders on hold, recommendation click-through from events).
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,6 +29,7 @@ from django.utils import timezone
 from catalog.money import q2
 from customers.models import Event
 from orders.models import Order, OrderLine
+from storefront.background import run_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -609,31 +608,8 @@ def dashboard_rollups_refresh_request() -> bool:
             cache.delete(REFRESH_PENDING_KEY)  # queued (or failed): the worker's run guards
 
     # a refresh that fails in the thread is logged; the page keeps working on live queries
-    _in_background("dashboard-rollups", work=refresh, queue=queue)
+    run_in_background("dashboard-rollups", work=refresh, queue=queue)
     return True
-
-
-def _in_background(name: str, *, work: Callable[[], Any], queue: Callable[[], Any]) -> None:
-    """Hand a job to a worker (``queue``); without a broker (the embedded demo, eager
-    Celery) run ``work`` in a thread of this process instead, so that the request asking
-    for it does not wait for it."""
-    from storefront.celery import app
-
-    if not (app.conf.task_always_eager and settings.TRAIN_IN_BACKGROUND_WHEN_EAGER):
-        queue()
-        return
-
-    def run() -> None:
-        from django.db import connections
-
-        try:
-            work()
-        except Exception:  # nobody waits on this thread: log it
-            logger.exception("background job %s failed", name)
-        finally:
-            connections.close_all()  # this thread's connections, not the request's
-
-    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 # Plotly specs (rendered client-side by plotly.js from the installed wheel)
@@ -904,11 +880,11 @@ def training_run_request(
 
 
 def _training_dispatch(capability: str, *, run_id: int, force: bool) -> None:
-    """Hand the run to a worker, or to a thread without a broker (``_in_background``); a
+    """Hand the run to a worker, or to a thread without a broker (``run_in_background``); a
     failed training is marked on the run by the service."""
     from mlops.tasks import capability_train_task
 
-    _in_background(
+    run_in_background(
         f"train-{capability}-{run_id}",
         work=lambda: capability_train_task.apply(
             args=(capability,), kwargs={"run_id": run_id, "force": force}

@@ -307,7 +307,7 @@ def _send_soon_on_commit(delivery_ids: list[int]) -> None:
         return
 
     def hand_off() -> None:
-        from mlops.dashboard import _in_background  # the one brokerless hand-off
+        from storefront.background import run_in_background
         from webhooks.tasks import webhook_delivery_send_task
 
         def work() -> None:
@@ -318,7 +318,7 @@ def _send_soon_on_commit(delivery_ids: list[int]) -> None:
             for delivery_id in delivery_ids:
                 webhook_delivery_send_task.delay(delivery_id=delivery_id)
 
-        _in_background(f"webhook-deliveries-{delivery_ids[0]}", work=work, queue=queue)
+        run_in_background(f"webhook-deliveries-{delivery_ids[0]}", work=work, queue=queue)
 
     transaction.on_commit(hand_off, robust=True)
 
