@@ -23,6 +23,7 @@ from catalog.models import (
 from catalog.money import q2
 from storefront.api_errors import ServiceError
 from storefront.emails import email_send
+from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,17 @@ def product_price_set(
         raise ServiceError("price must be positive", field="price")
     product = Product.objects.select_for_update().get(pk=product_id)
     if product.price != price:
+        webhooks.event_emit(
+            event="product.price_changed",
+            product_id=product.pk,
+            context={
+                "old_price": f"{product.price:.2f}",
+                "new_price": f"{price:.2f}",
+                "source": source,
+                "reason": reason[:200],
+                "set_by": "staff" if user_id else "automatic",  # never who: staff stay unnamed
+            },
+        )
         product.price = price
         product.save(update_fields=["price", "updated_at"])
         PriceHistory.objects.create(
@@ -367,6 +379,8 @@ def stock_alerts_on_commit(*, product_ids: Iterable[int]) -> None:
     ids = sorted(set(product_ids))
     if not ids:
         return
+    for product_id in ids:
+        webhooks.event_emit(event="product.back_in_stock", product_id=product_id)
     waiting = (
         StockAlert.objects.filter(product_id__in=ids, status=StockAlert.Status.WAITING)
         .values_list("product_id", flat=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.db import transaction
@@ -78,6 +78,32 @@ def order_risk(*, order_id: int) -> RiskDecision | None:
         rules=list(a.rules_triggered),
         source=a.source,  # type: ignore[arg-type]
         model_version=a.model_version or None,
+    )
+
+
+@dataclass(frozen=True)
+class RiskReview:
+    """A reviewer's verdict on a held order, without the reviewer (staff, not named)."""
+
+    decision: Literal["approve", "reject"]
+    reviewed_at: datetime
+    score: float
+    level: Literal["normal", "elevated", "highest"]
+
+
+def order_review(*, order_id: int) -> RiskReview | None:
+    """The review decision stored for an order, or None if it was not reviewed."""
+    from fraud import selectors
+    from fraud.models import RiskAssessment
+
+    a = selectors.assessment_for_order(order_id=order_id)
+    if a is None or not a.review_outcome or a.reviewed_at is None:
+        return None
+    return RiskReview(
+        decision="approve" if a.review_outcome == RiskAssessment.Outcome.GENUINE else "reject",
+        reviewed_at=a.reviewed_at,
+        score=a.score if a.score is not None else 0.0,
+        level=a.level,  # type: ignore[arg-type]
     )
 
 

@@ -24,6 +24,7 @@ from fraud.models import RiskAssessment, RiskList, RiskListItem, RiskRule, RiskS
 from mlops import facade as mlops
 from mlops.metrics.fraud import average_precision, roc_auc
 from storefront.api_errors import ServiceError
+from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +220,7 @@ def review_decide(
     assessment.save(update_fields=["review_outcome", "reviewed_at", "reviewed_by"])
     if block:
         _block_order_values(order_id=order_id, block=block, user_id=user_id)
+    webhooks.event_emit(event="fraud.review_decided", order_id=order_id)
     return assessment
 
 

@@ -7,6 +7,7 @@ no automatic reply (`source="fallback"`); answer suggestions only need the help 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from mlops.facade import BaselineGate
@@ -54,6 +55,41 @@ def auto_answer_satisfaction(*, days: int = 30) -> AutoAnswerSatisfaction:
 
     row = selectors.auto_answer_satisfaction(days=days)
     return AutoAnswerSatisfaction(days=days, good=row["good"], bad=row["bad"], csat=row["csat"])
+
+
+@dataclass(frozen=True)
+class TicketEventInfo:
+    """What a webhook may say about a ticket: routing facts only. No message text, subject
+    or e-mail: those are the shopper's words and address (personal data)."""
+
+    id: int
+    status: str
+    channel: str
+    queue: str | None  # the queue's slug
+    intent: str
+    priority: str  # urgent, high, normal, low
+    language: str
+    created_at: datetime
+    solved_at: datetime | None
+
+
+def ticket_event_info(*, ticket_id: int) -> TicketEventInfo | None:
+    from support.models import Priority, Ticket
+
+    t = Ticket.objects.select_related("queue").filter(pk=ticket_id).first()
+    if t is None:
+        return None
+    return TicketEventInfo(
+        id=t.pk,
+        status=t.status,
+        channel=t.channel,
+        queue=t.queue.slug if t.queue else None,
+        intent=t.intent,
+        priority=str(Priority(t.priority).label),
+        language=t.language,
+        created_at=t.created_at,
+        solved_at=t.solved_at,
+    )
 
 
 def ticket_triage(*, text: str) -> TriageInfo:

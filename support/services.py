@@ -41,6 +41,7 @@ from support.models import (
     TriageFeedback,
 )
 from support.validation import MAX_SUBJECT_CHARS, clean_body, looks_binary
+from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def ticket_create(
     )
     if decision.answer:
         _auto_reply(ticket=ticket, notify=notify)
+    webhooks.event_emit(event="ticket.created", ticket_id=ticket.pk)
     logger.info(
         "ticket %s triaged intent=%s conf=%.3f queue=%s priority=%s source=%s auto=%s",
         ticket.pk,
@@ -388,6 +390,8 @@ def ticket_reply_send(
         ticket=ticket, author=Message.Author.AGENT, agent_id=agent_id, body=text
     )
     now = timezone.now()
+    if solve and ticket.status != Ticket.Status.SOLVED:
+        webhooks.event_emit(event="ticket.solved", ticket_id=ticket.pk)
     ticket.first_response_at = ticket.first_response_at or now
     ticket.status = Ticket.Status.SOLVED if solve else Ticket.Status.WAITING
     ticket.solved_at = now if solve else ticket.solved_at
@@ -602,6 +606,8 @@ def ticket_solve(*, ticket_id: int, notify: bool = True) -> Ticket:
     ticket.status = Ticket.Status.SOLVED
     ticket.solved_at = timezone.now()
     ticket.save(update_fields=["status", "solved_at", "updated_at"])
+    if not was_solved:
+        webhooks.event_emit(event="ticket.solved", ticket_id=ticket_id)
     if notify and not was_solved:
         from support.tasks import ticket_solved_email_send_task
 

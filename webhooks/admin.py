@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from storefront.admin_audit import AuditedActionsMixin
@@ -48,7 +49,7 @@ class WebhookAdmin(AuditedActionsMixin):
     list_display = ["__str__", "target_url", "subscribed_to", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "target_url"]
-    actions = ["send_test_event"]
+    actions = ["send_test_event", "rotate_secret"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # the secret exists once saved; receivers verify X-Mlstore-Signature with it
@@ -68,9 +69,19 @@ class WebhookAdmin(AuditedActionsMixin):
         return format_html(
             "<code>{}</code><br><span class='help'>Your system checks each delivery with it: "
             "X-Mlstore-Signature is sha256= and the hex HMAC-SHA256 of X-Mlstore-Timestamp, "
-            "a dot and the raw body.</span>",
+            "a dot and the raw body. {}</span>",
             obj.secret,
+            self._overlap_note(obj),
         )
+
+    def _overlap_note(self, obj: Webhook) -> str:
+        if obj.signing_secrets(timezone.now())[1:] and obj.previous_secret_expires_at:
+            until = timezone.localtime(obj.previous_secret_expires_at)
+            return (
+                f"The previous secret also signs deliveries (a second sha256=) until "
+                f"{until:%d %b %Y %H:%M}: switch your system to this one before then."
+            )
+        return ""
 
     @admin.display(description="deliveries")
     def delivery_log(self, obj: Webhook) -> str:
@@ -98,6 +109,21 @@ class WebhookAdmin(AuditedActionsMixin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
         for pk in list(queryset.values_list("pk", flat=True)):
             services.webhook_delete(webhook_id=pk)
+
+    @admin.action(description="Rotate the signing secret (the old one works 24 h more)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            rotated = services.webhook_secret_rotate(webhook_id=webhook.pk)
+            self.message_user(
+                request,
+                format_html(
+                    "{}: new signing secret <code>{}</code>. For 24 hours deliveries carry "
+                    "both signatures; give your system the new secret before then.",
+                    rotated,
+                    rotated.secret,
+                ),
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Send a test event (ping)")
     def send_test_event(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:

@@ -21,7 +21,9 @@ SIGNING = (
     "Every delivery is a POST of JSON signed with the webhook's secret: "
     "`X-Mlstore-Signature: sha256=<hex HMAC-SHA256(secret, X-Mlstore-Timestamp + '.' + raw "
     "body)>`; `X-Mlstore-Event` names the event and `X-Mlstore-Delivery` is its id, the same "
-    "on every retry."
+    "on every retry. For 24 hours after a secret rotation the header carries two "
+    "comma-separated signatures, the new secret's first: accept the delivery if any matches. "
+    "The receiver's guide is docs/webhooks.md."
 )
 
 
@@ -40,6 +42,15 @@ class WebhookCreatedOutputSerializer(WebhookOutputSerializer):
 
     class Meta(WebhookOutputSerializer.Meta):
         fields = [*WebhookOutputSerializer.Meta.fields, "secret"]
+
+
+class WebhookSecretRotatedOutputSerializer(WebhookCreatedOutputSerializer):
+    previous_secret_expires_at = serializers.DateTimeField(
+        help_text="Until then deliveries are signed with the old secret too"
+    )
+
+    class Meta(WebhookCreatedOutputSerializer.Meta):
+        fields = [*WebhookCreatedOutputSerializer.Meta.fields, "previous_secret_expires_at"]
 
 
 class WebhookInputSerializer(serializers.Serializer):
@@ -246,3 +257,19 @@ class WebhookDeliveryRetryApi(APIView):
         delivery = services.webhook_delivery_retry(delivery_id=delivery_id)
         delivery.refresh_from_db()
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=202)
+
+
+class WebhookSecretRotateApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Give a webhook a new signing secret, shown in this answer only (staff)",
+        description="The old secret keeps signing deliveries (a second `sha256=` in "
+        "`X-Mlstore-Signature`) until `previous_secret_expires_at`, 24 hours from now, so "
+        "the receiver can switch without refusing events. " + SIGNING,
+        request=None,
+        responses={200: WebhookSecretRotatedOutputSerializer, 404: NO_SUCH_WEBHOOK},
+    )
+    def post(self, request: Request, webhook_id: int) -> Response:
+        webhook = services.webhook_secret_rotate(webhook_id=_webhook_id(webhook_id))
+        return Response(WebhookSecretRotatedOutputSerializer(webhook).data)

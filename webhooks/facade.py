@@ -1,34 +1,78 @@
-"""Outgoing webhooks as other apps use them: emit an order event; the merchant's webhooks
-subscribed to it receive it once the emitting transaction commits."""
+"""Outgoing webhooks as other apps use them: emit an event about an order, a ticket or a
+product; the merchant's webhooks subscribed to it receive it once the emitting transaction
+commits. The payload is built then, from what was committed (see ``webhooks.services``)."""
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Literal
 
 from django.db import transaction
 
 WebhookEvent = Literal[
-    "order.created", "order.paid", "order.fulfilled", "order.cancelled", "order.refunded"
+    "order.created",
+    "order.paid",
+    "order.fulfilled",
+    "order.cancelled",
+    "order.refunded",
+    "fraud.review_decided",
+    "ticket.created",
+    "ticket.solved",
+    "product.back_in_stock",
+    "product.price_changed",
 ]
+
+# The event's prefix names its subject, the id an emitter must give.
+SUBJECT_ID = {
+    "order": "order_id",
+    "fraud": "order_id",
+    "ticket": "ticket_id",
+    "product": "product_id",
+}
 
 __all__ = ["WebhookEvent", "event_emit"]
 
 
-def event_emit(*, event: WebhookEvent, order_id: int, refund_id: int | None = None) -> None:
-    """Send ``event`` about order ``order_id`` (with refund ``refund_id`` for
-    ``order.refunded``) to the subscribed webhooks after the current transaction commits;
-    nothing is sent if it rolls back. Costs no query here; after commit, one cache read
-    when no webhook subscribes to ``event``.
+def event_emit(
+    *,
+    event: WebhookEvent,
+    order_id: int | None = None,
+    refund_id: int | None = None,
+    ticket_id: int | None = None,
+    product_id: int | None = None,
+    context: Mapping[str, str | None] | None = None,
+) -> None:
+    """Send ``event`` to the subscribed webhooks after the current transaction commits;
+    nothing is sent if it rolls back. The subject is the id its prefix names: ``order_id``
+    for ``order.*`` and ``fraud.*`` (with ``refund_id`` for ``order.refunded``),
+    ``ticket_id`` for ``ticket.*``, ``product_id`` for ``product.*``. ``context``: facts of
+    the change itself that the committed rows no longer show (a price's old value).
 
-    ``robust``: a failure to record or hand off the event is logged, never raised into
-    the order's request (the order is committed by then).
+    Costs no query here; after commit, one cache read when no webhook subscribes to
+    ``event``. ``robust``: a failure to record or hand off the event is logged, never raised
+    into the request that caused it (its transaction is committed by then).
     """
+    ids = {"order_id": order_id, "ticket_id": ticket_id, "product_id": product_id}
+    needed = SUBJECT_ID.get(event.split(".", 1)[0])
+    if needed is None or ids[needed] is None:
+        raise ValueError(f"{event} needs {needed or 'a known subject'}")  # a programming error
     transaction.on_commit(
-        partial(_dispatch, event=event, order_id=order_id, refund_id=refund_id), robust=True
+        partial(
+            _dispatch,
+            event=event,
+            subject_id=int(ids[needed] or 0),
+            refund_id=refund_id,
+            context=dict(context or {}),
+        ),
+        robust=True,
     )
 
 
-def _dispatch(*, event: str, order_id: int, refund_id: int | None) -> None:
+def _dispatch(
+    *, event: str, subject_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> None:
     # imported here: importing this facade (orders.services does) loads no webhook models
     from webhooks import services
 
-    services.event_dispatch(event=event, order_id=order_id, refund_id=refund_id)
+    services.event_dispatch(
+        event=event, subject_id=subject_id, refund_id=refund_id, context=context
+    )

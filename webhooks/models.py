@@ -1,8 +1,9 @@
-"""Outgoing webhooks: where the merchant's own systems want order events POSTed, and the log
+"""Outgoing webhooks: where the merchant's own systems want store events POSTed, and the log
 of every delivery (what was sent, how the receiver answered, when it is tried again)."""
 
 import secrets
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
@@ -16,6 +17,11 @@ class Event(models.TextChoices):
     ORDER_FULFILLED = "order.fulfilled", "Order shipped"
     ORDER_CANCELLED = "order.cancelled", "Order cancelled"
     ORDER_REFUNDED = "order.refunded", "Order refunded (in part or in full)"
+    FRAUD_REVIEW_DECIDED = "fraud.review_decided", "Held order reviewed (approved or rejected)"
+    TICKET_CREATED = "ticket.created", "Support ticket opened"
+    TICKET_SOLVED = "ticket.solved", "Support ticket solved"
+    PRODUCT_BACK_IN_STOCK = "product.back_in_stock", "Product back in stock"
+    PRODUCT_PRICE_CHANGED = "product.price_changed", "Product price changed"
 
 
 PING = "ping"
@@ -37,6 +43,10 @@ class Webhook(models.Model):
     secret = models.CharField(
         "signing secret", max_length=64, default=secret_generate, editable=False
     )
+    # After a rotation the old secret also signs deliveries until it expires, so a receiver
+    # can switch to the new one without refusing events in between.
+    previous_secret = models.CharField(max_length=64, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -46,6 +56,14 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.target_url
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets each delivery is signed with: the current one, then the previous
+        one while it has not expired."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and expires > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookDelivery(models.Model):

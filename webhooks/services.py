@@ -6,6 +6,9 @@ A delivery is a POST of JSON to the webhook's URL, signed with its secret::
     X-Mlstore-Delivery: <uuid, the same on every retry: the receiver's idempotency key>
     X-Mlstore-Timestamp: <unix seconds of this attempt>
     X-Mlstore-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+                         (for a day after a rotation: sha256=<new>,sha256=<old>)
+
+docs/webhooks.md is the receiver's guide (events, payloads, verification).
 
 A 2xx answer within ``TIMEOUT_SECONDS`` is a success; anything else (another status, a
 redirect, a timeout, no connection) is retried after ``BACKOFF`` and given up after
@@ -18,7 +21,7 @@ import ipaddress
 import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -34,7 +37,7 @@ from django.utils import timezone
 
 from storefront.api_errors import ServiceError
 from webhooks import selectors
-from webhooks.models import PING, Event, Webhook, WebhookDelivery
+from webhooks.models import PING, Event, Webhook, WebhookDelivery, secret_generate
 
 if TYPE_CHECKING:
     from orders.facade import OrderSnapshot
@@ -52,6 +55,11 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 URL_MAX_LENGTH = 500
+# After a rotation, how long the old secret also signs every delivery.
+SECRET_OVERLAP = timedelta(hours=24)
+# How long the delivery log keeps a delivery, by how it ended (pending ones are kept).
+KEEP_SUCCEEDED = timedelta(days=30)
+KEEP_FAILED = timedelta(days=90)
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -170,6 +178,23 @@ def webhook_update(
 
 
 @transaction.atomic
+def webhook_secret_rotate(*, webhook_id: int) -> Webhook:
+    """A new signing secret for the webhook; the old one keeps signing deliveries too
+    (a second ``sha256=`` in ``X-Mlstore-Signature``) for ``SECRET_OVERLAP``, so the
+    receiver can switch to the new one without refusing an event. Rotating again in that
+    time retires the older secret at once: only the last two ever sign."""
+    webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
+    webhook.previous_secret = webhook.secret
+    webhook.previous_secret_expires_at = timezone.now() + SECRET_OVERLAP
+    webhook.secret = secret_generate()
+    webhook.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
+    logger.info("webhook %s: signing secret rotated", webhook.pk)  # never the secret
+    return webhook
+
+
+@transaction.atomic
 def webhook_delete(*, webhook_id: int) -> None:
     """Delete the webhook and its delivery log; nothing more is sent to it."""
     Webhook.objects.filter(pk=webhook_id).delete()
@@ -229,21 +254,14 @@ def _payload(
     return {"id": str(event_id), "event": event, "created_at": _iso(now), "data": data}
 
 
-def event_dispatch(*, event: str, order_id: int, refund_id: int | None = None) -> list[int]:
-    """Record and send ``event`` about order ``order_id`` to every active webhook subscribed
-    to it; the ids of the deliveries made. Runs after the order's transaction commits
-    (``facade.event_emit``): the payload is the order as committed.
-
-    Nobody subscribed: one cache read (one query on a miss) and nothing else.
-    """
-    webhook_ids = selectors.webhook_ids_subscribed(event=event)
-    if not webhook_ids:
-        return []
+def _order_event(
+    *, order_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> dict[str, Any] | None:
     from orders import facade as orders  # orders imports this app's facade
 
     order = orders.order_snapshot(order_id)
     if order is None:
-        return []
+        return None
     data: dict[str, Any] = {"order": _order_data(order)}
     if refund_id is not None:
         refund = next((r for r in order.refunds if r.id == refund_id), None)
@@ -254,6 +272,140 @@ def event_dispatch(*, event: str, order_id: int, refund_id: int | None = None) -
                 "reason": refund.reason,
                 "created_at": _iso(refund.created_at),
             }
+    return data
+
+
+def _review_event(
+    *, order_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> dict[str, Any] | None:
+    """The verdict on a held order. The reviewer is staff and stays unnamed; the order is
+    its number and status only (``order.paid``/``order.cancelled`` carry the rest)."""
+    from fraud import facade as fraud
+    from orders import facade as orders
+
+    review = fraud.order_review(order_id=order_id)
+    order = orders.order_snapshot(order_id)
+    if review is None or order is None:
+        return None
+    return {
+        "order": {"number": order.number, "status": order.status},
+        "review": {
+            "decision": review.decision,
+            "reviewer": "staff",
+            "decided_at": _iso(review.reviewed_at),
+            "risk_level": review.level,
+            "risk_score": round(review.score, 4),
+        },
+    }
+
+
+def _ticket_event(
+    *, ticket_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> dict[str, Any] | None:
+    """Routing facts only: never the message text, the subject or the shopper's e-mail.
+    What a shopper writes to support is personal data (names, addresses, health, money
+    trouble); it stays in the store, where it is redacted before ML and erased on request.
+    The receiver uses the id to open the ticket in the admin."""
+    from support import facade as support
+
+    ticket = support.ticket_event_info(ticket_id=ticket_id)
+    if ticket is None:
+        return None
+    return {
+        "ticket": {
+            "id": ticket.id,
+            "status": ticket.status,
+            "channel": ticket.channel,
+            "queue": ticket.queue,
+            "intent": ticket.intent,
+            "priority": ticket.priority,
+            "language": ticket.language,
+            "created_at": _iso(ticket.created_at),
+            "solved_at": _iso(ticket.solved_at) if ticket.solved_at else None,
+        }
+    }
+
+
+def _product_event(
+    *, product_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> dict[str, Any] | None:
+    from catalog import facade as catalog
+
+    product = catalog.products_get([product_id]).get(product_id)
+    if product is None:
+        return None
+    data: dict[str, Any] = {
+        "product": {
+            "id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "slug": product.slug,
+            "currency": settings.STORE_CURRENCY,
+            "price": _money(product.price),
+            "list_price": _money(product.list_price),
+            "available": product.available,
+            "is_active": product.is_active,
+        }
+    }
+    if context:
+        keys = ("old_price", "new_price", "source", "reason", "set_by")
+        data["price_change"] = {key: context.get(key) for key in keys}
+    return data
+
+
+_Builder = Callable[..., dict[str, Any] | None]
+# Each event's subject: the name of its id, and what its ``data`` is built from.
+_BUILDERS: dict[str, tuple[str, _Builder]] = {
+    Event.ORDER_CREATED: ("order_id", _order_event),
+    Event.ORDER_PAID: ("order_id", _order_event),
+    Event.ORDER_FULFILLED: ("order_id", _order_event),
+    Event.ORDER_CANCELLED: ("order_id", _order_event),
+    Event.ORDER_REFUNDED: ("order_id", _order_event),
+    Event.FRAUD_REVIEW_DECIDED: ("order_id", _review_event),
+    Event.TICKET_CREATED: ("ticket_id", _ticket_event),
+    Event.TICKET_SOLVED: ("ticket_id", _ticket_event),
+    Event.PRODUCT_BACK_IN_STOCK: ("product_id", _product_event),
+    Event.PRODUCT_PRICE_CHANGED: ("product_id", _product_event),
+}
+
+
+def event_data(
+    *,
+    event: str,
+    subject_id: int,
+    refund_id: int | None = None,
+    context: dict[str, str | None] | None = None,
+) -> dict[str, Any] | None:
+    """The ``data`` of ``event`` about ``subject_id``, read now; None if it is gone."""
+    id_name, build = _BUILDERS[event]
+    return build(**{id_name: subject_id}, refund_id=refund_id, context=context or {})
+
+
+def event_dispatch(
+    *,
+    event: str,
+    subject_id: int | None = None,
+    order_id: int | None = None,
+    refund_id: int | None = None,
+    context: dict[str, str | None] | None = None,
+) -> list[int]:
+    """Record and send ``event`` about ``subject_id`` (an order's, ticket's or product's
+    id, as the event's prefix says; ``order_id`` is the same for order events) to every
+    active webhook subscribed to it; the ids of the deliveries made. Runs after the
+    emitting transaction commits (``facade.event_emit``): the payload is read then, from
+    what was committed.
+
+    Nobody subscribed: one cache read (one query on a miss) and nothing else.
+    """
+    webhook_ids = selectors.webhook_ids_subscribed(event=event)
+    if not webhook_ids:
+        return []
+    subject = subject_id if subject_id is not None else order_id
+    if subject is None or event not in _BUILDERS:
+        return []
+    data = event_data(event=event, subject_id=subject, refund_id=refund_id, context=context)
+    if data is None:
+        return []
     now = timezone.now()
     with transaction.atomic():
         # the cached table can name a webhook deleted or switched off a moment ago
@@ -329,8 +481,14 @@ def signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
+def signatures(*, secrets: list[str], timestamp: str, body: bytes) -> str:
+    """The header with one ``sha256=`` signature per secret, the current one first,
+    comma-separated (two only for a day after a rotation)."""
+    return ",".join(signature(secret=s, timestamp=timestamp, body=body) for s in secrets)
+
+
 def _post(
-    *, url: str, secret: str, event: str, event_id: uuid.UUID, payload: dict[str, Any]
+    *, url: str, secrets: list[str], event: str, event_id: uuid.UUID, payload: dict[str, Any]
 ) -> tuple[int | None, str]:
     """POST the signed payload; the answer's status (None without one) and a short error.
     The answer's body is never read: it is not ours to store or log."""
@@ -342,7 +500,7 @@ def _post(
         "X-Mlstore-Event": event,
         "X-Mlstore-Delivery": str(event_id),
         "X-Mlstore-Timestamp": timestamp,
-        "X-Mlstore-Signature": signature(secret=secret, timestamp=timestamp, body=body),
+        "X-Mlstore-Signature": signatures(secrets=secrets, timestamp=timestamp, body=body),
     }
     try:
         # no redirects: a signed event is not sent on to wherever a 3xx points
@@ -408,7 +566,7 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         else:
             code, error = _post(
                 url=url,
-                secret=webhook.secret,
+                secrets=webhook.signing_secrets(timezone.now()),
                 event=delivery.event,
                 event_id=delivery.event_id,
                 payload=delivery.payload,
@@ -461,3 +619,20 @@ def webhook_deliveries_retry_due(*, limit: int = 500) -> int:
     ids = selectors.delivery_ids_due(now=timezone.now(), limit=limit)
     _send_soon_on_commit(ids)
     return len(ids)
+
+
+def webhook_deliveries_prune(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete delivered deliveries older than ``KEEP_SUCCEEDED`` and given-up ones older
+    than ``KEEP_FAILED`` (their payloads carry shoppers' e-mails: kept no longer than the
+    log is useful); pending ones stay. How many of each. Run by beat daily."""
+    now = now or timezone.now()
+    Status = WebhookDelivery.Status
+    succeeded, _ = WebhookDelivery.objects.filter(
+        status=Status.SUCCEEDED, created_at__lt=now - KEEP_SUCCEEDED
+    ).delete()
+    failed, _ = WebhookDelivery.objects.filter(
+        status=Status.FAILED, created_at__lt=now - KEEP_FAILED
+    ).delete()
+    if succeeded or failed:
+        logger.info("webhook deliveries pruned: %s delivered, %s given up", succeeded, failed)
+    return {"succeeded": succeeded, "failed": failed}

@@ -16,3 +16,10 @@ def webhook_deliveries_retry_due_task() -> int:
     from webhooks.services import webhook_deliveries_retry_due  # tasks call services
 
     return webhook_deliveries_retry_due()
+
+
+@shared_task
+def webhook_deliveries_prune_task() -> dict[str, int]:
+    from webhooks.services import webhook_deliveries_prune  # tasks call services
+
+    return webhook_deliveries_prune()

@@ -21,6 +21,11 @@ urlpatterns = [
         name="staff-webhook-delivery-retry",
     ),
     path(
+        "staff/webhooks/<int:webhook_id>/rotate-secret/",
+        api.WebhookSecretRotateApi.as_view(),
+        name="staff-webhook-rotate-secret",
+    ),
+    path(
         "staff/webhooks/<int:webhook_id>/ping/",
         api.WebhookPingApi.as_view(),
         name="staff-webhook-ping",
