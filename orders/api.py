@@ -33,6 +33,7 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    delivery_window_text,
 )
 from storefront.api_errors import ID_MAX, ServiceError
 from storefront.pagination import PagePagination
@@ -107,6 +108,36 @@ class CartLineOutputSerializer(serializers.Serializer):
         return max(stock.available, 0) if stock else 0
 
 
+class ShippingQuoteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        source="method.pk",
+        allow_null=True,
+        help_text="What to send as `shipping_method`; null only for the built-in Standard "
+        "delivery of a store with no method configured (checkout uses it by default)",
+    )
+    name = serializers.CharField(source="method.name")
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="For this cart: 0.00 when delivery is free"
+    )
+    free_from = serializers.DecimalField(
+        source="method.free_from",
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Free when the goods after the discount reach this; null: never free",
+    )
+    min_days = serializers.IntegerField(source="method.min_days", help_text="Working days")
+    max_days = serializers.IntegerField(source="method.max_days", help_text="Working days")
+    delivery_earliest = serializers.DateField(
+        source="earliest", help_text="If ordered now, in the store's time zone; weekends skipped"
+    )
+    delivery_latest = serializers.DateField(source="latest")
+    delivery_window = serializers.SerializerMethodField(help_text="e.g. 'Tue 8 – Wed 9 Dec'")
+
+    def get_delivery_window(self, quote: services.ShippingQuote) -> str:
+        return delivery_window_text(quote.earliest, quote.latest)
+
+
 class CartOutputSerializer(serializers.Serializer):
     token = serializers.UUIDField()
     lines = CartLineOutputSerializer(many=True)
@@ -125,16 +156,32 @@ class CartOutputSerializer(serializers.Serializer):
         help_text="Shipping fee; free when the goods after the discount reach free_shipping_from"
     )
     total = serializers.SerializerMethodField(help_text="subtotal - discount + shipping")
-    free_shipping_from = serializers.SerializerMethodField()
+    free_shipping_from = serializers.SerializerMethodField(
+        help_text="The chosen method's free-delivery threshold; null when it is never free"
+    )
     free_shipping_missing = serializers.SerializerMethodField(
-        help_text="Goods to add for free delivery, as checkout judges it (after the discount "
-        "the code would give on the larger subtotal); 0.00 when delivery is free, null "
-        "when no amount makes it free (a 100 % code)"
+        help_text="Goods to add for free delivery by the chosen method, as checkout judges it "
+        "(after the discount the code would give on the larger subtotal); 0.00 when delivery "
+        "is free, null when no amount makes it free (a 100 % code, or a method never free)"
+    )
+    shipping_country = serializers.SerializerMethodField(
+        help_text="The country the methods are listed for (the `country` asked); null: all"
+    )
+    shipping_methods = serializers.SerializerMethodField(
+        help_text="Delivery methods for this cart (for `shipping_country`, else all active "
+        "ones), in the merchant's order, priced for this cart"
+    )
+    shipping_method = serializers.SerializerMethodField(
+        help_text="The chosen method: the one picked with `PUT cart/shipping-method/` while it "
+        "is on offer, else the cheapest; `shipping` is its price. Null when none delivers"
     )
 
-    def _money(self, cart: Cart) -> tuple[services.Totals, str | None]:
-        """The cart's totals and its code's problem, worked out once per response."""
-        cache: dict[int, tuple[services.Totals, str | None]]
+    def _money(
+        self, cart: Cart
+    ) -> tuple[services.Totals, str | None, list[services.ShippingQuote], Any]:
+        """The cart's totals (delivery by the chosen method), its code's problem, the methods
+        on offer and the chosen one, worked out once per response."""
+        cache: dict[int, tuple[services.Totals, str | None, list[services.ShippingQuote], Any]]
         cache = self._money_cache = getattr(self, "_money_cache", {})
         if cart.pk not in cache:
             subtotal = services.lines_subtotal(cart.lines.all())
@@ -145,10 +192,21 @@ class CartOutputSerializer(serializers.Serializer):
                 )
                 if problem is None:
                     discount = services.voucher_discount(voucher=cart.voucher, subtotal=subtotal)
-            cache[cart.pk] = (
-                services.totals_compute(subtotal=subtotal, discount=discount),
-                problem,
+            quotes = services.shipping_quotes(
+                subtotal=subtotal, discount=discount, country=self.context.get("country")
             )
+            chosen = services.shipping_quote_chosen(quotes, method_id=cart.shipping_method_id)
+            totals = services.totals_compute(
+                subtotal=subtotal, discount=discount, method=chosen.method if chosen else None
+            )
+            if chosen is None:  # nothing delivers there: no fee to add (checkout refuses)
+                totals = services.Totals(
+                    totals.subtotal,
+                    totals.discount,
+                    Decimal("0.00"),
+                    totals.total - totals.shipping,
+                )
+            cache[cart.pk] = (totals, problem, quotes, chosen)
         return cache[cart.pk]
 
     def get_currency(self, cart: Cart) -> str:
@@ -175,31 +233,127 @@ class CartOutputSerializer(serializers.Serializer):
     def get_total(self, cart: Cart) -> str:
         return f"{self._money(cart)[0].total:.2f}"
 
-    def get_free_shipping_from(self, cart: Cart) -> str:
-        return f"{services.FREE_SHIPPING_FROM:.2f}"
+    def get_free_shipping_from(self, cart: Cart) -> str | None:
+        chosen = self._money(cart)[3]
+        free_from = chosen.method.free_from if chosen is not None else None
+        return None if free_from is None else f"{free_from:.2f}"
 
     def get_free_shipping_missing(self, cart: Cart) -> str | None:
-        totals = self._money(cart)[0]
+        totals, _, _, chosen = self._money(cart)
+        if chosen is None:
+            return None
         missing = services.free_shipping_missing(
-            subtotal=totals.subtotal, voucher=cart.voucher, customer_id=cart.customer_id
+            subtotal=totals.subtotal,
+            voucher=cart.voucher,
+            customer_id=cart.customer_id,
+            free_from=chosen.method.free_from,
         )
         return None if missing is None else f"{missing:.2f}"
 
+    def get_shipping_country(self, cart: Cart) -> str | None:
+        country: str | None = self.context.get("country")
+        return country
 
-def _cart_response(cart: Cart, status_code: int = 200) -> Response:
+    @extend_schema_field(ShippingQuoteOutputSerializer(many=True))
+    def get_shipping_methods(self, cart: Cart) -> Any:
+        return ShippingQuoteOutputSerializer(self._money(cart)[2], many=True).data
+
+    @extend_schema_field(ShippingQuoteOutputSerializer(allow_null=True))
+    def get_shipping_method(self, cart: Cart) -> Any:
+        chosen = self._money(cart)[3]
+        return None if chosen is None else ShippingQuoteOutputSerializer(chosen).data
+
+
+def _cart_response(cart: Cart, status_code: int = 200, *, country: str | None = None) -> Response:
     return Response(
-        CartOutputSerializer(selectors.cart_with_lines(cart_id=cart.pk)).data, status=status_code
+        CartOutputSerializer(
+            selectors.cart_with_lines(cart_id=cart.pk), context={"country": country}
+        ).data,
+        status=status_code,
     )
+
+
+COUNTRY_FIELD_HELP = (
+    "ISO 3166-1 alpha-2 of the delivery address (e.g. GB): list only the methods that deliver "
+    "there; without it, every active method"
+)
 
 
 class CartDetailApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        country = serializers.RegexField(
+            r"^[A-Z]{2}$", required=False, help_text=COUNTRY_FIELD_HELP
+        )
+
     @extend_schema(
-        parameters=[CART_TOKEN_PARAM],
-        responses={200: CartOutputSerializer, 404: UNKNOWN_CART},
-        summary="The shopper's current cart",
+        parameters=[CART_TOKEN_PARAM, FilterSerializer],
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(description="Bad country"),
+            404: UNKNOWN_CART,
+        },
+        summary="The shopper's current cart, with the delivery methods priced for it",
     )
     def get(self, request: Request) -> Response:
-        return _cart_response(cart_for_request(request))
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return _cart_response(
+            cart_for_request(request), country=query.validated_data.get("country")
+        )
+
+
+class CartShippingMethodApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        shipping_method = serializers.IntegerField(
+            min_value=1,
+            max_value=ID_MAX,
+            help_text="The `id` of one of the cart's `shipping_methods`",
+        )
+        country = serializers.RegexField(
+            r"^[A-Z]{2}$",
+            required=False,
+            help_text="The delivery address's country (ISO 3166-1 alpha-2), when known: the "
+            "method must deliver there, and the answer lists the methods for it",
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(
+                description="Unknown or inactive method, or one that does not deliver to "
+                "`country` (under `shipping_method`)"
+            ),
+            404: UNKNOWN_CART,
+        },
+        summary="Choose the cart's delivery method (checkout charges it)",
+    )
+    def put(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = cart_for_request(request)
+        country = data.validated_data.get("country")
+        services.cart_shipping_method_set(
+            cart=cart, method_id=data.validated_data["shipping_method"], country=country
+        )
+        return _cart_response(cart, country=country)
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: CartOutputSerializer,
+            400: OpenApiResponse(
+                description="Unknown or inactive method, or one that does not deliver to "
+                "`country` (under `shipping_method`)"
+            ),
+            404: UNKNOWN_CART,
+        },
+        summary="Choose the cart's delivery method (as PUT, for clients without PUT)",
+    )
+    def post(self, request: Request) -> Response:
+        return self.put(request)
 
 
 class CartLineAddApi(APIView):
@@ -331,6 +485,14 @@ class OrderOutputSerializer(serializers.ModelSerializer):
     outcome = serializers.SerializerMethodField(
         help_text="confirmed | under_review | declined | refunded | processing"
     )
+    shipping_method = serializers.CharField(
+        source="shipping_method_name",
+        help_text="The delivery method's name at checkout ('' on orders from before methods)",
+    )
+    delivery_earliest = serializers.DateField(
+        allow_null=True, help_text="Expected delivery, from (working days; store's time zone)"
+    )
+    delivery_latest = serializers.DateField(allow_null=True, help_text="Expected delivery, by")
 
     class Meta:
         model = Order
@@ -343,6 +505,9 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "discount",
             "voucher_code",
             "shipping",
+            "shipping_method",
+            "delivery_earliest",
+            "delivery_latest",
             "total",
             "placed_at",
             "lines",
@@ -368,6 +533,13 @@ class CheckoutApi(APIView):
         card_expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", default="12/30")
         card_cvc = serializers.RegexField(r"^\d{3,4}$", default="123")
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        shipping_method = serializers.IntegerField(
+            min_value=1,
+            max_value=ID_MAX,
+            required=False,
+            help_text="A delivery method `id` from the cart's `shipping_methods` for this "
+            "address's country; default: the cart's chosen method, else the cheapest",
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -465,6 +637,7 @@ class CheckoutApi(APIView):
                 device_id=values.get("device_id", ""),
                 session_id=session_id_for(request),
             ),
+            shipping_method_id=values.get("shipping_method"),
         )
         order = Order.objects.prefetch_related("lines").get(pk=order.pk)
         if order.customer_id is not None:
@@ -604,6 +777,7 @@ class StaffOrderOutputSerializer(serializers.ModelSerializer):
             "discount",
             "voucher_code",
             "shipping",
+            "shipping_method_name",
             "total",
             "placed_at",
             "customer_id",

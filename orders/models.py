@@ -1,4 +1,5 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -72,6 +73,65 @@ class Voucher(models.Model):
         return self.code
 
 
+def delivery_window_text(earliest: date | None, latest: date | None) -> str:
+    """'Tue 8 – Wed 9 Dec' (working days, in the store's time zone); '' when unknown."""
+    if earliest is None or latest is None:
+        return ""
+    last = f"{latest:%a} {latest.day} {latest:%b}"
+    if earliest == latest:
+        return last
+    first = f"{earliest:%a} {earliest.day}"
+    if (earliest.year, earliest.month) != (latest.year, latest.month):
+        first += f" {earliest:%b}"
+    return f"{first} – {last}"
+
+
+class ShippingMethod(models.Model):
+    """A way to deliver an order (as Saleor's shipping methods): its price in the store
+    currency, free from a goods amount after the discount, and the working days it takes."""
+
+    name = models.CharField(max_length=80, help_text="What shoppers see, e.g. Express delivery")
+    price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text="Charged per order, in the store currency",
+    )
+    free_from = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Free when the goods after the discount reach this; empty for never free",
+    )
+    min_days = models.PositiveSmallIntegerField(default=2, help_text="Working days, at least")
+    max_days = models.PositiveSmallIntegerField(default=4, help_text="Working days, at most")
+    countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='ISO 3166-1 alpha-2 codes it delivers to, e.g. ["GB", "IE"]; empty for everywhere',
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_days__gte=F("min_days")),
+                name="shippingmethod_max_days_at_least_min",
+                violation_error_message="The most days must be at least the fewest.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="shippingmethod_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Cart(models.Model):
     class Status(models.TextChoices):
         OPEN = "open"
@@ -88,6 +148,10 @@ class Cart(models.Model):
     # the code the shopper applied; checkout validates it again (it may have run out since)
     voucher = models.ForeignKey(
         Voucher, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    # the shopper's choice; checkout checks it again against the address's country
+    shipping_method = models.ForeignKey(
+        ShippingMethod, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -143,6 +207,14 @@ class Order(models.Model):
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     voucher_code = models.CharField(max_length=32, blank=True)  # as it was at checkout
     shipping = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # snapshots of the method as it was at checkout ('' and null on orders placed before
+    # shipping methods existed); the FK only links to the admin's row while it exists
+    shipping_method = models.ForeignKey(
+        ShippingMethod, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    shipping_method_name = models.CharField(max_length=80, blank=True)
+    delivery_earliest = models.DateField(null=True, blank=True)
+    delivery_latest = models.DateField(null=True, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_address = models.JSONField(default=dict)
     billing_address = models.JSONField(default=dict)
@@ -166,6 +238,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def delivery_window(self) -> str:
+        return delivery_window_text(self.delivery_earliest, self.delivery_latest)
 
 
 class OrderLine(models.Model):

@@ -15,7 +15,37 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    ShippingMethod,
 )
+
+# What a store with no delivery method configured charges (the fee and threshold it had
+# before methods existed): day zero, or a test database flushed of the migration's rows.
+STANDARD_FEE = Decimal("4.95")
+STANDARD_FREE_FROM = Decimal("50.00")
+
+
+def shipping_methods_available(*, country: str | None) -> list[ShippingMethod]:
+    """Active methods that deliver to ``country`` (ISO-2; None: every active method), in
+    ``position`` order. With no method in the table at all, an unsaved built-in Standard
+    delivery (``pk`` None), so checkout still works; with methods that are all inactive or
+    none for this country, an empty list (checkout refuses: nothing delivers there)."""
+    methods = list(ShippingMethod.objects.filter(is_active=True).order_by("position", "pk"))
+    if not methods and not ShippingMethod.objects.exists():
+        return [
+            ShippingMethod(
+                name="Standard delivery",
+                price=STANDARD_FEE,
+                free_from=STANDARD_FREE_FROM,
+                min_days=2,
+                max_days=4,
+            )
+        ]
+    if country:
+        wanted = country.upper()
+        methods = [
+            m for m in methods if not m.countries or wanted in {c.upper() for c in m.countries}
+        ]
+    return methods
 
 
 def cart_with_lines(*, cart_id: int) -> Cart:

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from catalog.models import Product, Stock, StockMovement
 from catalog.money import q2
 from catalog.selectors import stock_qs_locked
 from customers.services import event_record_on_commit
+from orders import selectors
 from orders.models import (
     Cart,
     CartLine,
@@ -31,6 +32,7 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    ShippingMethod,
     Voucher,
     VoucherRedemption,
 )
@@ -40,8 +42,10 @@ from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
 
-FREE_SHIPPING_FROM = Decimal("50.00")
-SHIPPING_FEE = Decimal("4.95")
+# Standard delivery's fee and threshold: what ``totals_compute`` charges without a method,
+# and what the store charges when no shipping method is configured
+FREE_SHIPPING_FROM = selectors.STANDARD_FREE_FROM
+SHIPPING_FEE = selectors.STANDARD_FEE
 
 
 # --- carts -----------------------------------------------------------------------------------
@@ -196,13 +200,111 @@ class Totals:
     total: Decimal
 
 
-def totals_compute(*, subtotal: Decimal, discount: Decimal = Decimal("0")) -> Totals:
+def totals_compute(
+    *, subtotal: Decimal, discount: Decimal = Decimal("0"), method: ShippingMethod | None = None
+) -> Totals:
+    """Totals with delivery by ``method`` (None: Standard delivery's fee and threshold)."""
     subtotal = q2(subtotal)
     discount = min(max(q2(discount), Decimal("0.00")), subtotal)  # never below 0 nor the goods
     goods = subtotal - discount
+    price, free_from = (
+        (SHIPPING_FEE, FREE_SHIPPING_FROM) if method is None else (method.price, method.free_from)
+    )
     # an empty cart ships nothing; a fully discounted one still pays for its parcel
-    shipping = Decimal("0.00") if not subtotal or goods >= FREE_SHIPPING_FROM else SHIPPING_FEE
+    free = not subtotal or (free_from is not None and goods >= free_from)
+    shipping = Decimal("0.00") if free else q2(price)
     return Totals(subtotal, discount, shipping, goods + shipping)
+
+
+# --- shipping methods -------------------------------------------------------------------------
+
+
+def _working_days_after(start: date, days: int) -> date:
+    """``days`` working days (Monday to Friday) after ``start``; 0 is ``start`` itself, or
+    the Monday after when it falls on a weekend."""
+    day = start
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    for _ in range(days):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day
+
+
+def delivery_window(
+    *, min_days: int, max_days: int, now: datetime | None = None
+) -> tuple[date, date]:
+    """Earliest and latest delivery dates for a parcel sent ``now``: ``min_days`` and
+    ``max_days`` working days after the store's local date (TIME_ZONE), weekends skipped."""
+    today = timezone.localdate(now or timezone.now())
+    return _working_days_after(today, min_days), _working_days_after(today, max_days)
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingQuote:
+    """A delivery method priced for one cart, in the store currency."""
+
+    method: ShippingMethod  # unsaved (pk None) for the built-in Standard delivery
+    price: Decimal  # for this cart: 0.00 when its free_from is reached after the discount
+    earliest: date
+    latest: date
+
+
+def shipping_quotes(
+    *,
+    subtotal: Decimal,
+    discount: Decimal,
+    country: str | None,
+    now: datetime | None = None,
+) -> list[ShippingQuote]:
+    """The methods that deliver to ``country`` (None: all), priced for these goods, in
+    ``position`` order."""
+    now = now or timezone.now()
+    quotes = []
+    for method in selectors.shipping_methods_available(country=country):
+        earliest, latest = delivery_window(
+            min_days=method.min_days, max_days=method.max_days, now=now
+        )
+        totals = totals_compute(subtotal=subtotal, discount=discount, method=method)
+        quotes.append(ShippingQuote(method, totals.shipping, earliest, latest))
+    return quotes
+
+
+def shipping_quote_chosen(
+    quotes: list[ShippingQuote], *, method_id: int | None
+) -> ShippingQuote | None:
+    """The quote for ``method_id`` when it is on offer, else the cheapest (ties: the first
+    by position); None when nothing delivers."""
+    for quote in quotes:
+        if method_id is not None and quote.method.pk == method_id:
+            return quote
+    return min(quotes, key=lambda q: q.price) if quotes else None  # min keeps the first tie
+
+
+def _shipping_method_refusal(*, method_id: int, country: str | None) -> str:
+    method = ShippingMethod.objects.filter(pk=method_id).first() if id_in_range(method_id) else None
+    if method is None:
+        return "no such delivery method"
+    if not method.is_active:
+        return f"{method.name} is not available at the moment"
+    return f"{method.name} does not deliver to {country}"
+
+
+@transaction.atomic
+def cart_shipping_method_set(*, cart: Cart, method_id: int, country: str | None = None) -> None:
+    """Choose the open cart's delivery method; refuses (on ``shipping_method``) an unknown or
+    inactive method, or one that does not deliver to ``country`` (when given)."""
+    if cart.status != Cart.Status.OPEN:
+        raise ServiceError("this cart is closed", field="cart")
+    available = selectors.shipping_methods_available(country=country)
+    if not any(m.pk == method_id for m in available if m.pk is not None):
+        raise ServiceError(
+            _shipping_method_refusal(method_id=method_id, country=country),
+            field="shipping_method",
+        )
+    Cart.objects.filter(pk=cart.pk).update(shipping_method_id=method_id, updated_at=timezone.now())
+    cart.shipping_method_id = method_id
 
 
 def voucher_discount(*, voucher: Voucher, subtotal: Decimal) -> Decimal:
@@ -216,14 +318,21 @@ def voucher_discount(*, voucher: Voucher, subtotal: Decimal) -> Decimal:
 
 
 def free_shipping_missing(
-    *, subtotal: Decimal, voucher: Voucher | None, customer_id: int | None = None
+    *,
+    subtotal: Decimal,
+    voucher: Voucher | None,
+    customer_id: int | None = None,
+    free_from: Decimal | None = FREE_SHIPPING_FROM,
 ) -> Decimal | None:
     """How much more goods (before the discount) the cart needs for free delivery, judged
     exactly as ``totals_compute`` and checkout judge it: on the goods after ``voucher``'s
     discount, at the subtotal the cart would then have. With 10 % off, 45.00 of goods count
     40.50, and adding 9.50 is not enough (54.50 counts 49.05): the answer is 10.56. Zero
     when delivery is free already; None when no amount can make it free (a 100 % code keeps
-    the goods at 0.00)."""
+    the goods at 0.00) or the method is never free (``free_from`` None)."""
+    if free_from is None:
+        return None
+    threshold = q2(free_from)
     subtotal = q2(subtotal)
 
     def counted(amount: Decimal) -> Decimal:
@@ -233,11 +342,11 @@ def free_shipping_missing(
             return amount
         return amount - voucher_discount(voucher=voucher, subtotal=amount)
 
-    if subtotal and counted(subtotal) >= FREE_SHIPPING_FROM:
+    if subtotal and counted(subtotal) >= threshold:
         return Decimal("0.00")
     # without the code (or below its minimum) the goods count in full
-    target = max(subtotal, FREE_SHIPPING_FROM)
-    if counted(target) >= FREE_SHIPPING_FROM:
+    target = max(subtotal, threshold)
+    if counted(target) >= threshold:
         return target - subtotal
     if voucher is None:  # counted() is the identity then; never reached
         return target - subtotal
@@ -245,12 +354,12 @@ def free_shipping_missing(
         kept = 1 - voucher.value / Decimal(100)
         if kept <= 0:
             return None
-        start = max(target, q2(FREE_SHIPPING_FROM / kept) - Decimal("0.02"))
+        start = max(target, q2(threshold / kept) - Decimal("0.02"))
     else:
-        start = max(target, FREE_SHIPPING_FROM + q2(voucher.value) - Decimal("0.02"))
+        start = max(target, threshold + q2(voucher.value) - Decimal("0.02"))
     amount = start
     # the goods counted rise by 0 or 1 cent per cent added: a few steps reach the threshold
-    while counted(amount) < FREE_SHIPPING_FROM and amount - start < Decimal("1.00"):
+    while counted(amount) < threshold and amount - start < Decimal("1.00"):
         amount += Decimal("0.01")
     return amount - subtotal
 
@@ -390,6 +499,7 @@ def order_place(
     billing_address: dict[str, Any] | None = None,
     card: CardInput,
     context: PaymentContext | None = None,
+    shipping_method_id: int | None = None,
 ) -> Order:
     """Turn a cart into a paid (or held, or declined) order, atomically and idempotently.
 
@@ -399,6 +509,11 @@ def order_place(
 
     The cart's discount code is checked again under its row lock (a 400 on ``voucher_code``
     writes nothing) and its discount stored on the order; the payment is the discounted total.
+
+    Delivery is by ``shipping_method_id``, else the cart's chosen method, else the cheapest
+    for this cart, among the methods delivering to the shipping address's country; a method
+    that does not (unknown, inactive, another country) is a 400 on ``shipping_method`` that
+    writes nothing. The order keeps the method's name, its price and the delivery dates.
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise ServiceError(
@@ -418,6 +533,7 @@ def order_place(
             billing_address=billing_address or shipping_address,
             card_number=number,
             context=context,
+            shipping_method_id=shipping_method_id,
         )
     except IntegrityError:
         # A racing retry with the same key won; answer with its order.
@@ -443,6 +559,7 @@ def _order_place_atomic(
     billing_address: dict[str, Any],
     card_number: str,
     context: PaymentContext,
+    shipping_method_id: int | None = None,
 ) -> Order:
     cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
     if cart is None:
@@ -490,7 +607,24 @@ def _order_place_atomic(
                 field="voucher_code",
             )
         discount = voucher_discount(voucher=voucher, subtotal=subtotal)
-    totals = totals_compute(subtotal=subtotal, discount=discount)
+    country = str(shipping_address.get("country") or "").upper() or None
+    quotes = shipping_quotes(subtotal=subtotal, discount=discount, country=country, now=now)
+    if shipping_method_id is not None:
+        quote = next(
+            (q for q in quotes if q.method.pk is not None and q.method.pk == shipping_method_id),
+            None,
+        )
+        if quote is None:
+            raise ServiceError(
+                _shipping_method_refusal(method_id=shipping_method_id, country=country),
+                field="shipping_method",
+            )
+    else:
+        quote = shipping_quote_chosen(quotes, method_id=cart.shipping_method_id)
+        if quote is None:
+            where = f"to {country}" if country else "at the moment"
+            raise ServiceError(f"we do not deliver {where}", field="shipping_method")
+    totals = totals_compute(subtotal=subtotal, discount=discount, method=quote.method)
     order = Order.objects.create(
         number=_order_number(),
         customer_id=cart.customer_id,
@@ -503,6 +637,10 @@ def _order_place_atomic(
         discount=totals.discount,
         voucher_code=voucher.code if voucher else "",
         shipping=totals.shipping,
+        shipping_method_id=quote.method.pk,
+        shipping_method_name=quote.method.name,
+        delivery_earliest=quote.earliest,
+        delivery_latest=quote.latest,
         total=totals.total,
         shipping_address=shipping_address,
         billing_address=billing_address,

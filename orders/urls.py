@@ -7,6 +7,7 @@ urlpatterns = [
     path("cart/lines/", api.CartLineAddApi.as_view(), name="cart-line-add"),
     path("cart/lines/<int:product_id>/", api.CartLineUpdateApi.as_view(), name="cart-line-update"),
     path("cart/voucher/", api.CartVoucherApi.as_view(), name="cart-voucher"),
+    path("cart/shipping-method/", api.CartShippingMethodApi.as_view(), name="cart-shipping-method"),
     path("cart/merge/", api.CartMergeApi.as_view(), name="cart-merge"),
     path("checkout/", api.CheckoutApi.as_view(), name="checkout"),
     path("orders/", api.OrderListApi.as_view(), name="order-list"),
