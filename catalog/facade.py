@@ -134,6 +134,15 @@ def product_price_set(
     )
 
 
+def reference_price_shown(*, product_id: int, price: Decimal) -> Decimal | None:
+    """The "was" price the product page shows next to ``price`` (EU Omnibus: the lowest
+    price of the 30 days before the reduction, only when pricing can prove it and it is
+    higher), else None: a mail or page must not claim any other "was" price."""
+    from catalog.api import reference_price_for  # the product page's own rule, so they agree
+
+    return reference_price_for(product_id, price)
+
+
 def price_history_frame(product_ids: Iterable[int] | None = None) -> pd.DataFrame:
     return selectors.price_history_frame(product_ids=product_ids)
 

@@ -37,11 +37,16 @@ def product_price_set(
     reason: str = "",
     user_id: int | None = None,
 ) -> Product:
-    """Change a product's selling price and record it in the price history."""
+    """Change a product's selling price and record it in the price history. A lower price
+    e-mails the shoppers who saved the product after commit (customers' wishlist alerts)."""
     price = q2(price)
     if price <= 0:
         raise ServiceError("price must be positive", field="price")
     product = Product.objects.select_for_update().get(pk=product_id)
+    if price < product.price:
+        from customers import facade as customers  # lazy: customers imports catalog.facade
+
+        customers.wishlist_price_lowered(product_id=product_id)
     if product.price != price:
         webhooks.event_emit(
             event="product.price_changed",

@@ -1,22 +1,25 @@
-"""Account API: register, log in/out (session and token), profile, data export, erasure."""
+"""Account API: register, log in/out (session and token), profile, data export, erasure,
+saved items (wishlist)."""
 
 import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers import selectors, services
 from customers.models import Customer
-from storefront.api_errors import ServiceError
+from storefront.api_errors import ID_MAX, ServiceError, id_in_range
+from storefront.pagination import PagePagination
 
 
 class AccountOutputSerializer(serializers.Serializer):
@@ -202,3 +205,104 @@ class AccountRebuyListApi(APIView):
         assert customer is not None
         rows = selectors.rebuy_list_for_customer(customer_id=customer.pk)
         return Response(self.OutputSerializer(rows, many=True).data)
+
+
+# --- wishlist ("Saved items") ------------------------------------------------------------------
+
+
+class WishlistItemOutputSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="The product page")
+    added_at = serializers.DateTimeField()
+    price_when_added = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Selling price when saved"
+    )
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Price now")
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of both prices")
+    is_active = serializers.BooleanField(help_text="false: no longer sold (cannot be bought)")
+    available = serializers.IntegerField(help_text="Units in stock now (0: sold out)")
+
+    def get_url(self, row: selectors.SavedItem) -> str:
+        return f"/p/{row.product_id}/{row.slug}/"
+
+    def get_currency(self, row: selectors.SavedItem) -> str:
+        return str(settings.STORE_CURRENCY)
+
+
+def _customer_of(request: Request) -> Customer:
+    customer = services.customer_for_user(user=request.user)
+    assert customer is not None  # IsAuthenticated
+    return customer
+
+
+class AccountWishlistApi(GenericAPIView):  # type: ignore[type-arg]
+    """The signed-in shopper's saved items ("Saved items"), newest first."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = PagePagination
+    serializer_class = WishlistItemOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        product = serializers.IntegerField(
+            min_value=1, max_value=ID_MAX, help_text="Id of the product to save"
+        )
+
+    @extend_schema(
+        responses=WishlistItemOutputSerializer(many=True),
+        summary="My saved items, with the price now and when saved",
+    )
+    def get(self, request: Request) -> Response:
+        if getattr(self, "swagger_fake_view", False):
+            return Response([])
+        items = selectors.wishlist_items_for_customer(customer_id=_customer_of(request).pk)
+        page = self.paginate_queryset(items)
+        assert page is not None
+        rows = selectors.wishlist_rows(page)
+        return self.get_paginated_response(WishlistItemOutputSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(WishlistItemOutputSerializer, description="Saved"),
+            200: OpenApiResponse(
+                WishlistItemOutputSerializer,
+                description="Already saved: the same item, nothing changed (idempotent; the "
+                "price it was saved at stays)",
+            ),
+            400: OpenApiResponse(
+                description="`product` missing, unknown or no longer sold (field message)"
+            ),
+        },
+        summary="Save a product for later",
+        description="Saves the product at today's price. If its price later falls at least "
+        "5 % below that price, shoppers who agreed to marketing e-mail get one e-mail about "
+        "it (at most one per product in 30 days).",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = _customer_of(request)
+        result = services.wishlist_item_add(
+            customer_id=customer.pk,
+            product_id=data.validated_data["product"],
+            session_id=request.session.session_key or "",
+        )
+        [row] = selectors.wishlist_rows([result.item])
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(WishlistItemOutputSerializer(row).data, status=code)
+
+
+class AccountWishlistItemApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="No such product id")},
+        summary="Remove a product from my saved items (fine if it was not saved)",
+    )
+    def delete(self, request: Request, product_id: int) -> Response:
+        if not id_in_range(product_id):
+            raise Http404("no such product")
+        services.wishlist_item_remove(customer_id=_customer_of(request).pk, product_id=product_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -57,6 +57,9 @@ class Event(models.Model):
         PURCHASE = "purchase"
         REC_IMPRESSION = "rec_impression"
         REC_CLICK = "rec_click"
+        # A signed-in shopper saved a product. Read by no model loader: recommendations train
+        # on purchases, insights and search read named types only.
+        WISHLIST = "wishlist"
 
     type = models.CharField(max_length=20, choices=Type.choices)
     session_id = models.CharField(max_length=64, db_index=True)
@@ -79,3 +82,47 @@ class Event(models.Model):
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["product", "type"]),
         ]
+
+
+class WishlistItem(models.Model):
+    """A product a signed-in shopper saved for later ("Saved items")."""
+
+    customer = models.ForeignKey(Customer, related_name="wishlist_items", on_delete=models.CASCADE)
+    product = models.ForeignKey(
+        "catalog.Product", related_name="wishlist_items", on_delete=models.CASCADE
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    price_when_added = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Selling price when saved (store currency)."
+    )
+
+    class Meta:
+        ordering = ["-added_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "product"], name="wishlist_item_customer_product_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["product", "customer"])]
+
+    def __str__(self) -> str:
+        return f"saved product {self.product_id} (customer #{self.customer_id})"
+
+
+class WishlistPriceAlert(models.Model):
+    """A price-drop e-mail sent for a saved product: at most one per shopper and product in
+    30 days, even if the item is removed and saved again in between."""
+
+    customer = models.ForeignKey(
+        Customer, related_name="wishlist_price_alerts", on_delete=models.CASCADE
+    )
+    product = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
+    price = models.DecimalField(max_digits=12, decimal_places=2, help_text="The price mailed.")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["product", "customer", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"price alert for product {self.product_id} (customer #{self.customer_id})"

@@ -1,10 +1,13 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from customers.models import Event
+from customers.models import Event, WishlistItem, WishlistPriceAlert
 
 
 def events_frame(
@@ -94,6 +97,25 @@ def customer_data_export(*, customer_id: int) -> dict[str, object]:
                 "product_id", "rating", "title", "body", "created_at"
             )
         ],
+        "wishlist": [
+            {
+                "product_id": w.product_id,
+                "product": w.name,
+                "added_at": w.added_at.isoformat(),
+                "price_when_added": str(w.price_when_added),
+            }
+            for w in wishlist_rows(wishlist_items_for_customer(customer_id=customer_id))
+        ],
+        "wishlist_price_alerts": [
+            {
+                "product_id": a["product_id"],
+                "price": str(a["price"]),
+                "sent_at": a["sent_at"].isoformat(),
+            }
+            for a in WishlistPriceAlert.objects.filter(customer_id=customer_id)
+            .order_by("-sent_at", "-pk")
+            .values("product_id", "price", "sent_at")
+        ],
         "stock_alerts": catalog_facade.stock_alerts_export(
             customer_id=customer_id, emails=[user.email] if user else []
         ),
@@ -137,3 +159,77 @@ def rebuy_list_for_customer(*, customer_id: int, limit: int = 12) -> list[dict[s
         }
         for r in rows
     ]
+
+
+# --- wishlist ("Saved items") ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SavedItem:
+    """A saved product as the shopper sees it: the price now against the price when saved
+    (store currency), and whether it can be bought."""
+
+    product_id: int
+    name: str
+    slug: str
+    added_at: datetime
+    price_when_added: Decimal
+    price: Decimal
+    is_active: bool
+    available: int
+
+    @property
+    def price_dropped(self) -> bool:
+        return self.price < self.price_when_added
+
+
+def wishlist_items_for_customer(*, customer_id: int) -> QuerySet[WishlistItem]:
+    """The shopper's saved items, newest first."""
+    return WishlistItem.objects.filter(customer_id=customer_id).order_by("-added_at", "-pk")
+
+
+def wishlist_rows(items: Iterable[WishlistItem]) -> list[SavedItem]:
+    """Saved items with today's product data, one catalog query for all of them."""
+    from catalog import facade as catalog
+
+    items = list(items)
+    products = catalog.products_get([i.product_id for i in items])
+    rows = []
+    for item in items:
+        product = products.get(item.product_id)
+        if product is None:
+            continue
+        rows.append(
+            SavedItem(
+                product_id=product.id,
+                name=product.name,
+                slug=product.slug,
+                added_at=item.added_at,
+                price_when_added=item.price_when_added,
+                price=product.price,
+                is_active=product.is_active,
+                available=max(product.available, 0) if product.is_active else 0,
+            )
+        )
+    return rows
+
+
+def wishlist_product_ids(*, customer_id: int, product_ids: Iterable[int] | None = None) -> set[int]:
+    """Which products (of ``product_ids``, or all) the shopper saved: the filled hearts."""
+    qs = WishlistItem.objects.filter(customer_id=customer_id)
+    if product_ids is not None:
+        qs = qs.filter(product_id__in=list(product_ids))
+    return set(qs.values_list("product_id", flat=True))
+
+
+def wishlist_count_subquery(*, product_ref: str) -> Coalesce:
+    """How many shoppers saved the product ``OuterRef(product_ref)`` names (0, never NULL),
+    to annotate a list with."""
+    saved = (
+        WishlistItem.objects.filter(product_id=OuterRef(product_ref))
+        .order_by()
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(saved, output_field=IntegerField()), 0)

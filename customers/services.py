@@ -1,11 +1,14 @@
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from customers.models import Customer, Event
+from customers.models import Customer, Event, WishlistItem, WishlistPriceAlert
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +124,7 @@ def _app_hooks(name: str) -> list[Any]:
 def customer_erase(*, customer: Customer) -> Customer:
     """GDPR erasure: remove the person, keep the shop's books.
 
-    The login, addresses and tokens go; orders stay (totals, lines, status, for accounting and
+    The login, addresses, saved items and tokens go; orders stay (totals, lines, status, for accounting and
     the ML history) but lose e-mail, addresses and the payment's IP/device; reviews stay
     anonymous; behavioural events keep only the random customer id, which no longer leads
     to a person.
@@ -144,6 +147,8 @@ def customer_erase(*, customer: Customer) -> Customer:
         customer_id=customer.pk, emails=[customer.user.email] if customer.user else []
     )
     customer.addresses.all().delete()
+    WishlistItem.objects.filter(customer=customer).delete()
+    WishlistPriceAlert.objects.filter(customer=customer).delete()
     user = customer.user
     if user is not None:
         Token.objects.filter(user=user).delete()
@@ -195,3 +200,169 @@ def address_remember(*, customer_id: int, address: dict[str, Any]) -> None:
         Address.objects.filter(pk=existing.pk).update(is_default=True)
     else:
         Address.objects.create(customer_id=customer_id, is_default=True, **values)
+
+
+# --- wishlist ("Saved items") and price-drop alerts ----------------------------------------------
+
+# A drop smaller than this is noise (a rounding, a cent): not worth an e-mail.
+PRICE_DROP_MIN = Decimal("0.05")
+PRICE_ALERT_EVERY = timedelta(days=30)  # at most one price-drop e-mail per product and shopper
+
+
+@dataclass(frozen=True, slots=True)
+class WishlistAdded:
+    item: WishlistItem
+    created: bool  # False: already saved (a second click or tab), nothing changed
+
+
+def _active_product(product_id: int) -> Any:
+    from catalog import facade as catalog
+    from storefront.api_errors import ServiceError
+
+    product = catalog.products_get([product_id]).get(product_id)
+    if product is None or not product.is_active:
+        raise ServiceError(
+            "this product does not exist or is no longer sold", field="product", code="invalid"
+        )
+    return product
+
+
+def wishlist_item_add(*, customer_id: int, product_id: int, session_id: str = "") -> WishlistAdded:
+    """Save an active product for a signed-in shopper at today's price. Saving it again
+    returns the saved item unchanged (the price it was saved at stays, so a later drop is
+    measured from the first save). Unknown or inactive product: ServiceError on ``product``."""
+    product = _active_product(product_id)
+    existing = WishlistItem.objects.filter(customer_id=customer_id, product_id=product_id).first()
+    if existing is not None:
+        return WishlistAdded(item=existing, created=False)
+    try:
+        with transaction.atomic():  # a racing twin request hits the unique constraint
+            item = WishlistItem.objects.create(
+                customer_id=customer_id, product_id=product_id, price_when_added=product.price
+            )
+    except IntegrityError:
+        return WishlistAdded(
+            item=WishlistItem.objects.get(customer_id=customer_id, product_id=product_id),
+            created=False,
+        )
+    event_record_on_commit(
+        type=Event.Type.WISHLIST,
+        session_id=session_id or f"customer-{customer_id}",
+        customer_id=customer_id,
+        product_id=product_id,
+    )
+    return WishlistAdded(item=item, created=True)
+
+
+def wishlist_item_remove(*, customer_id: int, product_id: int) -> int:
+    """Un-save a product; removing one that is not saved is fine (0)."""
+    deleted, _ = WishlistItem.objects.filter(
+        customer_id=customer_id, product_id=product_id
+    ).delete()
+    return deleted
+
+
+def wishlist_price_lowered(*, product_id: int) -> None:
+    """Called inside the transaction that lowered a product's price: once it commits, e-mail
+    the shoppers who saved the product (a rolled-back change sends nothing). Nothing is
+    queued when nobody saved it."""
+    if not WishlistItem.objects.filter(product_id=product_id).exists():
+        return
+    from customers.tasks import wishlist_price_alerts_send_task
+
+    # robust: a broker that is down is logged by Django and never undoes the price change
+    transaction.on_commit(
+        lambda: wishlist_price_alerts_send_task.delay(product_id=product_id), robust=True
+    )
+
+
+def _dropped_enough(saved_at: Decimal, now: Decimal) -> bool:
+    return now <= saved_at * (1 - PRICE_DROP_MIN)
+
+
+def _wishlist_price_alert_send_one(
+    *, item_id: int, product: Any, was: Decimal | None, since: Any
+) -> bool:
+    from django.conf import settings
+
+    from storefront.emails import email_send
+
+    with transaction.atomic():
+        # the row lock makes a twin task wait here, then see the alert recorded and skip it
+        item = (
+            WishlistItem.objects.select_for_update(of=("self",))
+            .select_related("customer__user")
+            .filter(pk=item_id)
+            .first()
+        )
+        if item is None or not _dropped_enough(item.price_when_added, product.price):
+            return False
+        customer = item.customer
+        user = customer.user
+        if not customer.marketing_consent or customer.erased_at or user is None or not user.email:
+            return False
+        if WishlistPriceAlert.objects.filter(
+            customer_id=customer.pk, product_id=product.id, sent_at__gte=since
+        ).exists():
+            return False
+        site = settings.SITE_URL
+        context = {
+            "product": product,
+            "price": product.price,
+            "was": was,  # only the storefront's Omnibus "was" price, else None
+            "first_name": user.first_name,
+            "product_url": f"{site}/p/{product.id}/{product.slug}/",
+            "saved_url": f"{site}/account/#saved-h",
+            "store_name": settings.STORE_NAME,
+        }
+        if not email_send(
+            subject=f"Price drop: {product.name}",
+            template="customers/email/wishlist_price_drop.txt",
+            context=context,
+            to=user.email,
+            what=f"wishlist price alert for item {item.pk}",  # the id, never the address
+        ):
+            return False  # nothing recorded: the next drop (or a rerun) tries again
+        WishlistPriceAlert.objects.create(
+            customer_id=customer.pk, product_id=product.id, price=product.price
+        )
+    return True
+
+
+def wishlist_price_alerts_send(*, product_id: int) -> int:
+    """E-mail the shoppers who saved a product whose price is now at least 5 % below the
+    price they saved it at, who agreed to marketing e-mail, and who had no price-drop e-mail
+    for it in the last 30 days; the number sent. The "was" price in the mail is the one the
+    product page shows (EU Omnibus: lowest price of the 30 days before the reduction), or
+    none. Nothing goes out for an inactive product. Safe to run twice."""
+    from catalog import facade as catalog
+
+    product = catalog.products_get([product_id]).get(product_id)
+    if product is None or not product.is_active:
+        return 0
+    now = timezone.now()
+    since = now - PRICE_ALERT_EVERY
+    # saved at or above this (in whole cents): dropped enough; re-checked exactly per item
+    threshold = (product.price / (1 - PRICE_DROP_MIN)).quantize(Decimal("0.01"), ROUND_CEILING)
+    recently = WishlistPriceAlert.objects.filter(product_id=product_id, sent_at__gte=since)
+    item_ids = list(
+        WishlistItem.objects.filter(
+            product_id=product_id,
+            price_when_added__gte=threshold,
+            customer__marketing_consent=True,
+            customer__erased_at__isnull=True,
+            customer__user__isnull=False,
+        )
+        .exclude(customer_id__in=recently.values("customer_id"))
+        .order_by("added_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    if not item_ids:
+        return 0
+    was = catalog.reference_price_shown(product_id=product_id, price=product.price)
+    sent = sum(
+        _wishlist_price_alert_send_one(item_id=pk, product=product, was=was, since=since)
+        for pk in item_ids
+    )
+    logger.info("wishlist price alerts for product %s: %s sent", product_id, sent)
+    return sent

@@ -10,4 +10,10 @@ urlpatterns = [
     path("account/export/", api.AccountExportApi.as_view(), name="account-export"),
     path("account/erase/", api.AccountEraseApi.as_view(), name="account-erase"),
     path("account/rebuy/", api.AccountRebuyListApi.as_view(), name="account-rebuy"),
+    path("account/wishlist/", api.AccountWishlistApi.as_view(), name="account-wishlist"),
+    path(
+        "account/wishlist/<int:product_id>/",
+        api.AccountWishlistItemApi.as_view(),
+        name="account-wishlist-item",
+    ),
 ]
