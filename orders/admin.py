@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,6 +17,7 @@ from orders.models import (
     OrderStatusHistory,
     Payment,
     Refund,
+    ShippingMethod,
     Voucher,
     VoucherRedemption,
 )
@@ -98,7 +100,15 @@ class FulfilmentInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(AuditedActionsMixin):
-    list_display = ["number", "placed_at", "status", "total_paid", "discount_given", "customer"]
+    list_display = [
+        "number",
+        "placed_at",
+        "status",
+        "total_paid",
+        "discount_given",
+        "delivery_method",
+        "customer",
+    ]
     list_filter = ["status", "placed_at"]  # the date filter; no date_hierarchy (slow DISTINCT)
     list_select_related = ["customer"]
     search_fields = ["number", "email"]
@@ -109,6 +119,8 @@ class OrderAdmin(AuditedActionsMixin):
         "voucher_code",
         "discount",
         "shipping",
+        "shipping_method_name",
+        "delivery_window",
         "total",
         "currency",
         "placed_at",
@@ -119,8 +131,16 @@ class OrderAdmin(AuditedActionsMixin):
     ]
     # the addresses are what the shopper entered at checkout: shown as addresses, not as
     # editable JSON (editing them here would not reach the shipment or the shopper)
-    exclude = ["shipping_address", "billing_address"]
+    exclude = ["shipping_address", "billing_address", "shipping_method"]
     inlines = [OrderLineInline, PaymentInline, FulfilmentInline, HistoryInline]
+
+    @admin.display(description="delivery", ordering="shipping_method_name")
+    def delivery_method(self, obj: Order) -> str:
+        return obj.shipping_method_name or "-"
+
+    @admin.display(description="expected delivery")
+    def delivery_window(self, obj: Order) -> str:
+        return obj.delivery_window or "-"
 
     @admin.display(description="total", ordering="total")
     def total_paid(self, obj: Order) -> str:
@@ -258,3 +278,65 @@ class VoucherAdmin(AuditedActionsMixin):
     @admin.display(description="Used", ordering="times_used")
     def times_used(self, obj: Voucher) -> int:
         return int(getattr(obj, "times_used", 0))
+
+
+class ShippingMethodForm(forms.ModelForm):
+    countries = forms.CharField(
+        required=False,
+        help_text="ISO country codes it delivers to, separated by commas (GB, IE); "
+        "empty for everywhere",
+    )
+
+    class Meta:
+        model = ShippingMethod
+        fields = [
+            "name",
+            "price",
+            "free_from",
+            "min_days",
+            "max_days",
+            "countries",
+            "is_active",
+            "position",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["countries"] = ", ".join(self.instance.countries or [])
+
+    def clean_countries(self) -> list[str]:
+        codes = [c.strip().upper() for c in self.cleaned_data["countries"].split(",") if c.strip()]
+        wrong = [c for c in codes if len(c) != 2 or not c.isalpha()]
+        if wrong:
+            raise forms.ValidationError(
+                f"Not a two-letter country code: {', '.join(wrong)} (write GB, IE)"
+            )
+        return list(dict.fromkeys(codes))  # once each, in the order typed
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(AuditedActionsMixin):
+    form = ShippingMethodForm
+    list_display = [
+        "name",
+        "price",
+        "free_from",
+        "working_days",
+        "delivers_to",
+        "is_active",
+        "position",
+    ]
+    list_editable = ["price", "is_active", "position"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+    @admin.display(description="working days")
+    def working_days(self, obj: ShippingMethod) -> str:
+        if obj.min_days == obj.max_days:
+            return str(obj.min_days)
+        return f"{obj.min_days}-{obj.max_days}"
+
+    @admin.display(description="delivers to")
+    def delivers_to(self, obj: ShippingMethod) -> str:
+        return ", ".join(obj.countries) if obj.countries else "everywhere"

@@ -98,6 +98,7 @@ class OrderSnapshot:
     lines: tuple[OrderLineSnapshot, ...]
     refunds: tuple[RefundSnapshot, ...]
     fulfilments: tuple[FulfilmentSnapshot, ...]
+    shipping_method: str = ""  # the delivery method's name at checkout; '' on older orders
     email: str = field(default="", repr=False)  # kept out of reprs, so out of logs
 
 
@@ -119,6 +120,7 @@ def order_snapshot(order_id: int) -> OrderSnapshot | None:
         discount=order.discount,
         voucher_code=order.voucher_code,
         shipping=order.shipping,
+        shipping_method=order.shipping_method_name,
         total=order.total,
         placed_at=order.placed_at,
         updated_at=order.updated_at,

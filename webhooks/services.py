@@ -222,6 +222,7 @@ def _order_data(order: "OrderSnapshot") -> dict[str, Any]:
         "discount": _money(order.discount),
         "voucher_code": order.voucher_code,
         "shipping": _money(order.shipping),
+        "shipping_method": order.shipping_method,
         "total": _money(order.total),
         "refunded": _money(refunded),
         "email": order.email,
