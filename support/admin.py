@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,9 +25,11 @@ from support.models import (
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaPolicy,
     Ticket,
     TriageFeedback,
 )
+from support.sla import due_words, short_words, target_words
 
 if TYPE_CHECKING:
     from django.contrib.admin.filters import _ListFilterChoices
@@ -79,6 +81,55 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SlaFilter(admin.SimpleListFilter):
+    """Zendesk's "breached / due soon" view: what to answer before a promise is broken."""
+
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("attention", "Breached or due within 1 h"),
+            ("breached", "Breached"),
+            ("soon", "Due within 1 h"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        now = timezone.now()
+        if self.value() == "attention":
+            return selectors.tickets_sla_attention(queryset, now=now)
+        if self.value() == "breached":
+            return queryset.exclude(status=Ticket.Status.SOLVED).filter(
+                selectors.sla_breached_q(now=now)
+            )
+        if self.value() == "soon":
+            return selectors.tickets_sla_attention(queryset, now=now).exclude(
+                selectors.sla_breached_q(now=now)
+            )
+        return queryset
+
+
+def _sla_due_cell(ticket: Ticket, now: Any) -> tuple[str, str, str]:
+    """(words, what, colour) for the list's due column: the target being raced now."""
+    breached = ticket.first_reply_breached(now) or ticket.resolution_breached(now)
+    if ticket.first_reply_due_at is None:
+        return "-", "", ""
+    if ticket.status == Ticket.Status.SOLVED:
+        return ("missed", "SLA", "red") if breached else ("met", "SLA", "")
+    if ticket.first_replied_at is None:
+        due, what = ticket.first_reply_due_at, "first reply"
+    elif ticket.sla_paused_at is None and ticket.resolution_due_at is not None:
+        due, what = ticket.resolution_due_at, "resolution"
+    else:  # the customer has the ball: the resolution clock stands still
+        return ("overdue", "paused", "red") if breached else ("paused", "waiting", "")
+    left = (due - now).total_seconds()
+    colour = "red" if breached or left < 0 else "amber" if left < 3600 else ""
+    return due_words(left), what, colour
+
+
+_SLA_COLOURS = {"red": "color:#ba2121;font-weight:bold", "amber": "color:#b36b00;font-weight:bold"}
+
+
 class TicketAdminForm(forms.ModelForm):
     # a pick list, not free text: a typo would be refused after the rest of the form saved
     intent = forms.ChoiceField(
@@ -119,9 +170,11 @@ class TicketAdmin(AuditedActionsMixin):
         "flags",
         "created",
         "first_response",
+        "due",
     )
     list_filter = (
         TicketStatusFilter,
+        SlaFilter,
         AssigneeFilter,
         "priority",
         "queue",
@@ -134,13 +187,15 @@ class TicketAdmin(AuditedActionsMixin):
     )
     form = TicketAdminForm
     search_fields = ("subject", "=id", "contact_email", "order__number")
-    ordering = ("priority", "created_at", "pk")
+    # the next promise to break first (Zendesk's "next SLA breach"), then priority and age
+    ordering = (F("sla_next_due").asc(nulls_last=True), "priority", "created_at", "pk")
     list_select_related = ("queue", "assignee")
     inlines = [MessageInline]
     actions = ["assign_to_me", "send_suggested_reply", "mark_solved", "triage_again"]
     change_form_template = "admin/support/ticket/change_form.html"
     change_list_template = "admin/support/ticket/change_list.html"
     readonly_fields = (
+        "sla_targets",
         "triage_explanation",
         "customer_rating",
         "customer",
@@ -178,6 +233,7 @@ class TicketAdmin(AuditedActionsMixin):
                     "assignee",
                     "customer",
                     "order",
+                    "sla_targets",
                     "customer_rating",
                 )
             },
@@ -269,6 +325,66 @@ class TicketAdmin(AuditedActionsMixin):
             return "-"
         return f"waiting {duration_words((timezone.now() - obj.created_at).total_seconds())}"
 
+    @admin.display(description="due", ordering="sla_next_due")
+    def due(self, obj: Ticket) -> str:
+        words, what, colour = _sla_due_cell(obj, timezone.now())
+        if not what:
+            return words
+        return format_html(
+            '<span class="sla-{}" style="{}">{}</span><br><small>{}</small>',
+            colour or "ok",
+            _SLA_COLOURS.get(colour, ""),
+            words,
+            what,
+        )
+
+    @admin.display(description="SLA")
+    def sla_targets(self, obj: Ticket) -> str:
+        if obj.pk is None or obj.first_reply_due_at is None:
+            return "No SLA policy for this priority."
+        now = timezone.now()
+        policy = selectors.sla_policy(priority=obj.priority)
+        lines = []
+        if policy is not None:
+            business = policy.business_hours
+            lines.append(
+                f"{obj.get_priority_display().capitalize()} priority: first reply within "
+                f"{target_words(policy.first_reply_target.total_seconds(), business=business)}, "
+                f"solved within "
+                f"{target_words(policy.resolution_target.total_seconds(), business=business)}"
+                + (" (Mon-Fri 09:00-17:00)." if business else " (around the clock).")
+            )
+        lines.append(
+            _target_line(
+                "First reply",
+                obj.first_reply_due_at,
+                met_at=obj.first_replied_at,
+                breached=obj.first_reply_breached(now),
+                now=now,
+            )
+        )
+        if obj.resolution_due_at is not None:
+            solved = obj.status == Ticket.Status.SOLVED
+            breached = obj.resolution_breached(now)
+            line = _target_line(
+                "Resolution",
+                obj.resolution_due_at,
+                met_at=(obj.sla_paused_at or obj.solved_at) if solved else None,
+                breached=breached,
+                now=now,
+            )
+            if obj.sla_paused_at is not None and not solved:
+                since = _local(obj.sla_paused_at)
+                line = (
+                    f"Resolution due {_local(obj.resolution_due_at)}: paused while waiting for "
+                    f"the customer since {since}; the due time moves on by the pause when they "
+                    "answer."
+                    if not breached
+                    else f"{line} Waiting for the customer since {since}."
+                )
+            lines.append(line)
+        return format_html_join("", "<p style='margin:0 0 4px'>{}</p>", ((x,) for x in lines))
+
     @admin.display(description="customer rating")
     def customer_rating(self, obj: Ticket) -> str:
         rating = SatisfactionRating.objects.filter(ticket_id=obj.pk).first() if obj.pk else None
@@ -291,7 +407,10 @@ class TicketAdmin(AuditedActionsMixin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return (
-            super().get_queryset(request).select_related("queue", "customer", "order", "assignee")
+            super()
+            .get_queryset(request)
+            .select_related("queue", "customer", "order", "assignee")
+            .annotate(sla_next_due=selectors.sla_next_due())
         )
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
@@ -315,6 +434,8 @@ class TicketAdmin(AuditedActionsMixin):
             super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data and obj.status == Ticket.Status.SOLVED:
             services.ticket_solve(ticket_id=obj.pk)  # stamps solved_at, which a bare save skips
+        elif change and ("status" in form.changed_data or "priority" in form.changed_data):
+            services.ticket_sla_refresh(ticket_id=obj.pk)  # due times follow the priority
 
     def response_change(self, request: HttpRequest, obj: Ticket) -> HttpResponse:
         if "_send_suggestion" in request.POST:
@@ -400,6 +521,45 @@ class TicketAdmin(AuditedActionsMixin):
             "support_metrics": metrics,
             "satisfaction": {"overall": overall, "automatic": csat},
         }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+def _local(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %H:%M")
+
+
+def _target_line(label: str, due: Any, *, met_at: Any, breached: bool, now: Any) -> str:
+    head = f"{label} due {_local(due)}"
+    if met_at is not None:
+        if breached:
+            return f"{head}: missed, {short_words((met_at - due).total_seconds())} late."
+        return f"{head}: met ({_local(met_at)})."
+    return f"{head}: {'BREACHED, ' if breached else ''}{due_words((due - now).total_seconds())}."
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(AuditedActionsMixin):
+    """The targets per priority, with how well they were kept (last 30 days) above them."""
+
+    list_display = ("priority", "first_reply", "resolution", "business_hours")
+    ordering = ("priority",)
+    change_list_template = "admin/support/slapolicy/change_list.html"
+
+    @admin.display(description="first reply within", ordering="first_reply_target")
+    def first_reply(self, obj: SlaPolicy) -> str:
+        return target_words(obj.first_reply_target.total_seconds(), business=obj.business_hours)
+
+    @admin.display(description="solved within", ordering="resolution_target")
+    def resolution(self, obj: SlaPolicy) -> str:
+        return target_words(obj.resolution_target.total_seconds(), business=obj.business_hours)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        report = selectors.sla_report(days=30)
+        report["median_first_reply"] = duration_words(report["median_first_reply_seconds"])
+        report["time_zone"] = str(timezone.get_default_timezone())
+        extra_context = {**(extra_context or {}), "sla": report}
         return super().changelist_view(request, extra_context=extra_context)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -78,6 +79,28 @@ class TicketTriageOutputSerializer(TicketOutputSerializer):
     sentiment = serializers.CharField()
     priority = serializers.CharField(source="get_priority_display")
     queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
+    # the SLA is the help desk's own promise to itself: staff payloads only
+    first_reply_due_at = serializers.DateTimeField(allow_null=True)
+    first_replied_at = serializers.DateTimeField(
+        allow_null=True, help_text="the first public reply the customer received"
+    )
+    resolution_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="moves on by the time spent waiting for the customer"
+    )
+    sla_paused = serializers.SerializerMethodField(
+        help_text="the resolution clock stands still (waiting for the customer, or solved)"
+    )
+    first_reply_breached = serializers.SerializerMethodField()
+    resolution_breached = serializers.SerializerMethodField()
+
+    def get_sla_paused(self, obj: Ticket) -> bool:
+        return obj.sla_paused_at is not None
+
+    def get_first_reply_breached(self, obj: Ticket) -> bool:
+        return obj.first_reply_breached(timezone.now())
+
+    def get_resolution_breached(self, obj: Ticket) -> bool:
+        return obj.resolution_breached(timezone.now())
 
 
 def _body_field() -> serializers.CharField:

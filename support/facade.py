@@ -181,6 +181,7 @@ def dashboard_panel() -> dict[str, Any]:
             "Longest wait for a first reply": (
                 duration_words((timezone.now() - oldest).total_seconds()) if oldest else "-"
             ),
+            "Overdue now (SLA)": counts["overdue"],
             "Answered automatically": counts["auto"],
             "Triage": (
                 f"model {label}"

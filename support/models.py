@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -53,6 +55,29 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         parts = [self.intent or "*", self.language or "*", self.get_min_priority_display() or "*"]
         return f"{' / '.join(parts)} -> {self.queue}"
+
+
+class SlaPolicy(models.Model):
+    """Service-level targets for one priority: the first public reply and the solve.
+
+    With ``business_hours`` the targets count Monday to Friday, 09:00-17:00 in the store's
+    time zone (settings.TIME_ZONE) only. The resolution clock stops while the ticket waits for
+    the customer or is solved (support.services keeps the paused time on the ticket)."""
+
+    priority = models.IntegerField(choices=Priority.choices, unique=True)
+    first_reply_target = models.DurationField(help_text="e.g. 04:00:00 for 4 hours")
+    resolution_target = models.DurationField(help_text="e.g. 2 00:00:00 for 2 days")
+    business_hours = models.BooleanField(
+        default=False, help_text="count Mon-Fri 09:00-17:00 only (store time zone)"
+    )
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"SLA {self.get_priority_display()}"
 
 
 class HelpArticle(models.Model):
@@ -136,11 +161,26 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
 
+    # SLA (support.services keeps these; breaches are derived on read, never stored)
+    first_reply_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_replied_at = models.DateTimeField(
+        null=True, blank=True, help_text="first public reply the customer received"
+    )
+    sla_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="resolution clock stopped (waiting for customer/solved)"
+    )
+    sla_paused_seconds = models.FloatField(default=0.0, help_text="stopped time, around the clock")
+    sla_paused_business_seconds = models.FloatField(
+        default=0.0, help_text="stopped time, business hours"
+    )
+
     class Meta:
         ordering = ["priority", "created_at", "pk"]
         indexes = [
             models.Index(fields=["status", "priority", "created_at"]),
             models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["status", "resolution_due_at"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -153,6 +193,28 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         # no subject: str() ends up in admin log entries, and subjects may hold personal data
         return f"Ticket #{self.pk}"
+
+    def first_reply_breached(self, now: datetime) -> bool:
+        """The first reply came (or is still missing) after its due time."""
+        due = self.first_reply_due_at
+        if due is None:
+            return False
+        if self.first_replied_at is not None:
+            return self.first_replied_at > due
+        if self.status == self.Status.SOLVED:  # solved without a reply: judged at the solve
+            return self.solved_at is not None and self.solved_at > due
+        return now > due
+
+    def resolution_breached(self, now: datetime) -> bool:
+        """Not solved by its due time (the clock stops while paused: the pause's start counts)."""
+        due = self.resolution_due_at
+        if due is None:
+            return False
+        if self.sla_paused_at is not None:
+            return self.sla_paused_at > due
+        if self.status == self.Status.SOLVED:  # solved before SLAs were kept: its solve time
+            return self.solved_at is not None and self.solved_at > due
+        return now > due
 
 
 class Message(models.Model):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
 from django.db.models import (
     Avg,
     BooleanField,
+    Case,
     Count,
+    DateTimeField,
+    DurationField,
     Exists,
     ExpressionWrapper,
     F,
@@ -21,7 +25,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 
 from support.ml.auto_answer import AutoAnswerDecision, auto_answer_decision
 from support.ml.language import detect_language
@@ -33,6 +40,7 @@ from support.models import (
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaPolicy,
     Ticket,
     TriageFeedback,
 )
@@ -51,6 +59,8 @@ def ticket_list_for_customer(*, customer_id: int) -> QuerySet[Ticket]:
 
 
 def ticket_queue_counts() -> dict[str, Any]:
+    from django.utils import timezone
+
     """Open tickets, open ones asking for a person, open ones nobody has answered yet (and
     when the oldest of them came in, or None), and tickets answered automatically."""
     open_ = ~Q(status=Ticket.Status.SOLVED)
@@ -61,6 +71,7 @@ def ticket_queue_counts() -> dict[str, Any]:
         unanswered=Count("pk", filter=unanswered),
         oldest_unanswered=Min("created_at", filter=unanswered),
         auto=Count("pk", filter=Q(auto_replied=True)),
+        overdue=Count("pk", filter=open_ & sla_breached_q(now=timezone.now())),
     )
 
 
@@ -487,3 +498,159 @@ def auto_answer_satisfaction(*, days: int = 30) -> dict[str, Any]:
         bad=Count("pk", filter=Q(score=SatisfactionRating.Score.BAD)),
     )
     return _csat_row("Automatic answer", counts["good"], counts["bad"], None)
+
+
+# --- SLA ------------------------------------------------------------------------------------
+
+SLA_DUE_SOON = timedelta(hours=1)  # amber in the agents' list
+
+
+def sla_policy(*, priority: int) -> SlaPolicy | None:
+    return SlaPolicy.objects.filter(priority=priority).first()
+
+
+def sla_policies() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.order_by("priority"))
+
+
+def first_reply_breached_q(*, now: datetime) -> Q:
+    """The first public reply came late, or is missing past its due time (a ticket solved
+    without a reply is judged at its solve)."""
+    due = F("first_reply_due_at")
+    late_reply = Q(first_replied_at__gt=due)
+    no_reply = Q(first_replied_at__isnull=True) & (
+        Q(status=Ticket.Status.SOLVED, solved_at__gt=due)
+        | (~Q(status=Ticket.Status.SOLVED) & Q(first_reply_due_at__lt=now))
+    )
+    return Q(first_reply_due_at__isnull=False) & (late_reply | no_reply)
+
+
+def resolution_breached_q(*, now: datetime) -> Q:
+    """Not solved by the due time; a stopped clock (waiting for the customer, solved) is
+    judged at the moment it stopped."""
+    due = F("resolution_due_at")
+    stopped = Q(sla_paused_at__isnull=False, sla_paused_at__gt=due)
+    running = Q(sla_paused_at__isnull=True) & (
+        Q(status=Ticket.Status.SOLVED, solved_at__gt=due)
+        | (~Q(status=Ticket.Status.SOLVED) & Q(resolution_due_at__lt=now))
+    )
+    return Q(resolution_due_at__isnull=False) & (stopped | running)
+
+
+def sla_breached_q(*, now: datetime) -> Q:
+    return first_reply_breached_q(now=now) | resolution_breached_q(now=now)
+
+
+def sla_next_due() -> Case:
+    """The due time an agent is racing now: the first reply while none was sent, then the
+    resolution while its clock runs; null for solved tickets and stopped clocks."""
+    return Case(
+        When(status=Ticket.Status.SOLVED, then=Value(None)),
+        When(
+            first_replied_at__isnull=True,
+            first_reply_due_at__isnull=False,
+            then=F("first_reply_due_at"),
+        ),
+        When(sla_paused_at__isnull=True, then=F("resolution_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+def tickets_sla_attention(
+    tickets: QuerySet[Ticket], *, now: datetime, within: timedelta = SLA_DUE_SOON
+) -> QuerySet[Ticket]:
+    """Open tickets past a due time, or whose running target falls due within ``within``."""
+    soon = Q(sla_next_due__lt=now + within)
+    return (
+        tickets.exclude(status=Ticket.Status.SOLVED)
+        .annotate(sla_next_due=sla_next_due())
+        .filter(sla_breached_q(now=now) | soon)
+    )
+
+
+def _pct(met: int, missed: int) -> float | None:
+    return met / (met + missed) if met + missed else None
+
+
+def _sla_counts(now: datetime) -> dict[str, Any]:
+    fr_missed = first_reply_breached_q(now=now)
+    res_missed = resolution_breached_q(now=now)
+    stop = Coalesce("sla_paused_at", "solved_at")
+    return {
+        "first_met": Count(
+            "pk",
+            filter=Q(first_replied_at__isnull=False, first_replied_at__lte=F("first_reply_due_at")),
+        ),
+        "first_missed": Count("pk", filter=fr_missed),
+        "resolution_met": Count(
+            "pk",
+            filter=Q(status=Ticket.Status.SOLVED, resolution_due_at__isnull=False)
+            & Q(resolution_due_at__gte=stop),
+        ),
+        "resolution_missed": Count("pk", filter=res_missed),
+        "tickets": Count("pk"),
+        "replied": Count("pk", filter=Q(first_replied_at__isnull=False)),
+    }
+
+
+def _sla_row(label: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "tickets": row["tickets"],
+        "first_met": row["first_met"],
+        "first_missed": row["first_missed"],
+        "first_pct": _pct(row["first_met"], row["first_missed"]),
+        "resolution_met": row["resolution_met"],
+        "resolution_missed": row["resolution_missed"],
+        "resolution_pct": _pct(row["resolution_met"], row["resolution_missed"]),
+        "replied": row["replied"],
+    }
+
+
+def sla_report(*, days: int = 30) -> dict[str, Any]:
+    """SLA attainment of the tickets created in the last ``days`` that have targets: first
+    reply and resolution met / (met + missed) overall, by priority and by queue (a target
+    still running and not yet missed counts in neither), and the median time to the first
+    public reply. Four aggregate queries and the policies, however many tickets."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    tickets = Ticket.objects.filter(
+        created_at__gte=now - timedelta(days=days), first_reply_due_at__isnull=False
+    )
+    counts = _sla_counts(now)
+    overall = _sla_row("All tickets", tickets.aggregate(**counts))
+    labels = dict(Ticket._meta.get_field("priority").choices or [])
+    by_priority = [
+        _sla_row(str(labels.get(row["priority"], row["priority"])), row)
+        for row in tickets.values("priority").annotate(**counts).order_by("priority")
+    ]
+    by_queue = sorted(
+        (
+            _sla_row(row["queue__name"] or "No queue", row)
+            for row in tickets.values("queue__name").annotate(**counts).order_by()
+        ),
+        key=lambda r: (-r["tickets"], r["label"]),
+    )
+    median = None
+    n = overall["replied"]
+    if n:  # the middle wait, counted in the database (one row read)
+        wait = ExpressionWrapper(
+            F("first_replied_at") - F("created_at"), output_field=DurationField()
+        )
+        middle = (
+            tickets.filter(first_replied_at__isnull=False)
+            .annotate(wait=wait)
+            .order_by("wait", "pk")
+            .values_list("wait", flat=True)[n // 2]
+        )
+        median = middle.total_seconds()
+    return {
+        "days": days,
+        "policies": sla_policies(),
+        "overall": overall,
+        "by_priority": by_priority,
+        "by_queue": by_queue,
+        "median_first_reply_seconds": median,
+    }

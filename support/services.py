@@ -37,9 +37,11 @@ from support.models import (
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaPolicy,
     Ticket,
     TriageFeedback,
 )
+from support.sla import clock_add, clock_seconds
 from support.validation import MAX_SUBJECT_CHARS, clean_body, looks_binary
 from webhooks import facade as webhooks
 
@@ -239,6 +241,7 @@ def ticket_create(
         text=full, customer_id=customer_id, order_number=order_number, email=email or ""
     )
     now = created_at or timezone.now()
+    first_due, resolution_due = _sla_dues(priority=priority, created_at=now)
     ticket = Ticket.objects.create(
         customer_id=customer_id,
         order_id=order.id if order else None,
@@ -262,6 +265,8 @@ def ticket_create(
         triage_source=outcome.source,
         model_version=outcome.model_version,
         created_at=now,
+        first_reply_due_at=first_due,
+        resolution_due_at=resolution_due,
     )
     Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text, created_at=now)
     _suggest(ticket=ticket, order=order, query=redact(full))
@@ -323,7 +328,10 @@ def _auto_reply(*, ticket: Ticket, notify: bool = True) -> None:
     ticket.auto_replied = True
     ticket.status = Ticket.Status.WAITING
     ticket.first_response_at = now
-    ticket.save(update_fields=["auto_replied", "status", "first_response_at", "updated_at"])
+    if notify:  # the SLA's first reply is one the customer received (not an unsent import)
+        ticket.first_replied_at = ticket.first_replied_at or now
+    sla = _sla_update(ticket=ticket, now=now)
+    ticket.save(update_fields=["auto_replied", "status", "first_response_at", "updated_at", *sla])
 
 
 def _ticket_locked(ticket_id: int) -> Ticket:
@@ -339,7 +347,8 @@ def ticket_human_request(*, ticket_id: int, customer_id: int | None) -> Ticket:
     ticket.wants_human = True
     ticket.status = Ticket.Status.TRIAGED
     ticket.priority = min(ticket.priority, Priority.HIGH)
-    ticket.save(update_fields=["wants_human", "status", "priority", "updated_at"])
+    sla = _sla_update(ticket=ticket, now=timezone.now())
+    ticket.save(update_fields=["wants_human", "status", "priority", "updated_at", *sla])
     Message.objects.create(
         ticket=ticket,
         author=Message.Author.BOT,
@@ -357,7 +366,8 @@ def ticket_customer_reply(*, ticket_id: int, customer_id: int | None, body: obje
     if ticket.customer_id != customer_id:
         raise Ticket.DoesNotExist
     ticket.status = Ticket.Status.TRIAGED
-    ticket.save(update_fields=["status", "updated_at"])
+    sla = _sla_update(ticket=ticket, now=timezone.now())
+    ticket.save(update_fields=["status", "updated_at", *sla])
     return Message.objects.create(ticket=ticket, author=Message.Author.CUSTOMER, body=text)
 
 
@@ -393,11 +403,13 @@ def ticket_reply_send(
     if solve and ticket.status != Ticket.Status.SOLVED:
         webhooks.event_emit(event="ticket.solved", ticket_id=ticket.pk)
     ticket.first_response_at = ticket.first_response_at or now
+    ticket.first_replied_at = ticket.first_replied_at or now  # a public reply meets the SLA
     ticket.status = Ticket.Status.SOLVED if solve else Ticket.Status.WAITING
     ticket.solved_at = now if solve else ticket.solved_at
     ticket.assignee_id = ticket.assignee_id or agent_id  # who answers first owns the follow-up
+    sla = _sla_update(ticket=ticket, now=now)
     ticket.save(
-        update_fields=["first_response_at", "status", "solved_at", "assignee", "updated_at"]
+        update_fields=["first_response_at", "status", "solved_at", "assignee", "updated_at", *sla]
     )
     ticket_reply_email_on_commit(message_id=message.pk)
     return message
@@ -592,6 +604,7 @@ def ticket_retriage(*, ticket_id: int) -> Ticket:
     ticket.model_version = outcome.model_version
     if ticket.status == Ticket.Status.NEW:
         ticket.status = Ticket.Status.TRIAGED
+    _sla_update(ticket=ticket, now=timezone.now())  # a new priority moves the due times
     ticket.save()
     _suggest(ticket=ticket, order=_order_info(ticket), query=ticket.ml_text)
     return ticket
@@ -605,7 +618,8 @@ def ticket_solve(*, ticket_id: int, notify: bool = True) -> Ticket:
     was_solved = ticket.status == Ticket.Status.SOLVED
     ticket.status = Ticket.Status.SOLVED
     ticket.solved_at = timezone.now()
-    ticket.save(update_fields=["status", "solved_at", "updated_at"])
+    sla = _sla_update(ticket=ticket, now=ticket.solved_at)
+    ticket.save(update_fields=["status", "solved_at", "updated_at", *sla])
     if not was_solved:
         webhooks.event_emit(event="ticket.solved", ticket_id=ticket_id)
     if notify and not was_solved:
@@ -614,6 +628,84 @@ def ticket_solve(*, ticket_id: int, notify: bool = True) -> Ticket:
         transaction.on_commit(
             lambda: ticket_solved_email_send_task.delay(ticket_id=ticket_id), robust=True
         )
+    return ticket
+
+
+# --- SLA ------------------------------------------------------------------------------------
+
+SLA_FIELDS = (
+    "first_reply_due_at",
+    "resolution_due_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "sla_paused_business_seconds",
+)
+# the resolution clock stops while the customer has the ball (or the ticket is solved)
+SLA_PAUSED_STATUSES = frozenset({Ticket.Status.WAITING, Ticket.Status.SOLVED})
+
+
+def _sla_dues(
+    *,
+    priority: int,
+    created_at: datetime,
+    paused_seconds: float = 0.0,
+    paused_business_seconds: float = 0.0,
+) -> tuple[datetime | None, datetime | None]:
+    """First-reply and resolution due times under the priority's policy (None without one).
+    The resolution target is moved on by the time its clock was stopped."""
+    policy: SlaPolicy | None = selectors.sla_policy(priority=priority)
+    if policy is None:
+        return None, None
+    zone = timezone.get_default_timezone()
+    business = policy.business_hours
+    paused = paused_business_seconds if business else paused_seconds
+    first = clock_add(
+        created_at, policy.first_reply_target.total_seconds(), business=business, zone=zone
+    )
+    resolution = clock_add(
+        created_at,
+        policy.resolution_target.total_seconds() + paused,
+        business=business,
+        zone=zone,
+    )
+    return first, resolution
+
+
+def _sla_update(*, ticket: Ticket, now: datetime) -> tuple[str, ...]:
+    """Bring the ticket's SLA fields in line with its status and priority (in memory) and
+    return their names for ``update_fields``. Entering waiting/solved stops the resolution
+    clock; leaving it adds the stopped time, unless the clock stopped after the breach (a
+    breach stays a breach). The due times are recomputed from the creation time, so raising
+    the priority shortens them and lowering it lengthens them."""
+    paused = ticket.status in SLA_PAUSED_STATUSES
+    if paused and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+    elif not paused and ticket.sla_paused_at is not None:
+        since = ticket.sla_paused_at
+        due = ticket.resolution_due_at
+        if due is None or since < due:
+            zone = timezone.get_default_timezone()
+            ticket.sla_paused_seconds += clock_seconds(since, now, business=False, zone=zone)
+            ticket.sla_paused_business_seconds += clock_seconds(
+                since, now, business=True, zone=zone
+            )
+        ticket.sla_paused_at = None
+    ticket.first_reply_due_at, ticket.resolution_due_at = _sla_dues(
+        priority=ticket.priority,
+        created_at=ticket.created_at,
+        paused_seconds=ticket.sla_paused_seconds,
+        paused_business_seconds=ticket.sla_paused_business_seconds,
+    )
+    return SLA_FIELDS
+
+
+@transaction.atomic
+def ticket_sla_refresh(*, ticket_id: int) -> Ticket:
+    """Recompute the ticket's SLA after a change made outside the services (the admin form's
+    status or priority)."""
+    ticket = _ticket_locked(ticket_id)
+    sla = _sla_update(ticket=ticket, now=timezone.now())
+    ticket.save(update_fields=[*sla, "updated_at"])
     return ticket
 
 
@@ -719,7 +811,8 @@ def _reopen_after_bad_automatic(*, ticket: Ticket, comment: str, again: bool) ->
     ticket.wants_human = True
     ticket.priority = min(ticket.priority, Priority.HIGH)
     ticket.queue = selectors.queue_by_slug("escalations") or ticket.queue
-    ticket.save(update_fields=["status", "wants_human", "priority", "queue", "updated_at"])
+    sla = _sla_update(ticket=ticket, now=timezone.now())
+    ticket.save(update_fields=["status", "wants_human", "priority", "queue", "updated_at", *sla])
     return True
 
 
