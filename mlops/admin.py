@@ -121,6 +121,7 @@ BEAT_LABELS = {
     "mlops-monitoring": "Check models for drift and decay",
     "cart-reservations-expire": "Release stock held by abandoned carts",
     "webhook-deliveries-retry": "Resend webhook deliveries that are due a retry",
+    "webhook-deliveries-prune": "Delete old webhook deliveries (delivered 30 days, failed 90)",
 }
 
 
