@@ -192,10 +192,11 @@ class CartOutputSerializer(serializers.Serializer):
                 )
                 if problem is None:
                     discount = services.voucher_discount(voucher=cart.voucher, subtotal=subtotal)
-            quotes = services.shipping_quotes(
-                subtotal=subtotal, discount=discount, country=self.context.get("country")
+            country = self.context.get("country")
+            quotes = services.shipping_quotes(subtotal=subtotal, discount=discount, country=country)
+            chosen = services.shipping_quote_chosen(
+                quotes, method_id=cart.shipping_method_id, country=country
             )
-            chosen = services.shipping_quote_chosen(quotes, method_id=cart.shipping_method_id)
             totals = services.totals_compute(
                 subtotal=subtotal, discount=discount, method=chosen.method if chosen else None
             )

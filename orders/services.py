@@ -272,13 +272,17 @@ def shipping_quotes(
 
 
 def shipping_quote_chosen(
-    quotes: list[ShippingQuote], *, method_id: int | None
+    quotes: list[ShippingQuote], *, method_id: int | None, country: str | None
 ) -> ShippingQuote | None:
     """The quote for ``method_id`` when it is on offer, else the cheapest (ties: the first
-    by position); None when nothing delivers."""
+    by position); None when nothing delivers. With no ``country`` (``quotes`` lists every
+    method), the cheapest that delivers everywhere, so a one-country courier is not
+    preselected for a shopper who may live elsewhere."""
     for quote in quotes:
         if method_id is not None and quote.method.pk == method_id:
             return quote
+    if not country:
+        quotes = [q for q in quotes if not q.method.countries] or quotes
     return min(quotes, key=lambda q: q.price) if quotes else None  # min keeps the first tie
 
 
@@ -620,7 +624,7 @@ def _order_place_atomic(
                 field="shipping_method",
             )
     else:
-        quote = shipping_quote_chosen(quotes, method_id=cart.shipping_method_id)
+        quote = shipping_quote_chosen(quotes, method_id=cart.shipping_method_id, country=country)
         if quote is None:
             where = f"to {country}" if country else "at the moment"
             raise ServiceError(f"we do not deliver {where}", field="shipping_method")

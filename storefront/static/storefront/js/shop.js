@@ -576,6 +576,41 @@
     });
   }
 
+  /* ---- saved items: the product page's heart and the account's list (wishlist API) ------- */
+  document.addEventListener("click", async (event) => {
+    const toggle = event.target.closest("[data-save-toggle]");
+    if (!toggle) return;
+    event.preventDefault();
+    const saved = toggle.getAttribute("aria-pressed") === "true";
+    const id = toggle.dataset.saveToggle;
+    toggle.disabled = true;
+    const res = saved
+      ? await api("DELETE", `/api/v1/account/wishlist/${id}/`)
+      : await api("POST", "/api/v1/account/wishlist/", { product: Number(id) });
+    toggle.disabled = false;
+    if (res.status === 401 || res.status === 403) { window.location.href = `/account/login/?next=${encodeURIComponent(window.location.pathname)}`; return; }
+    if (!res.ok) { toast(errorMessage(res.data), "error"); return; }
+    toggle.setAttribute("aria-pressed", saved ? "false" : "true");
+    $(".save-heart", toggle).textContent = saved ? "\u2661" : "\u2665";
+    $("[data-save-label]", toggle).textContent = saved ? "Save" : "Saved";
+    toast(saved ? "Removed from your saved items" : "Saved: find it under Saved items in your account");
+  });
+
+  document.addEventListener("click", async (event) => {
+    const btn = event.target.closest("[data-wishlist-remove]");
+    if (!btn) return;
+    event.preventDefault();
+    btn.disabled = true;
+    const res = await api("DELETE", `/api/v1/account/wishlist/${btn.dataset.wishlistRemove}/`);
+    btn.disabled = false;
+    if (!res.ok) { toast(errorMessage(res.data), "error"); return; }
+    const row = btn.closest("[data-saved-item]");
+    const list = row && row.parentElement;
+    if (row) row.remove();
+    if (list && !list.children.length) { list.remove(); const empty = $("[data-saved-empty]"); if (empty) empty.hidden = false; }
+    toast("Removed from your saved items");
+  });
+
   /* ---- help: suggested answers while typing, tickets via the support API ------------------ */
   const FAQ = [
     { q: "Where is my order?", a: "Most orders are dispatched within one working day. Your order page shows its status.", words: ["where", "order", "arrive", "delivery", "track", "late", "shipping", "parcel"] },
