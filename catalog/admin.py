@@ -108,6 +108,7 @@ class ProductAdmin(admin.ModelAdmin):
         "cost_display",
         "stock_available",
         "shoppers_waiting",
+        "saved_by",
         "is_active",
     ]
     list_filter = ["is_active", "is_consumable", "category", "brand"]
@@ -158,12 +159,29 @@ class ProductAdmin(admin.ModelAdmin):
         return stock.available if stock else 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        from customers import facade as customers  # shoppers' saved items live there
+
         waiting = selectors.stock_alert_waiting_subquery(product_ref="pk")
-        return super().get_queryset(request).annotate(shoppers_waiting_n=waiting)
+        saved = customers.wishlist_count_subquery(product_ref="pk")
+        return super().get_queryset(request).annotate(shoppers_waiting_n=waiting, saved_by_n=saved)
 
     @admin.display(description="back-in-stock alerts", ordering="shoppers_waiting_n")
     def shoppers_waiting(self, obj: Product) -> str:
         return shoppers_waiting_link(obj.pk, getattr(obj, "shoppers_waiting_n", 0))
+
+    @admin.display(description="saved by", ordering="saved_by_n")
+    def saved_by(self, obj: Product) -> str:
+        """Shoppers with the product in their saved items (they get its price-drop e-mail)."""
+        count = getattr(obj, "saved_by_n", 0)
+        if not count:
+            return "-"
+        return format_html(
+            '<a href="{}?product__id__exact={}">{} shopper{}</a>',
+            reverse("admin:customers_wishlistitem_changelist"),
+            obj.pk,
+            count,
+            "" if count == 1 else "s",
+        )
 
 
 @admin.register(Stock)

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from customers.models import Address, Customer, Event
+from customers.models import Address, Customer, Event, WishlistItem, WishlistPriceAlert
 
 
 class AddressInline(admin.TabularInline):
@@ -38,3 +39,31 @@ class EventAdmin(admin.ModelAdmin):
         "created_at",
     ]
     show_full_result_count = False  # the event log is large; COUNT(*) would be slow
+
+
+@admin.register(WishlistItem)
+class WishlistItemAdmin(admin.ModelAdmin):
+    """Who saved what (read only: shoppers add and remove their own saved items)."""
+
+    list_display = ["added_at", "product", "customer", "price_when_added"]
+    list_select_related = ["product", "customer"]
+    raw_id_fields = ["customer", "product"]
+    readonly_fields = ["customer", "product", "added_at", "price_when_added"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(WishlistPriceAlert)
+class WishlistPriceAlertAdmin(admin.ModelAdmin):
+    """Price-drop e-mails sent (one per product and shopper in 30 days)."""
+
+    list_display = ["sent_at", "product", "customer", "price"]
+    list_select_related = ["product", "customer"]
+    readonly_fields = ["customer", "product", "price", "sent_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -98,6 +98,7 @@ class WishlistItem(models.Model):
 
     class Meta:
         ordering = ["-added_at", "-pk"]
+        verbose_name = "saved item"
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "product"], name="wishlist_item_customer_product_unique"
@@ -122,6 +123,7 @@ class WishlistPriceAlert(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
+        verbose_name = "price-drop e-mail"
         indexes = [models.Index(fields=["product", "customer", "sent_at"])]
 
     def __str__(self) -> str:

@@ -179,8 +179,9 @@ class SavedItem:
     available: int
 
     @property
-    def price_dropped(self) -> bool:
-        return self.price < self.price_when_added
+    def price_drop(self) -> Decimal:
+        """How much less it costs than when saved (negative: it costs more now)."""
+        return self.price_when_added - self.price
 
 
 def wishlist_items_for_customer(*, customer_id: int) -> QuerySet[WishlistItem]:

@@ -124,10 +124,10 @@ def _app_hooks(name: str) -> list[Any]:
 def customer_erase(*, customer: Customer) -> Customer:
     """GDPR erasure: remove the person, keep the shop's books.
 
-    The login, addresses, saved items and tokens go; orders stay (totals, lines, status, for accounting and
-    the ML history) but lose e-mail, addresses and the payment's IP/device; reviews stay
-    anonymous; behavioural events keep only the random customer id, which no longer leads
-    to a person.
+    The login, addresses, saved items and tokens go; orders stay (totals, lines, status, for
+    accounting and the ML history) but lose e-mail, addresses and the payment's IP/device;
+    reviews stay anonymous; behavioural events keep only the random customer id, which no
+    longer leads to a person.
     """
     from rest_framework.authtoken.models import Token
 

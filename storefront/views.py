@@ -27,7 +27,12 @@ from catalog.api import product_detail_data
 from catalog.models import Category, Product, Review
 from catalog.selectors import stock_alert_is_waiting
 from customers.models import Customer, Event
-from customers.selectors import rebuy_list_for_customer
+from customers.selectors import (
+    rebuy_list_for_customer,
+    wishlist_items_for_customer,
+    wishlist_product_ids,
+    wishlist_rows,
+)
 from customers.services import event_record
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
@@ -418,6 +423,10 @@ def product(request: HttpRequest, product_id: int, slug: str = "") -> HttpRespon
             "crumbs": crumbs,
             "search_query": query,
             "stars": range(1, 6),
+            # the "Save" heart: filled when this shopper saved the product
+            "saved": bool(
+                customer and wishlist_product_ids(customer_id=customer.pk, product_ids=[product_id])
+            ),
             # sold out: the "e-mail me when it's back" form, or that they are already waiting
             "alert_waiting": bool(
                 customer
@@ -525,6 +534,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+SAVED_ITEMS_SHOWN = 48
+
+
 @ensure_csrf_cookie
 def account(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
@@ -544,6 +556,11 @@ def account(request: HttpRequest) -> HttpResponse:
             "_customer": customer,
             "orders": orders,
             "rebuy": rebuy_list_for_customer(customer_id=customer.pk, limit=8),
+            # the first page of "Saved items" (the API pages through the rest)
+            "saved_items": wishlist_rows(
+                wishlist_items_for_customer(customer_id=customer.pk)[:SAVED_ITEMS_SHOWN]
+            ),
+            "saved_total": wishlist_items_for_customer(customer_id=customer.pk).count(),
         },
     )
 

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wishlist_items', to='catalog.product')),
             ],
             options={
+                'verbose_name': 'saved item',
                 'ordering': ['-added_at', '-pk'],
                 'indexes': [models.Index(fields=['product', 'customer'], name='customers_w_product_d4856e_idx')],
                 'constraints': [models.UniqueConstraint(fields=('customer', 'product'), name='wishlist_item_customer_product_unique')],
@@ -43,6 +44,7 @@ class Migration(migrations.Migration):
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
             ],
             options={
+                'verbose_name': 'price-drop e-mail',
                 'ordering': ['-sent_at', '-pk'],
                 'indexes': [models.Index(fields=['product', 'customer', 'sent_at'], name='customers_w_product_cda65c_idx')],
             },

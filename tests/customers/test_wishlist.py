@@ -294,3 +294,22 @@ def test_export_lists_saved_items_and_erasure_deletes_them(
 
     assert not WishlistItem.objects.filter(customer=ann).exists()
     assert customer_data_export(customer_id=ann.pk)["wishlist"] == []
+
+
+# --- the merchant's view -----------------------------------------------------------------------
+
+
+def test_the_product_admin_list_says_how_many_shoppers_saved_each_product(
+    admin_client: Any,
+) -> None:
+    popular, ignored = ProductFactory(name="Popular"), ProductFactory(name="Ignored")
+    for email in ("a@example.com", "b@example.com"):
+        save(client_for(saver(email=email)), popular)
+
+    html = admin_client.get("/admin/catalog/product/", {"o": "-10"}).content.decode()
+
+    assert "saved by" in html.lower()
+    assert f'?product__id__exact={popular.pk}">2 shoppers</a>' in html
+    assert f'?product__id__exact={ignored.pk}"' not in html
+    listed = admin_client.get("/admin/customers/wishlistitem/", {"product__id__exact": popular.pk})
+    assert listed.status_code == 200 and "2 saved items" in listed.content.decode()
