@@ -126,6 +126,11 @@ class ShippingQuoteOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Free when the goods after the discount reach this; null: never free",
     )
+    countries = serializers.ListField(
+        child=serializers.CharField(),
+        source="method.countries",
+        help_text="ISO 3166-1 alpha-2 codes it delivers to; empty: everywhere",
+    )
     min_days = serializers.IntegerField(source="method.min_days", help_text="Working days")
     max_days = serializers.IntegerField(source="method.max_days", help_text="Working days")
     delivery_earliest = serializers.DateField(

@@ -290,7 +290,35 @@
   })();
 
   /* ---- cart page -------------------------------------------------------------------------- */
+  // Delivery methods as radios, priced for this cart by the API (free once its threshold is
+  // reached after the discount), with the dates it would arrive if ordered now.
+  function renderShippingMethods(cart) {
+    const chosen = cart.shipping_method ? cart.shipping_method.id : null;
+    $$("[data-shipping-methods]").forEach((box) => {
+      const list = cart.shipping_methods || [];
+      box.hidden = !cart.lines || !cart.lines.length;
+      const options = $("[data-shipping-options]", box);
+      options.innerHTML = list.length ? list.map((m) =>
+        `<label class="shipping-option"><input type="radio" name="shipping_method" value="${m.id === null ? "" : m.id}"${m.id === chosen ? " checked" : ""} data-testid="shipping-method-${m.id}">` +
+        `<span class="shipping-option-name">${escapeHtml(m.name)}</span><span class="shipping-option-price">${Number(m.price) ? money(m.price) : "Free"}</span>` +
+        `<span class="shipping-option-when muted">Arrives ${escapeHtml(m.delivery_window)}${m.countries && m.countries.length ? " · to " + escapeHtml(m.countries.join(", ")) + " only" : ""}</span></label>`).join("")
+        : '<p class="form-error" data-testid="no-shipping-method">Sorry, we do not deliver to this country yet.</p>';
+    });
+  }
+
+  document.addEventListener("change", async (event) => {
+    const radio = event.target.closest("[data-shipping-methods] input[name=shipping_method]");
+    if (!radio || !radio.value) return;
+    const form = radio.closest("[data-checkout-form]");
+    const body = { shipping_method: Number(radio.value) };
+    if (form && form.elements.country && form.elements.country.value) body.country = form.elements.country.value;
+    const res = await api("PUT", "/api/v1/cart/shipping-method/", body);
+    if (!res.ok) { toast(errorMessage(res.data), "error"); return; }
+    renderSummary(res.data);
+  });
+
   function renderSummary(cart) {
+    renderShippingMethods(cart);
     $$("[data-subtotal]").forEach((el) => (el.textContent = money(cart.subtotal)));
     $$("[data-shipping]").forEach((el) => (el.textContent = Number(cart.shipping) ? money(cart.shipping) : "Free"));
     $$("[data-total]").forEach((el) => (el.textContent = money(cart.total)));
@@ -392,7 +420,16 @@
   const checkoutForm = $("[data-checkout-form]");
   if (checkoutForm) {
     let cartToken = null;
-    api("GET", "/api/v1/cart/").then((res) => {
+    // the methods (and their prices) for the country the parcel goes to
+    const cartForCountry = () => {
+      const country = checkoutForm.elements.country ? checkoutForm.elements.country.value : "";
+      return api("GET", "/api/v1/cart/" + (country ? "?country=" + encodeURIComponent(country) : ""));
+    };
+    checkoutForm.elements.country && checkoutForm.elements.country.addEventListener("change", async () => {
+      const res = await cartForCountry();
+      if (res.ok) renderSummary(res.data);
+    });
+    cartForCountry().then((res) => {
       const box = $("[data-checkout-lines]");
       if (!res.ok) return;
       cartToken = res.data.token;
@@ -466,6 +503,8 @@
         card_cvc: f.card_cvc.value || "123",
         device_id: localStorage.getItem("device-id") || (() => { const d = String(Math.random()).slice(2, 14); localStorage.setItem("device-id", d); return d; })(),
       };
+      const method = $("[data-shipping-methods] input[name=shipping_method]:checked", checkoutForm);
+      if (method && method.value) body.shipping_method = Number(method.value);
       const button = $("button[type=submit]", checkoutForm);
       button.disabled = true;
       button.textContent = "Placing your order…";
