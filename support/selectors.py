@@ -562,11 +562,9 @@ def tickets_sla_attention(
 ) -> QuerySet[Ticket]:
     """Open tickets past a due time, or whose running target falls due within ``within``."""
     soon = Q(sla_next_due__lt=now + within)
-    return (
-        tickets.exclude(status=Ticket.Status.SOLVED)
-        .annotate(sla_next_due=sla_next_due())
-        .filter(sla_breached_q(now=now) | soon)
-    )
+    if "sla_next_due" not in tickets.query.annotations:  # the admin list has it already
+        tickets = tickets.annotate(sla_next_due=sla_next_due())
+    return tickets.exclude(status=Ticket.Status.SOLVED).filter(sla_breached_q(now=now) | soon)
 
 
 def _pct(met: int, missed: int) -> float | None:

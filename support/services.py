@@ -331,7 +331,16 @@ def _auto_reply(*, ticket: Ticket, notify: bool = True) -> None:
     if notify:  # the SLA's first reply is one the customer received (not an unsent import)
         ticket.first_replied_at = ticket.first_replied_at or now
     sla = _sla_update(ticket=ticket, now=now)
-    ticket.save(update_fields=["auto_replied", "status", "first_response_at", "updated_at", *sla])
+    ticket.save(
+        update_fields=[
+            "auto_replied",
+            "status",
+            "first_response_at",
+            "first_replied_at",
+            "updated_at",
+            *sla,
+        ]
+    )
 
 
 def _ticket_locked(ticket_id: int) -> Ticket:
@@ -409,7 +418,15 @@ def ticket_reply_send(
     ticket.assignee_id = ticket.assignee_id or agent_id  # who answers first owns the follow-up
     sla = _sla_update(ticket=ticket, now=now)
     ticket.save(
-        update_fields=["first_response_at", "status", "solved_at", "assignee", "updated_at", *sla]
+        update_fields=[
+            "first_response_at",
+            "first_replied_at",
+            "status",
+            "solved_at",
+            "assignee",
+            "updated_at",
+            *sla,
+        ]
     )
     ticket_reply_email_on_commit(message_id=message.pk)
     return message
