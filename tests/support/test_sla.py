@@ -87,9 +87,7 @@ def test_business_hours_keep_09_to_17_local_across_the_clocks_going_back() -> No
     saturday = _at(2026, 10, 24, 12)
     assert clock_add(saturday, 24 * 3600, business=False, zone=LONDON) == _at(2026, 10, 25, 11)
     # and in spring (29 March 2026) a business day still opens at 09:00 summer time
-    assert clock_add(_at(2026, 3, 27, 17), 3600, business=True, zone=LONDON) == _at(
-        2026, 3, 30, 10
-    )
+    assert clock_add(_at(2026, 3, 27, 17), 3600, business=True, zone=LONDON) == _at(2026, 3, 30, 10)
 
 
 def test_raising_the_priority_shortens_the_due_times_and_lowering_lengthens_them(
@@ -287,9 +285,10 @@ def test_report_gives_met_shares_by_priority_and_queue_and_the_median_first_repl
     assert "first reply 67% met" in html and "resolution 50% met" in html
     assert "median time to first reply 1 h 0 min" in html
     assert "2 business days" in html  # the normal policy's resolution target, in words
-    assert "/admin/support/slapolicy/" in admin_client.get(
-        "/admin/support/satisfactionrating/"
-    ).content.decode()
+    assert (
+        "/admin/support/slapolicy/"
+        in admin_client.get("/admin/support/satisfactionrating/").content.decode()
+    )
 
 
 @pytest.mark.parametrize("extra", [0, 6])
@@ -332,7 +331,7 @@ def test_shoppers_never_see_the_sla_but_staff_do(shopper_client, staff_client) -
     r = staff_client.post(f"{url}{created.json()['id']}/triage/", {"queue": "orders"})
     assert r.status_code == 200
     staff = r.json()
-    assert SLA_KEYS <= set(staff)
+    assert set(staff) >= SLA_KEYS
     ticket = Ticket.objects.get(pk=created.json()["id"])
     assert staff["first_reply_due_at"] is not None
     assert (
