@@ -166,8 +166,12 @@ def cart_merge(*, session_id: str, customer_id: int) -> Cart:
     anonymous.save(update_fields=["status"])
     # the code typed before logging in stays, unless the customer's cart already had one
     voucher_id = target.voucher_id or anonymous.voucher_id
+    shipping_method_id = target.shipping_method_id or anonymous.shipping_method_id  # likewise
     Cart.objects.filter(pk=target.pk).update(
-        updated_at=timezone.now(), session_id=session_id, voucher_id=voucher_id
+        updated_at=timezone.now(),
+        session_id=session_id,
+        voucher_id=voucher_id,
+        shipping_method_id=shipping_method_id,
     )
     target.refresh_from_db()
     return target

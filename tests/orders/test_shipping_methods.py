@@ -22,6 +22,7 @@ from tests.factories import (
     GOOD_CARD,
     CartFactory,
     CartLineFactory,
+    CustomerFactory,
     ProductFactory,
     UserFactory,
 )
@@ -194,6 +195,14 @@ def test_the_carts_choice_is_charged_and_a_retry_returns_the_same_order() -> Non
     second = place(cart, key="same")
     assert first.pk == second.pk and Order.objects.count() == 1
     assert (second.shipping, second.shipping_method_name) == (Decimal("9.95"), "Express delivery")
+
+
+def test_the_choice_made_before_logging_in_is_kept() -> None:
+    guest_cart = cart_with("30.00")
+    services.cart_shipping_method_set(cart=guest_cart, method_id=express().pk)
+    customer = CustomerFactory()
+    merged = services.cart_merge(session_id=guest_cart.session_id, customer_id=customer.pk)
+    assert merged.shipping_method_id == express().pk
 
 
 def test_choosing_an_inactive_method_for_the_cart_is_refused() -> None:
