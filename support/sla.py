@@ -65,7 +65,9 @@ def clock_seconds(start: datetime, end: datetime, *, business: bool, zone: tzinf
 
 def due_words(seconds: float) -> str:
     """'in 2 h', 'in 35 min', 'overdue by 1 d 3 h': seconds left (negative: overdue)."""
-    words = short_words(abs(seconds))
+    left = abs(seconds)
+    # a due time days away needs no hours ("in 3 d"); tomorrow's does ("in 1 d 4 h")
+    words = f"{int(left // 86400)} d" if left >= 2 * 86400 else short_words(left)
     return f"in {words}" if seconds >= 0 else f"overdue by {words}"
 
 
