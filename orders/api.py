@@ -143,6 +143,12 @@ class ShippingQuoteOutputSerializer(serializers.Serializer):
         return delivery_window_text(quote.earliest, quote.latest)
 
 
+# totals, the code's problem, the methods on offer, the chosen one (None: nothing delivers)
+_CartMoney = tuple[
+    services.Totals, str | None, list[services.ShippingQuote], services.ShippingQuote | None
+]
+
+
 class CartOutputSerializer(serializers.Serializer):
     token = serializers.UUIDField()
     lines = CartLineOutputSerializer(many=True)
@@ -158,7 +164,8 @@ class CartOutputSerializer(serializers.Serializer):
         "is removed or the cart qualifies again); null when it applies"
     )
     shipping = serializers.SerializerMethodField(
-        help_text="Shipping fee; free when the goods after the discount reach free_shipping_from"
+        help_text="The chosen method's fee for this cart; free when the goods after the "
+        "discount reach free_shipping_from"
     )
     total = serializers.SerializerMethodField(help_text="subtotal - discount + shipping")
     free_shipping_from = serializers.SerializerMethodField(
@@ -181,12 +188,10 @@ class CartOutputSerializer(serializers.Serializer):
         "is on offer, else the cheapest; `shipping` is its price. Null when none delivers"
     )
 
-    def _money(
-        self, cart: Cart
-    ) -> tuple[services.Totals, str | None, list[services.ShippingQuote], Any]:
+    def _money(self, cart: Cart) -> _CartMoney:
         """The cart's totals (delivery by the chosen method), its code's problem, the methods
         on offer and the chosen one, worked out once per response."""
-        cache: dict[int, tuple[services.Totals, str | None, list[services.ShippingQuote], Any]]
+        cache: dict[int, _CartMoney]
         cache = self._money_cache = getattr(self, "_money_cache", {})
         if cart.pk not in cache:
             subtotal = services.lines_subtotal(cart.lines.all())
