@@ -9,6 +9,7 @@ and style are ground truth (kind ``ticket``, keyed by the ticket's external id).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -428,9 +429,14 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
     # latest tickets still wait (a queue of days-old tickets, not months-old strays).
     latest = np.arange(n) >= n - max(8, n // 100)
     solved = (age > 2.0) & ~(latest & (r.random(n) < 0.5))
+    # SLA priorities from their own stream (the tickets' generator stays as it was); the desk
+    # answers urgent and high tickets faster, not always fast enough
+    sla_r = np.random.default_rng(np.random.SeedSequence([sim.seed, 5_1_4]))
+    priority = sla_r.choice([1, 2, 3, 4], size=n, p=[0.05, 0.2, 0.6, 0.15])
+    speed = np.select([priority == 1, priority == 2, priority == 3], [0.05, 0.2, 0.5], 1.0)
     first_resp = (
         np.array([x["created"] for x in rows])
-        + (r.exponential(0.4, n) * US_PER_DAY).astype(np.int64)
+        + (r.exponential(0.4, n) * speed * US_PER_DAY).astype(np.int64)
         + 600_000_000
     )
     first_resp = np.minimum(first_resp, sim.anchor_us - 1)
@@ -463,6 +469,9 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
         "updated_at": np.where(solved, solved_at, np.array([x["created"] for x in rows])),
         "first_response_at": np.where(solved, first_resp, -1),
         "solved_at": np.where(solved, solved_at, -1),
+        **_sla_columns(
+            priority=priority, rows=rows, solved=solved, first_resp=first_resp, solved_at=solved_at
+        ),
     }
     count = insert(Ticket, t, id_base=base, key="tickets")
     # first message from the customer, an agent reply on solved tickets
@@ -512,6 +521,60 @@ def tickets_write(*, sim: Any, base: dict[str, int], progress: Callable[[str], N
         f", {rated:,} rated"
     )
     return count
+
+
+def _sla_columns(
+    *,
+    priority: np.ndarray,
+    rows: list[dict[str, Any]],
+    solved: np.ndarray,
+    first_resp: np.ndarray,
+    solved_at: np.ndarray,
+) -> dict[str, Any]:
+    """Priority and SLA fields as the help desk would have kept them: due times from the
+    shipped policies (business hours for normal and low), the agent's reply as the first
+    reply, the solve stopping the resolution clock. Open demo tickets have no reply yet."""
+    from django.utils import timezone
+
+    from support.models import SlaPolicy
+    from support.sla import clock_add
+
+    zone = timezone.get_default_timezone()
+    policies = {p.priority: p for p in SlaPolicy.objects.all()}
+
+    def us(moment: Any) -> int:
+        return int(moment.timestamp() * 1_000_000)
+
+    first_due, resolution_due = [], []
+    for x, prio in zip(rows, priority.tolist(), strict=True):
+        policy = policies.get(prio)
+        if policy is None:
+            first_due.append(-1)
+            resolution_due.append(-1)
+            continue
+        created = dt.datetime.fromtimestamp(x["created"] / 1_000_000, tz=dt.UTC)
+        business = policy.business_hours
+        first_due.append(
+            us(
+                clock_add(
+                    created, policy.first_reply_target.total_seconds(), business=business, zone=zone
+                )
+            )
+        )
+        resolution_due.append(
+            us(
+                clock_add(
+                    created, policy.resolution_target.total_seconds(), business=business, zone=zone
+                )
+            )
+        )
+    return {
+        "priority": priority,
+        "first_reply_due_at": np.array(first_due, dtype=np.int64),
+        "resolution_due_at": np.array(resolution_due, dtype=np.int64),
+        "first_replied_at": np.where(solved, first_resp, -1),
+        "sla_paused_at": np.where(solved, solved_at, -1),
+    }
 
 
 GOOD_COMMENTS = [
