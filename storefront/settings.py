@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_deliveries_retry_due_task",
         "schedule": crontab(minute="*"),
     },
+    "webhook-deliveries-prune": {
+        "task": "webhooks.tasks.webhook_deliveries_prune_task",
+        "schedule": crontab(minute=20, hour=4),
+    },
 }
 
 # Security: on by default whenever DEBUG is off; `make serve-prod` on plain HTTP turns the
