@@ -417,6 +417,11 @@ class TicketAdmin(AuditedActionsMixin):
         return [F("sla_next_due").asc(nulls_last=True), *self.ordering]
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        solving = change and "status" in form.changed_data and obj.status == Ticket.Status.SOLVED
+        if solving:
+            # the service solves it (solved time, the shopper's e-mail with the rating links,
+            # ticket.solved): saved as solved first, it would find nothing left to do
+            obj.status = form.initial["status"]
         # intent/queue edits are corrections: record them as feedback through the service
         if change and ("intent" in form.changed_data or "queue" in form.changed_data):
             old = Ticket.objects.get(pk=obj.pk)
@@ -435,8 +440,9 @@ class TicketAdmin(AuditedActionsMixin):
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
         else:
             super().save_model(request, obj, form, change)
-        if change and "status" in form.changed_data and obj.status == Ticket.Status.SOLVED:
-            services.ticket_solve(ticket_id=obj.pk)  # stamps solved_at, which a bare save skips
+        if solving:
+            services.ticket_solve(ticket_id=obj.pk)
+            obj.status = Ticket.Status.SOLVED
         elif change and ("status" in form.changed_data or "priority" in form.changed_data):
             services.ticket_sla_refresh(ticket_id=obj.pk)  # due times follow the priority
 

@@ -130,6 +130,17 @@ def test_status_solved_from_the_form_stamps_the_solved_time(agent) -> None:  # t
     assert ticket.status == Ticket.Status.SOLVED and ticket.solved_at is not None
 
 
+def test_solving_from_the_form_mails_the_shopper_the_rating_links(
+    agent, mailoutbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = _ticket()
+    data = _change_form_data(agent, ticket, status=Ticket.Status.SOLVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert agent.post(f"{LIST}{ticket.pk}/change/", data).status_code == 302
+    solved = [m for m in mailoutbox if m.to == ["a@b.io"] and "/help/rate/" in m.body]
+    assert len(solved) == 1, [m.subject for m in mailoutbox]
+
+
 def test_bulk_actions_say_what_they_did_and_leave_solved_tickets_alone(agent) -> None:  # type: ignore[no-untyped-def]
     a, b = _ticket(), _ticket()
     services.ticket_solve(ticket_id=b.pk)
