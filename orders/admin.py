@@ -3,10 +3,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from orders import services
+from orders import selectors, services
 from orders.models import (
     Cart,
     CartLine,
@@ -340,3 +341,15 @@ class ShippingMethodAdmin(AuditedActionsMixin):
     @admin.display(description="delivers to")
     def delivers_to(self, obj: ShippingMethod) -> str:
         return ", ".join(obj.countries) if obj.countries else "everywhere"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        cache.delete(selectors.FREE_DELIVERY_CACHE_KEY)  # the shop's banners follow at once
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        cache.delete(selectors.FREE_DELIVERY_CACHE_KEY)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        cache.delete(selectors.FREE_DELIVERY_CACHE_KEY)

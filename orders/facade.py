@@ -148,6 +148,11 @@ def order_snapshot(order_id: int) -> OrderSnapshot | None:
     )
 
 
+def free_delivery_from() -> Decimal | None:
+    """The goods total from which the shop delivers free (its banners' promise), or None."""
+    return selectors.free_delivery_from()
+
+
 def order_lines_frame(since: datetime | None = None) -> pd.DataFrame:
     return selectors.order_lines_frame(since=since)
 

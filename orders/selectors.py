@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Literal
 
 import pandas as pd
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import (
@@ -46,6 +47,26 @@ def shipping_methods_available(*, country: str | None) -> list[ShippingMethod]:
             m for m in methods if not m.countries or wanted in {c.upper() for c in m.countries}
         ]
     return methods
+
+
+FREE_DELIVERY_CACHE_KEY = "orders:free-delivery-from:v1"
+
+
+def free_delivery_from() -> Decimal | None:
+    """The goods total from which delivery is free, as the shop's banners promise it: the
+    lowest threshold of an active method that delivers everywhere (None: no such offer, and
+    the banners say nothing). Cached for a minute; saving a method clears it."""
+    cached = cache.get(FREE_DELIVERY_CACHE_KEY)
+    if cached is not None:
+        return None if cached == "" else Decimal(cached)
+    thresholds = [
+        m.free_from
+        for m in shipping_methods_available(country=None)
+        if m.free_from is not None and not m.countries
+    ]
+    value = min(thresholds) if thresholds else None
+    cache.set(FREE_DELIVERY_CACHE_KEY, "" if value is None else str(value), 60)
+    return value
 
 
 def cart_with_lines(*, cart_id: int) -> Cart:

@@ -77,3 +77,28 @@ def test_the_hint_is_the_least_that_makes_checkout_deliver_free(
 def test_a_whole_price_code_gives_no_free_delivery_hint() -> None:
     code = Voucher.objects.create(code="ALL", kind=Voucher.Kind.PERCENTAGE, value=Decimal("100"))
     assert services.free_shipping_missing(subtotal=Decimal("20.00"), voucher=code) is None
+
+
+def test_the_shops_free_delivery_banners_follow_the_merchants_delivery_methods(
+    admin_client, client
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
+    from orders.models import ShippingMethod
+    from tests.admin_support import change_form_data
+
+    product = ProductFactory(with_stock=5)
+    standard = ShippingMethod.objects.get(name="Standard delivery")
+    assert "Free delivery on orders over £50.00" in client.get("/").content.decode()
+    # the merchant raises the threshold in the admin: every banner says so at once
+    url = f"/admin/orders/shippingmethod/{standard.pk}/change/"
+    data = change_form_data(admin_client, url, free_from="75.00")
+    assert admin_client.post(url, data).status_code == 302
+    home = client.get("/").content.decode()
+    page = client.get(f"/p/{product.pk}/").content.decode()
+    assert "Free delivery on orders over £75.00" in home and "£50.00" not in home
+    assert "Free delivery over £75.00" in page
+    # no method delivers free everywhere any more: no banner promises it
+    ShippingMethod.objects.filter(free_from__isnull=False).update(is_active=False)
+    cache.clear()
+    assert "Free delivery" not in client.get("/").content.decode()
