@@ -389,8 +389,9 @@ class ListHits:
 def risk_list_hits(*, values: dict[str, Any], now: datetime | None = None) -> ListHits:
     """Which lists hold this checkout's e-mail, domain, card, IP, customer or countries.
 
-    One query whatever the number of lists: it fetches only the rows matching the
-    checkout's own values (lists may hold millions). Expired items are ignored.
+    At most two queries whatever the number of lists: whether any list holds anything,
+    then only the rows matching the checkout's own values (lists may hold millions).
+    Expired items are ignored.
     """
     now = now or timezone.now()
     wanted: dict[str, set[str]] = {}
@@ -401,13 +402,14 @@ def risk_list_hits(*, values: dict[str, Any], now: datetime | None = None) -> Li
             wanted.setdefault(item_type, set()).add(
                 text.upper() if item_type == "country" else text
             )
-    if not wanted:
+    # most stores keep their lists empty: a bare EXISTS is ten times cheaper than the lookup
+    if not wanted or not RiskListItem.objects.exists():
         return ListHits()
-    match = Q()
-    for item_type, found in wanted.items():
-        match |= Q(risk_list__item_type=item_type, value__in=sorted(found))
+    # one IN over every value, the item type checked below: a simpler query to build than
+    # an OR per type, and a value of one type is never another type's
+    everything = sorted(set().union(*wanted.values()))
     rows = (
-        RiskListItem.objects.filter(match)
+        RiskListItem.objects.filter(value__in=everything)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .values_list(
             "risk_list__alias",
@@ -422,6 +424,8 @@ def risk_list_hits(*, values: dict[str, Any], now: datetime | None = None) -> Li
     blocked: list[str] = []
     allowed: list[str] = []
     for alias, name, kind, item_type, value in rows:
+        if value not in wanted.get(item_type, ()):
+            continue
         entries.add((alias, value))
         field_name = BUILT_IN_FIELDS.get(item_type)
         if field_name is None or values.get(field_name) != value:
