@@ -339,3 +339,36 @@ def test_shoppers_never_see_the_sla_but_staff_do(shopper_client, staff_client) -
         == ticket.first_reply_due_at
     )
     assert staff["first_reply_breached"] is False and staff["sla_paused"] is False
+
+
+def test_an_upgraded_stores_tickets_get_due_times_from_the_backfill_migration(clock) -> None:  # type: ignore[no-untyped-def]
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("support.migrations.0007_sla_backfill").backfill
+    clock(_at(2026, 11, 30, 12))  # Monday noon
+    waiting = _ticket(priority=Priority.NORMAL, created_at=_at(2026, 11, 27, 16))  # Friday 16:00
+    replied = _ticket(priority=Priority.URGENT, created_at=_at(2026, 11, 30, 9))
+    Message.objects.create(
+        ticket=replied,
+        author=Message.Author.AGENT,
+        body="On its way",
+        created_at=_at(2026, 11, 30, 9, 30),
+    )
+    Ticket.objects.filter(pk=waiting.pk).update(status=Ticket.Status.WAITING)
+    blank = {"first_reply_due_at": None, "resolution_due_at": None, "first_replied_at": None}
+    Ticket.objects.update(**blank, sla_paused_at=None)  # as tickets were before SLA policies
+    backfill(apps, None)
+    waiting.refresh_from_db()
+    replied.refresh_from_db()
+    # normal: 8 business hours from Friday 16:00 is Monday 16:00, 16 is Tuesday 16:00
+    assert waiting.first_reply_due_at == _at(2026, 11, 30, 16)
+    assert waiting.resolution_due_at == _at(2026, 12, 1, 16)
+    assert waiting.sla_paused_at == _at(2026, 11, 30, 12)  # waits for the customer from now
+    assert replied.first_reply_due_at == _at(2026, 11, 30, 10)
+    assert replied.first_replied_at == _at(
+        2026, 11, 30, 9, 30
+    ) and not replied.first_reply_breached(timezone.now())
+    assert not waiting.first_reply_breached(_at(2026, 11, 30, 15, 59))
+    assert waiting.first_reply_breached(_at(2026, 11, 30, 16, 30))
