@@ -130,9 +130,32 @@ class AccountLogoutApi(APIView):
 class AccountDetailApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    class UpdateSerializer(serializers.Serializer):
+        marketing_consent = serializers.BooleanField(
+            help_text="Offers and price drops on saved items by e-mail"
+        )
+
     @extend_schema(responses=AccountOutputSerializer, summary="The logged-in account")
     def get(self, request: Request) -> Response:
         customer = services.customer_for_user(user=request.user)
+        return Response(AccountOutputSerializer(customer).data)
+
+    @extend_schema(
+        request=UpdateSerializer,
+        responses={200: AccountOutputSerializer, 400: OpenApiResponse(description="Invalid")},
+        summary="Change my e-mail preferences (marketing consent)",
+        description="Other fields are ignored. A session request needs the CSRF token "
+        "(`X-CSRFToken` header), as every account write does.",
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_for_user(user=request.user)
+        assert customer is not None
+        if customer.marketing_consent != data.validated_data["marketing_consent"]:
+            customer = services.customer_consent_set(
+                customer=customer, marketing=data.validated_data["marketing_consent"]
+            )
         return Response(AccountOutputSerializer(customer).data)
 
 

@@ -4,10 +4,23 @@ from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
+from django.core import signing
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from customers.models import Event, WishlistItem, WishlistPriceAlert
+from customers.models import Customer, Event, WishlistItem, WishlistPriceAlert
+
+MARKETING_UNSUBSCRIBE_SALT = "customers.marketing-unsubscribe"
+
+
+def marketing_unsubscribe_customer(*, token: str) -> Customer | None:
+    """The customer a marketing e-mail's unsubscribe token was made for (see
+    ``services.marketing_unsubscribe_token``); None for a forged or mangled token."""
+    try:
+        public_id = signing.loads(token, salt=MARKETING_UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return Customer.objects.filter(public_id=public_id).first()
 
 
 def events_frame(

@@ -5,10 +5,12 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer, Event, WishlistItem, WishlistPriceAlert
+from customers.selectors import MARKETING_UNSUBSCRIBE_SALT
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,19 @@ def customer_consent_set(*, customer: Customer, marketing: bool) -> Customer:
     customer.consent_updated_at = timezone.now()
     customer.save(update_fields=["marketing_consent", "consent_updated_at"])
     return customer
+
+
+def marketing_unsubscribe_token(*, customer: Customer) -> str:
+    """The signed token of a marketing e-mail's unsubscribe link: the customer's public id,
+    signed with SECRET_KEY (no expiry: an old e-mail's link keeps working). URL-safe."""
+    return signing.dumps(str(customer.public_id), salt=MARKETING_UNSUBSCRIBE_SALT)
+
+
+def marketing_unsubscribe(*, customer: Customer) -> Customer:
+    """The unsubscribe link's button: marketing consent off (the time moves only on a change)."""
+    if not customer.marketing_consent:
+        return customer
+    return customer_consent_set(customer=customer, marketing=False)
 
 
 def event_record(
@@ -306,6 +321,8 @@ def _wishlist_price_alert_send_one(
         ).exists():
             return False
         site = settings.SITE_URL
+        token = marketing_unsubscribe_token(customer=customer)
+        unsubscribe_url = f"{site}/account/unsubscribe/{token}/"
         context = {
             "product": product,
             "price": product.price,
@@ -314,6 +331,7 @@ def _wishlist_price_alert_send_one(
             "product_url": f"{site}/p/{product.id}/{product.slug}/",
             "saved_url": f"{site}/account/#saved-h",
             "store_name": settings.STORE_NAME,
+            "unsubscribe_url": unsubscribe_url,
         }
         if not email_send(
             subject=f"Price drop: {product.name}",
@@ -321,6 +339,10 @@ def _wishlist_price_alert_send_one(
             context=context,
             to=user.email,
             what=f"wishlist price alert for item {item.pk}",  # the id, never the address
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058
+            },
         ):
             return False  # nothing recorded: the next drop (or a rerun) tries again
         WishlistPriceAlert.objects.create(

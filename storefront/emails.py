@@ -21,10 +21,19 @@ def _html_alternative(template: str, context: dict[str, Any]) -> str | None:
     return html.render(context)
 
 
-def email_send(*, subject: str, template: str, context: dict[str, Any], to: str, what: str) -> bool:
+def email_send(
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    to: str,
+    what: str,
+    headers: dict[str, str] | None = None,
+) -> bool:
     """Render a plain-text template and mail it to one address; True when handed to the
     backend. When an ``.html`` template sits beside the ``.txt`` one, the mail is multipart
-    (text first, HTML as the alternative mail clients prefer).
+    (text first, HTML as the alternative mail clients prefer). ``headers`` are extra mail
+    headers (a marketing mail's ``List-Unsubscribe``).
 
     A failure is logged as "<what> e-mail not sent (<exception type>)" and not raised: the
     exception's text is left out, as an SMTP error's can name the recipient."""
@@ -34,6 +43,7 @@ def email_send(*, subject: str, template: str, context: dict[str, Any], to: str,
             body=render_to_string(template, context),
             from_email=None,  # DEFAULT_FROM_EMAIL
             to=[to],
+            headers=headers or None,
         )
         html = _html_alternative(template, context)
         if html is not None:

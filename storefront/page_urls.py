@@ -16,6 +16,11 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/login/", views.login_page, name="login"),
     path("account/register/", views.register_page, name="register"),
+    path(
+        "account/unsubscribe/<str:token>/",
+        views.marketing_unsubscribe,
+        name="marketing-unsubscribe",
+    ),
     path("help/", views.help_page, name="help"),
     path("help/rate/<str:token>/", support_pages.rating_page, name="help-rating"),
     path(

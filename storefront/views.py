@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
 from catalog import search
 from catalog.api import product_detail_data
@@ -28,12 +29,14 @@ from catalog.models import Category, Product, Review
 from catalog.selectors import stock_alert_is_waiting
 from customers.models import Customer, Event
 from customers.selectors import (
+    marketing_unsubscribe_customer,
     rebuy_list_for_customer,
     wishlist_items_for_customer,
     wishlist_product_ids,
     wishlist_rows,
 )
 from customers.services import event_record
+from customers.services import marketing_unsubscribe as customer_marketing_unsubscribe
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
 from orders.selectors import order_timeline
@@ -588,6 +591,25 @@ def stock_alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """The back-in-stock e-mail's unsubscribe link: a button, not a GET that unsubscribes (mail
     scanners follow links); the button calls the API with the token."""
     response = _render(request, "storefront/stock_alert_unsubscribe.html", {"token": token})
+    response["Referrer-Policy"] = "no-referrer"  # the token stays on this page
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_exempt  # the signed token is the credential; RFC 8058 one-click POSTs carry no CSRF
+def marketing_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """A marketing e-mail's unsubscribe link, no sign-in needed: GET shows a button (mail
+    scanners follow links, so a GET changes nothing), POST turns marketing consent off."""
+    customer = marketing_unsubscribe_customer(token=token)
+    if customer is None:
+        raise Http404("unknown unsubscribe link")
+    done = False
+    if request.method == "POST":
+        customer_marketing_unsubscribe(customer=customer)
+        done = True
+    response = _render(
+        request, "storefront/marketing_unsubscribe.html", {"token": token, "done": done}
+    )
     response["Referrer-Policy"] = "no-referrer"  # the token stays on this page
     return response
 

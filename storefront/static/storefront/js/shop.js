@@ -555,6 +555,26 @@
     });
   }
 
+  const prefsForm = $("[data-email-prefs-form]");
+  if (prefsForm) {
+    prefsForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const saved = $("[data-email-prefs-saved]", prefsForm);
+      const button = $("button", prefsForm);
+      showError(prefsForm, "");
+      saved.hidden = true;
+      button.disabled = true;
+      const res = await api("PATCH", "/api/v1/account/", { marketing_consent: prefsForm.marketing_consent.checked });
+      button.disabled = false;
+      if (res.ok) {
+        prefsForm.marketing_consent.checked = res.data.marketing_consent;
+        saved.textContent = res.data.marketing_consent ? "Saved: we'll e-mail you offers and price drops on your saved items." : "Saved: no more offer or price-drop e-mails.";
+        saved.hidden = false;
+      } else if (res.status === 401 || res.status === 403) showError(prefsForm, "Please sign in again to change your e-mail preferences.");
+      else showError(prefsForm, "We couldn't save your choice just now. Please try again in a moment.");
+    });
+  }
+
   const reviewForm = $("[data-review-form]");
   if (reviewForm) {
     reviewForm.addEventListener("submit", async (event) => {
