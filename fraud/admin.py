@@ -260,7 +260,8 @@ class RiskListAdmin(AuditedActionsMixin):
         url = reverse("admin:fraud_risklistitem_changelist") + f"?risk_list__id__exact={obj.pk}"
         expired = obj.item_count - obj.active_count
         note = f" ({expired} expired)" if expired else ""
-        return format_html("<a href='{}'>{} item(s)</a>{}", url, obj.active_count, note)
+        words = "1 item" if obj.active_count == 1 else f"{obj.active_count} items"
+        return format_html("<a href='{}'>{}</a>{}", url, words, note)
 
     @admin.display(description="add values")
     def bulk_add_link(self, obj: RiskList) -> str:

@@ -262,7 +262,7 @@ def test_csv_bulk_add_reports_bad_lines_and_adds_the_rest(admin_client: Client) 
     ok = admin_client.post(url, {"values": "d@example.com\na@example.com"})
     assert ok.status_code == 302 and blocked.items.count() == 3
     listing = admin_client.get("/admin/fraud/risklist/").content.decode()
-    assert "3 item(s)" in listing and "@blocked_emails" in listing
+    assert ">3 items<" in listing and "@blocked_emails" in listing
 
 
 def test_bulk_add_is_atomic() -> None:
