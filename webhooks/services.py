@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from storefront.api_errors import ServiceError
-from webhooks import selectors
+from webhooks import selectors, transport
 from webhooks.models import PING, Event, Webhook, WebhookDelivery, secret_generate
 
 if TYPE_CHECKING:
@@ -75,49 +75,91 @@ def _internal_host(host: str) -> bool:
     if host in _LOCAL_HOSTS or host.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_unspecified
-        or address.is_multicast
-    )
+        return False  # a name: what it resolves to is checked by _addresses_vetted
+    return transport.address_refused(host)
 
 
-def webhook_url_clean(url: str) -> str:
-    """``url`` stripped if events may go there: https, or http to this machine in DEBUG
-    (and tests); never an address on the store's own network, nor a URL carrying a user
-    name or password. Else a ``ServiceError`` on ``target_url``."""
+class UrlRefused(ServiceError):
+    """The URL names, or resolves to, a place events may not go: never worth a retry."""
+
+
+def _url_parts_clean(url: str) -> tuple[str, str, int, bool]:
+    """The stripped URL, its host, port, and whether it is a local receiver (DEBUG);
+    ``UrlRefused`` on ``target_url`` if events may not go there by its text alone."""
     url = url.strip()
     if len(url) > URL_MAX_LENGTH:
-        raise ServiceError(f"at most {URL_MAX_LENGTH} characters", field="target_url")
+        raise UrlRefused(f"at most {URL_MAX_LENGTH} characters", field="target_url")
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise ServiceError(
+        raise UrlRefused(
             "enter a full URL such as https://example.com/hooks/mlstore", field="target_url"
         ) from None
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.username or parts.password:
-        raise ServiceError(
+        raise UrlRefused(
             "leave the user name and password out of the URL: every delivery is signed "
             "with the webhook's secret instead",
             field="target_url",
         )
     local = host in _LOCAL_HOSTS and _local_http_allowed()
     if parts.scheme != "https" and not local:
-        raise ServiceError("the URL must start with https://", field="target_url")
+        raise UrlRefused("the URL must start with https://", field="target_url")
     if _internal_host(host) and not local:
-        raise ServiceError(
+        raise UrlRefused(
             "this address is on the store's own network; give the receiver's public address",
             field="target_url",
         )
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return url, host, port, local
+
+
+def _addresses_vetted(host: str, addresses: list[str], *, local: bool) -> list[str]:
+    """``addresses`` if every one may be sent to, else ``UrlRefused`` naming the first
+    that may not: one bad address among good ones is enough (the connect may pick it)."""
+    for address in addresses:
+        # the DEBUG receiver on this machine: loopback only, whatever localhost says
+        bad = (
+            not ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+            if local
+            else (transport.address_refused(address))
+        )
+        if bad:
+            raise UrlRefused(
+                f"{host} resolves to {address}, an address on the store's own network "
+                "(private, loopback, link-local or reserved); give the receiver's public "
+                "address",
+                field="target_url",
+            )
+    return addresses
+
+
+def webhook_url_clean(url: str) -> str:
+    """``url`` stripped if events may go there: https, or http to this machine in DEBUG
+    (and tests); never an address on the store's own network, nor a host name that
+    resolves to one, nor a URL carrying a user name or password. Else a ``ServiceError``
+    on ``target_url``.
+
+    A name that cannot be resolved now (DNS down, a record not published yet) is let
+    through: every delivery resolves and checks it again before it connects."""
+    url, host, port, local = _url_parts_clean(url)
+    try:
+        addresses = transport.resolve(host, port)
+    except (OSError, UnicodeError):
+        return url
+    _addresses_vetted(host, addresses, local=local)
     return url
+
+
+def _target_vet(url: str) -> tuple[str, list[str]]:
+    """The URL and the vetted addresses a delivery connects to, resolved now, for this
+    attempt only. ``UrlRefused`` when it may not be sent to; ``OSError`` when the name
+    does not resolve (worth a retry: DNS trouble passes)."""
+    url, host, port, local = _url_parts_clean(url)  # DEBUG may be off since it was saved
+    return url, _addresses_vetted(host, transport.resolve(host, port), local=local)
 
 
 def webhook_events_clean(events: Iterable[str]) -> list[str]:
@@ -138,22 +180,22 @@ def _subscriptions_changed() -> None:
     transaction.on_commit(lambda: cache.delete(selectors.SUBSCRIPTIONS_CACHE_KEY))
 
 
-@transaction.atomic
 def webhook_create(
     *, target_url: str, events: Iterable[str], name: str = "", is_active: bool = True
 ) -> Webhook:
     """A new webhook with a freshly generated signing secret."""
-    webhook = Webhook.objects.create(
-        name=name.strip()[:100],
-        target_url=webhook_url_clean(target_url),
-        events=webhook_events_clean(events),
-        is_active=is_active,
-    )
-    _subscriptions_changed()
+    url = webhook_url_clean(target_url)  # a DNS lookup: before the transaction, not in it
+    with transaction.atomic():
+        webhook = Webhook.objects.create(
+            name=name.strip()[:100],
+            target_url=url,
+            events=webhook_events_clean(events),
+            is_active=is_active,
+        )
+        _subscriptions_changed()
     return webhook
 
 
-@transaction.atomic
 def webhook_update(
     *,
     webhook_id: int,
@@ -163,17 +205,20 @@ def webhook_update(
     is_active: bool | None = None,
 ) -> Webhook:
     """Change what is given; the secret stays (receivers keep verifying with it)."""
-    webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
-    if target_url is not None:
-        webhook.target_url = webhook_url_clean(target_url)
-    if events is not None:
-        webhook.events = webhook_events_clean(events)
-    if name is not None:
-        webhook.name = name.strip()[:100]
-    if is_active is not None:
-        webhook.is_active = is_active
-    webhook.save()
-    _subscriptions_changed()
+    # a DNS lookup: before the row is locked, not while it is
+    url = webhook_url_clean(target_url) if target_url is not None else None
+    with transaction.atomic():
+        webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
+        if url is not None:
+            webhook.target_url = url
+        if events is not None:
+            webhook.events = webhook_events_clean(events)
+        if name is not None:
+            webhook.name = name.strip()[:100]
+        if is_active is not None:
+            webhook.is_active = is_active
+        webhook.save()
+        _subscriptions_changed()
     return webhook
 
 
@@ -354,6 +399,41 @@ def _product_event(
     return data
 
 
+def _return_event(
+    *, return_id: int, refund_id: int | None, context: dict[str, str | None]
+) -> dict[str, Any] | None:
+    """The return's facts: never the shopper's comments or e-mail (``order.*`` carries the
+    e-mail for whoever serves the order; the order number leads there)."""
+    from returns import facade as returns
+
+    info = returns.return_event_info(return_id=return_id)
+    if info is None:
+        return None
+    return {
+        "return": {
+            "id": info.id,
+            "number": info.number,
+            "status": info.status,
+            "order_number": info.order_number,
+            "currency": info.currency,
+            "refund_amount": _money(info.refund_amount) if info.refund_amount else None,
+            "include_shipping": info.include_shipping,
+            "created_at": _iso(info.created_at),
+            "refunded_at": _iso(info.refunded_at) if info.refunded_at else None,
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "reason": line.reason,
+                    "restocked": line.restocked,
+                }
+                for line in info.lines
+            ],
+        }
+    }
+
+
 _Builder = Callable[..., dict[str, Any] | None]
 # Each event's subject: the name of its id, and what its ``data`` is built from.
 _BUILDERS: dict[str, tuple[str, _Builder]] = {
@@ -367,6 +447,8 @@ _BUILDERS: dict[str, tuple[str, _Builder]] = {
     Event.TICKET_SOLVED: ("ticket_id", _ticket_event),
     Event.PRODUCT_BACK_IN_STOCK: ("product_id", _product_event),
     Event.PRODUCT_PRICE_CHANGED: ("product_id", _product_event),
+    Event.RETURN_REQUESTED: ("return_id", _return_event),
+    Event.RETURN_REFUNDED: ("return_id", _return_event),
 }
 
 
@@ -489,9 +571,16 @@ def signatures(*, secrets: list[str], timestamp: str, body: bytes) -> str:
 
 
 def _post(
-    *, url: str, secrets: list[str], event: str, event_id: uuid.UUID, payload: dict[str, Any]
+    *,
+    url: str,
+    addresses: list[str],
+    secrets: list[str],
+    event: str,
+    event_id: uuid.UUID,
+    payload: dict[str, Any],
 ) -> tuple[int | None, str]:
-    """POST the signed payload; the answer's status (None without one) and a short error.
+    """POST the signed payload to ``url``, connecting to one of ``addresses`` (vetted, what
+    its host resolved to) only; the answer's status (None without one) and a short error.
     The answer's body is never read: it is not ours to store or log."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = str(int(timezone.now().timestamp()))
@@ -505,17 +594,22 @@ def _post(
     }
     try:
         # no redirects: a signed event is not sent on to wherever a 3xx points
-        with requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        with (
+            transport.pinned_session(addresses) as session,
+            session.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             code = response.status_code
     except requests.Timeout:
         return None, f"no answer within {TIMEOUT_SECONDS} s"
+    except requests.exceptions.SSLError:  # a subclass of ConnectionError: before it
+        return None, "TLS failed: the certificate is not valid for this host name"
     except requests.ConnectionError:
         return None, "could not connect"
     except requests.RequestException as exc:  # the text would name the URL: the type only
@@ -560,13 +654,18 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         retry_at, last = None, True
     else:
         try:
-            url = webhook_url_clean(webhook.target_url)  # DEBUG may be off since it was saved
-        except ServiceError as exc:
+            # resolved and checked now, at every attempt: DNS may have changed since the
+            # save (or DEBUG gone off), and the connection goes to what was checked
+            url, addresses = _target_vet(webhook.target_url)
+        except UrlRefused as exc:
             code, error = None, f"URL refused: {exc.message}"
-            retry_at, last = None, True
+            retry_at, last = None, True  # refused is refused: no retries
+        except (OSError, UnicodeError):
+            code, error = None, "the host name does not resolve"
         else:
             code, error = _post(
                 url=url,
+                addresses=addresses,
                 secrets=webhook.signing_secrets(timezone.now()),
                 event=delivery.event,
                 event_id=delivery.event_id,
