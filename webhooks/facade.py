@@ -19,6 +19,8 @@ WebhookEvent = Literal[
     "ticket.solved",
     "product.back_in_stock",
     "product.price_changed",
+    "return.requested",
+    "return.refunded",
 ]
 
 # The event's prefix names its subject, the id an emitter must give.
@@ -27,6 +29,7 @@ SUBJECT_ID = {
     "fraud": "order_id",
     "ticket": "ticket_id",
     "product": "product_id",
+    "return": "return_id",
 }
 
 __all__ = ["WebhookEvent", "event_emit"]
@@ -39,19 +42,26 @@ def event_emit(
     refund_id: int | None = None,
     ticket_id: int | None = None,
     product_id: int | None = None,
+    return_id: int | None = None,
     context: Mapping[str, str | None] | None = None,
 ) -> None:
     """Send ``event`` to the subscribed webhooks after the current transaction commits;
     nothing is sent if it rolls back. The subject is the id its prefix names: ``order_id``
     for ``order.*`` and ``fraud.*`` (with ``refund_id`` for ``order.refunded``),
-    ``ticket_id`` for ``ticket.*``, ``product_id`` for ``product.*``. ``context``: facts of
+    ``ticket_id`` for ``ticket.*``, ``product_id`` for ``product.*``, ``return_id`` for
+    ``return.*``. ``context``: facts of
     the change itself that the committed rows no longer show (a price's old value).
 
     Costs no query here; after commit, one cache read when no webhook subscribes to
     ``event``. ``robust``: a failure to record or hand off the event is logged, never raised
     into the request that caused it (its transaction is committed by then).
     """
-    ids = {"order_id": order_id, "ticket_id": ticket_id, "product_id": product_id}
+    ids = {
+        "order_id": order_id,
+        "ticket_id": ticket_id,
+        "product_id": product_id,
+        "return_id": return_id,
+    }
     needed = SUBJECT_ID.get(event.split(".", 1)[0])
     if needed is None or ids[needed] is None:
         raise ValueError(f"{event} needs {needed or 'a known subject'}")  # a programming error

@@ -22,6 +22,8 @@ class Event(models.TextChoices):
     TICKET_SOLVED = "ticket.solved", "Support ticket solved"
     PRODUCT_BACK_IN_STOCK = "product.back_in_stock", "Product back in stock"
     PRODUCT_PRICE_CHANGED = "product.price_changed", "Product price changed"
+    RETURN_REQUESTED = "return.requested", "Return requested by a shopper"
+    RETURN_REFUNDED = "return.refunded", "Return refunded"
 
 
 PING = "ping"
