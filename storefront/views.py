@@ -221,6 +221,17 @@ def _personal_picks(
 # --- pages --------------------------------------------------------------------------------------
 
 
+def _card_hearts(customer: Customer | None, *cards: Iterable[Product]) -> dict[str, Any]:
+    """What the cards' Save hearts need: which of the page's products this shopper saved,
+    in one query for the whole page (none for a visitor, whose heart links to sign in)."""
+    saved: set[int] = set()
+    if customer is not None:
+        ids = {p.pk for products in cards for p in products}
+        if ids:
+            saved = wishlist_product_ids(customer_id=customer.pk, product_ids=ids)
+    return {"card_hearts": True, "saved_ids": saved}
+
+
 @ensure_csrf_cookie
 def home(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
@@ -239,6 +250,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "picks": picks.products,
             "picks_source": "model" if picks.personal else "popular",
             "picks_variant": picks.variant,
+            **_card_hearts(customer, trending, picks.products),
         },
     )
 
@@ -324,12 +336,14 @@ def category(request: HttpRequest, category_id: int, slug: str = "") -> HttpResp
     )
     paginator = Paginator(products, page_size)
     page = paginator.get_page(request.GET.get("page"))
+    customer = _customer(request)
     query = request.GET.copy()
     query.pop("page", None)
     return _render(
         request,
         "storefront/category.html",
         {
+            "_customer": customer,
             "category": current,
             "crumbs": crumbs,
             "subcategories": [rows[c] for c in children.get(category_id, [])],
@@ -346,6 +360,7 @@ def category(request: HttpRequest, category_id: int, slug: str = "") -> HttpResp
             "page_sizes": PAGE_SIZES,
             "stats": stats,
             "querystring": query.urlencode(),
+            **_card_hearts(customer, page.object_list),
             # folded away on phones: the summary says filters are on, or the shopper wonders
             # where the other products went
             "active_filters": len(brand_ids)
@@ -374,10 +389,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
     pages = (result.total + per_page - 1) // per_page
     # a search that finds nothing still offers something to look at, not a dead end
     popular = _product_cards(_popular_ids(8)) if query and not products else []
+    customer = _customer(request)
     return _render(
         request,
         "storefront/search.html",
         {
+            "_customer": customer,
+            **_card_hearts(customer, products, popular),
             "query": query,
             "result": result,
             "products": products,

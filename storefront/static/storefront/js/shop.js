@@ -635,7 +635,7 @@
     });
   }
 
-  /* ---- saved items: the product page's heart and the account's list (wishlist API) ------- */
+  /* ---- saved items: the hearts (product page, product cards) and the account's list ------ */
   document.addEventListener("click", async (event) => {
     const toggle = event.target.closest("[data-save-toggle]");
     if (!toggle) return;
@@ -647,7 +647,7 @@
       ? await api("DELETE", `/api/v1/account/wishlist/${id}/`)
       : await api("POST", "/api/v1/account/wishlist/", { product: Number(id) });
     toggle.disabled = false;
-    if (res.status === 401 || res.status === 403) { window.location.href = `/account/login/?next=${encodeURIComponent(window.location.pathname)}`; return; }
+    if (res.status === 401 || res.status === 403) { window.location.href = `/account/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`; return; }
     if (!res.ok) { toast(errorMessage(res.data), "error"); return; }
     toggle.setAttribute("aria-pressed", saved ? "false" : "true");
     $(".save-heart", toggle).textContent = saved ? "\u2661" : "\u2665";
