@@ -87,29 +87,27 @@ def _shopper_response(order: Order, status_code: int = 200) -> Response:
     )
 
 
+class ReturnLineInputSerializer(serializers.Serializer):
+    order_line_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+    reason = serializers.ChoiceField(choices=ReturnLine.Reason.choices)
+    comment = serializers.CharField(
+        max_length=services.COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["reason"] == ReturnLine.Reason.OTHER and not attrs["comment"].strip():
+            raise serializers.ValidationError({"comment": "Tell us the reason."})
+        return attrs
+
+
 class OrderReturnsApi(APIView):
     """The shopper's returns of one order, and asking for a new one."""
 
-    class LineInputSerializer(serializers.Serializer):
-        order_line_id = serializers.IntegerField(min_value=1)
-        quantity = serializers.IntegerField(min_value=1, max_value=10_000)
-        reason = serializers.ChoiceField(choices=ReturnLine.Reason.choices)
-        comment = serializers.CharField(
-            max_length=services.COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
-        )
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            if attrs["reason"] == ReturnLine.Reason.OTHER and not attrs["comment"].strip():
-                raise serializers.ValidationError({"comment": "Tell us the reason."})
-            return attrs
-
     class InputSerializer(serializers.Serializer):
-        lines = serializers.ListField(min_length=1, max_length=100)
+        lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=100)
 
-        def validate_lines(self, value: list[Any]) -> list[dict[str, Any]]:
-            serializer = OrderReturnsApi.LineInputSerializer(data=value, many=True)
-            serializer.is_valid(raise_exception=True)
-            data: list[dict[str, Any]] = serializer.validated_data
+        def validate_lines(self, data: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ids = [line["order_line_id"] for line in data]
             if len(ids) != len(set(ids)):
                 raise serializers.ValidationError("Each item once: add up its units instead.")
