@@ -105,7 +105,9 @@ class OrderReturnsApi(APIView):
     """The shopper's returns of one order, and asking for a new one."""
 
     class InputSerializer(serializers.Serializer):
-        lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=100)
+        lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+            child=ReturnLineInputSerializer(), allow_empty=False, max_length=100
+        )
 
         def validate_lines(self, data: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ids = [line["order_line_id"] for line in data]
