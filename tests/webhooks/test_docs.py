@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from catalog import services as catalog
 from fraud import services as fraud
-from orders.models import Order
+from orders.models import Order, OrderLine
+from returns import services as returns
+from returns.models import ReturnLine, ReturnRequest
 from support import services as support
 from support.models import Ticket
 from tests.factories import ProductFactory, UserFactory
@@ -76,6 +78,15 @@ def _real_payloads(receiver: Receiver, capture: Any) -> dict[str, dict[str, Any]
             order_id=held(), carrier="Royal Mail", tracking_number="RM123456785GB"
         ),
         lambda: orders.refund_create(order_id=held(), amount=Decimal("10.00"), reason="dented"),
+        lambda: returns.return_request_create(
+            order_id=held(),
+            lines=[returns.ReturnLineInput(line_of(held()), 1, "damaged", "cracked lid")],
+        ),
+        lambda: returns.return_approve(return_id=ReturnRequest.objects.get().pk),
+        lambda: returns.return_receive(
+            return_id=ReturnRequest.objects.get().pk,
+            restock_line_ids=[ReturnLine.objects.get().pk],
+        ),
         lambda: orders.order_cancel(order_id=order_placed(key="doc2").pk),
         lambda: support.ticket_create(body="Where is my parcel? It is late", email="a@b.io"),
         lambda: support.ticket_solve(ticket_id=Ticket.objects.get().pk, notify=False),
@@ -88,6 +99,9 @@ def _real_payloads(receiver: Receiver, capture: Any) -> dict[str, dict[str, Any]
         ),
         lambda: services.webhook_ping(webhook_id=webhook.pk),
     ]
+
+    def line_of(order_id: int) -> int:
+        return OrderLine.objects.get(order_id=order_id).pk
 
     def held() -> int:
         return Order.objects.get(number__isnull=False, lines__sku="TEA-doc").pk
