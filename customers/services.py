@@ -124,7 +124,7 @@ def _app_hooks(name: str) -> list[Any]:
     from django.conf import settings
 
     hooks = []
-    for app in settings.ML_CAPABILITIES:
+    for app in [*settings.ML_CAPABILITIES, "returns"]:  # returns: shoppers' comments
         try:
             facade = importlib.import_module(f"{app}.facade")
         except ImportError:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "support",
     "insights",
     "webhooks",
+    "returns",
 ]
 
 ML_CAPABILITIES = ["recommendations", "pricing", "forecasting", "fraud", "support", "insights"]

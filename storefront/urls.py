@@ -17,6 +17,7 @@ api_v1 = [
     path("support/", include("support.urls")),
     path("insights/", include("insights.urls")),
     path("", include("webhooks.urls")),
+    path("", include("returns.urls")),
 ]
 
 # The merchant sees the store's name, not "Django administration"; and no app list down the
