@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
@@ -40,6 +41,7 @@ from customers.services import marketing_unsubscribe as customer_marketing_unsub
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
 from orders.selectors import order_timeline
+from storefront.help_texts import help_language, help_texts
 from storefront.templatetags.shop import COUNTRY_NAMES
 
 logger = logging.getLogger(__name__)
@@ -635,7 +637,14 @@ def marketing_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @ensure_csrf_cookie
 def help_page(request: HttpRequest) -> HttpResponse:
     email = request.user.email if request.user.is_authenticated else ""
-    return _render(request, "storefront/help.html", {"email": email})
+    language = help_language(request)
+    response = _render(
+        request,
+        "storefront/help.html",
+        {"email": email, "lang": language, "t": help_texts(language)},
+    )
+    patch_vary_headers(response, ["Accept-Language"])  # a cache must not serve de to en
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -40,3 +40,26 @@ def test_shopper_reads_the_teams_reply_and_answers_it_on_the_help_page(  # type:
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.TRIAGED  # back with the agents
     assert ticket.messages.filter(author=Message.Author.CUSTOMER).count() == 2
+
+
+def test_a_german_shopper_reads_the_help_page_and_its_buttons_in_german(  # type: ignore[no-untyped-def]
+    page, transactional_db
+) -> None:
+    customer_register(email="jo@example.com", password=PASSWORD, first_name="Jo")
+    shopper_login(page, email="jo@example.com", password=PASSWORD)
+    page.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+    page.goto(page.base + "/help/")
+    page.get_by_role("heading", name="Wie können wir helfen?").wait_for()
+    page.get_by_label("Betreff").fill("Lieferung")
+    page.get_by_label("Ihre Nachricht").fill("Wann kommt meine Bestellung an?")
+    page.get_by_role("button", name="Nachricht senden").click()
+    created = page.get_by_test_id("ticket-created")
+    created.get_by_text("Danke, Ihre Nachricht ist bei uns angekommen").wait_for()
+    # the request list is drawn by shop.js, in the page's words
+    ticket = Ticket.objects.get(subject="Lieferung")
+    request = page.locator(f"[data-tickets] [data-ticket='{ticket.pk}']")
+    request.locator("summary").click()
+    request.get_by_role("button", name="Mit einem Menschen sprechen").click()
+    page.get_by_text("Jemand aus unserem Team meldet sich bei Ihnen.").first.wait_for()
+    ticket.refresh_from_db()
+    assert ticket.wants_human

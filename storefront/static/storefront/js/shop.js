@@ -686,6 +686,10 @@
 
   const helpForm = $("[data-help-form]");
   if (helpForm) {
+    // the page's words in the shopper's language (storefront/help_texts.py), English if absent
+    const textsEl = document.getElementById("help-texts");
+    const T = textsEl ? JSON.parse(textsEl.textContent) : {};
+    const tr = (key, english) => T[key] || english;
     const panel = $("[data-help-suggestions]");
     let timer;
     const show = (items) => {
@@ -709,33 +713,34 @@
     });
 
     // Shopper words for a ticket's status: "new" and "triaged" are help-desk internals.
-    const TICKET_STATUS = { new: "received", triaged: "received", waiting: "waiting for your reply", solved: "answered" };
-    const ticketStatus = (status) => TICKET_STATUS[status] || "received";
+    const received = tr("status_received", "received");
+    const TICKET_STATUS = { new: received, triaged: received, waiting: tr("status_waiting", "waiting for your reply"), solved: tr("status_answered", "answered") };
+    const ticketStatus = (status) => TICKET_STATUS[status] || received;
 
     async function loadTickets() {
       const box = $("[data-tickets]");
       if (document.body.dataset.loggedIn !== "1") return;
       const res = await api("GET", "/api/v1/support/tickets/mine/");
-      if (!res.ok) { box.innerHTML = '<p class="muted">No earlier requests.</p>'; return; }
+      if (!res.ok) { box.innerHTML = `<p class="muted">${escapeHtml(tr("no_requests", "No earlier requests."))}</p>`; return; }
       const list = Array.isArray(res.data) ? res.data : res.data.results || [];
       box.innerHTML = list.length
         ? '<ul class="tickets">' + list.map(ticketItem).join("") + "</ul>"
-        : '<p class="muted">No earlier requests.</p>';
+        : `<p class="muted">${escapeHtml(tr("no_requests", "No earlier requests."))}</p>`;
     }
 
     // Each request opens on its conversation: the shopper reads our replies here.
-    const AUTHOR = { customer: "You", agent: "Our team", bot: "Automatic answer" };
+    const AUTHOR = { customer: tr("author_customer", "You"), agent: tr("author_agent", "Our team"), bot: tr("author_bot", "Automatic answer") };
     function ticketItem(t) {
       const messages = (t.messages || []).map((m) =>
-        `<li class="message message-${escapeHtml(m.author)}"><strong>${escapeHtml(AUTHOR[m.author] || "Our team")}</strong> ` +
+        `<li class="message message-${escapeHtml(m.author)}"><strong>${escapeHtml(AUTHOR[m.author] || AUTHOR.agent)}</strong> ` +
         `<time datetime="${escapeHtml(m.created_at)}">${escapeHtml(new Date(m.created_at).toLocaleString())}</time><p>${escapeHtml(m.body)}</p></li>`).join("");
       const person = t.status !== "solved" && !t.wants_human
-        ? `<p><button type="button" class="btn" data-human="${t.id}">Talk to a person</button></p>` : "";
-      return `<li><details data-ticket="${t.id}"><summary><strong>${escapeHtml(t.subject || "Request " + t.id)}</strong> ` +
+        ? `<p><button type="button" class="btn" data-human="${t.id}">${escapeHtml(tr("talk_to_person", "Talk to a person"))}</button></p>` : "";
+      return `<li><details data-ticket="${t.id}"><summary><strong>${escapeHtml(t.subject || tr("request", "Request") + " " + t.id)}</strong> ` +
         `<span class="status status-${escapeHtml(t.status)}">${escapeHtml(ticketStatus(t.status))}</span></summary>` +
         `<ol class="conversation">${messages}</ol>${person}` +
-        `<form class="ticket-reply" data-ticket-reply="${t.id}"><label>Your reply <textarea name="body" rows="3" required maxlength="10000"></textarea></label>` +
-        `<p class="form-error" role="alert" hidden></p><button type="submit" class="btn">Send reply</button></form></details></li>`;
+        `<form class="ticket-reply" data-ticket-reply="${t.id}"><label>${escapeHtml(tr("your_reply", "Your reply"))} <textarea name="body" rows="3" required maxlength="10000"></textarea></label>` +
+        `<p class="form-error" role="alert" hidden></p><button type="submit" class="btn">${escapeHtml(tr("send_reply", "Send reply"))}</button></form></details></li>`;
     }
 
     document.addEventListener("submit", async (event) => {
@@ -749,7 +754,7 @@
       await loadTickets();
       const open = $(`[data-ticket="${id}"]`);
       if (open) open.open = true;
-      toast("Reply sent");
+      toast(tr("reply_sent", "Reply sent"));
     });
     loadTickets();
 
@@ -758,7 +763,7 @@
       if (!btn) return;
       const inList = Boolean(btn.closest("[data-tickets]"));
       const res = await api("POST", `/api/v1/support/tickets/${btn.dataset.human}/human/`);
-      btn.replaceWith(document.createTextNode(res.ok ? "A person from our team will get back to you." : "Please sign in to ask for a person."));
+      btn.replaceWith(document.createTextNode(res.ok ? tr("person_coming", "A person from our team will get back to you.") : tr("person_sign_in", "Please sign in to ask for a person.")));
       if (res.ok && !inList) loadTickets();
     });
 
@@ -772,13 +777,13 @@
         const staff = (t.messages || []).filter((m) => m.author !== "customer");
         const answer = t.auto_replied && staff.length ? staff[staff.length - 1].body : "";
         helpForm.innerHTML = `<div class="outcome outcome-confirmed" role="status" data-testid="ticket-created">` +
-          `<h2>Thanks, we have your message</h2><p>Request #${escapeHtml(t.id)} · status: <strong>${escapeHtml(ticketStatus(t.status))}</strong>. ` +
-          (answer ? "If the answer below does not help, a person from our team takes over.</p>" : "We usually reply within one working day.</p>") +
-          (answer ? `<h3>An answer that may help right away</h3><p class="answer">${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">Talk to a person</button></p>` : "") +
+          `<h2>${escapeHtml(tr("thanks", "Thanks, we have your message"))}</h2><p>${escapeHtml(tr("request", "Request"))} #${escapeHtml(t.id)} · ${escapeHtml(tr("status", "status"))}: <strong>${escapeHtml(ticketStatus(t.status))}</strong>. ` +
+          escapeHtml(answer ? tr("person_takes_over", "If the answer below does not help, a person from our team takes over.") : tr("usual_reply", "We usually reply within one working day.")) + "</p>" +
+          (answer ? `<h3>${escapeHtml(tr("answer_heading", "An answer that may help right away"))}</h3><p class="answer">${escapeHtml(answer)}</p><p><button type="button" class="btn" data-human="${t.id}">${escapeHtml(tr("talk_to_person", "Talk to a person"))}</button></p>` : "") +
           `</div>`;
         loadTickets();
       } else if (res.status === 404) {
-        showError(helpForm, "Our help desk is not available right now. Please try again later.");
+        showError(helpForm, tr("unavailable", "Our help desk is not available right now. Please try again later."));
       } else {
         showError(helpForm, errorMessage(res.data));
       }
