@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0008_taxes_and_invoices'),
+        ('orders', '0007_shipping_methods_default'),
     ]
 
     operations = [
