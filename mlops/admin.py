@@ -116,6 +116,7 @@ BEAT_LABELS = {
     "price-proposals": "Propose price changes",
     "fraud-model-train": "Retrain fraud screening",
     "support-model-train": "Retrain support ticket routing",
+    "support-sla-alerts": "Alert agents on support tickets breaching their SLA",
     "insights-train": "Retrain customer insights",
     "dashboard-rollups": "Update dashboard figures",
     "mlops-monitoring": "Check models for drift and decay",

@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.tasks.support_model_train_task",
         "schedule": crontab(minute=30, hour=3),
     },
+    "support-sla-alerts": {
+        "task": "support.tasks.sla_alerts_send_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "insights-train": {
         "task": "mlops.tasks.capability_train_task",
         "schedule": crontab(minute=0, hour=5),

@@ -15,6 +15,7 @@ api_v1 = [
     path("forecasts/", include("forecasting.urls")),
     path("fraud/", include("fraud.urls")),
     path("support/", include("support.urls")),
+    path("staff/support/", include("support.staff_urls")),
     path("insights/", include("insights.urls")),
     path("", include("webhooks.urls")),
     path("", include("returns.urls")),

@@ -18,13 +18,16 @@ from django.utils.html import format_html, format_html_join
 from storefront.admin_audit import AuditedActionsMixin
 from support import selectors, services
 from support.facade import duration_words
+from support.macros import PLACEHOLDERS
 from support.ml.triage import INTENTS
 from support.models import (
     HelpArticle,
+    Macro,
     Message,
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaAlert,
     SlaPolicy,
     Ticket,
     TriageFeedback,
@@ -446,7 +449,43 @@ class TicketAdmin(AuditedActionsMixin):
         elif change and ("status" in form.changed_data or "priority" in form.changed_data):
             services.ticket_sla_refresh(ticket_id=obj.pk)  # due times follow the priority
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        ticket = Ticket.objects.select_related("customer__user").filter(pk=object_id).first()
+        context: dict[str, Any] = {**(extra_context or {})}
+        if ticket is not None:
+            macros = list(selectors.macros_for_ticket(ticket=ticket))
+            context["macros"] = macros
+            chosen = request.GET.get("macro", "")
+            macro = next((m for m in macros if str(m.pk) == chosen), None)
+            if macro is not None:  # "Apply": the reply box holds the macro, filled for this ticket
+                context["macro"] = macro
+                context["macro_reply"] = services.macro_render(
+                    macro=macro, ticket=ticket, agent_id=request.user.pk
+                )
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
     def response_change(self, request: HttpRequest, obj: Ticket) -> HttpResponse:
+        if "_apply_macro" in request.POST:
+            chosen = request.POST.get("_macro", "")
+            if not chosen.isdigit():
+                self.message_user(request, "Choose a macro to apply.", messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(f"{request.path}?macro={chosen}#ticket-reply")
+        if "_add_note" in request.POST:
+            try:
+                services.ticket_note_add(
+                    ticket_id=obj.pk, agent_id=request.user.pk, body=request.POST.get("_note_body")
+                )
+                self.message_user(request, "Internal note added (agents only).", messages.SUCCESS)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
         if "_send_suggestion" in request.POST:
             try:
                 services.ticket_reply_send(ticket_id=obj.pk, agent_id=request.user.pk, body=None)
@@ -456,11 +495,14 @@ class TicketAdmin(AuditedActionsMixin):
             return HttpResponseRedirect(request.path)
         if "_send_reply" in request.POST or "_send_reply_solve" in request.POST:
             try:
+                macro_id = request.POST.get("_macro_id", "")
                 services.ticket_reply_send(
                     ticket_id=obj.pk,
                     agent_id=request.user.pk,
                     body=request.POST.get("_reply_body", ""),
                     solve="_send_reply_solve" in request.POST,
+                    # the applied macro's actions (status, priority, queue) go with the reply
+                    macro_id=int(macro_id) if macro_id.isdigit() else None,
                 )
                 solved = (
                     " and the ticket marked solved" if "_send_reply_solve" in request.POST else ""
@@ -576,6 +618,16 @@ class SlaPolicyAdmin(AuditedActionsMixin):
 class QueueAdmin(AuditedActionsMixin):
     list_display = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("agents",)
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if db_field.name == "agents":  # SLA alerts go to staff, never to shoppers' accounts
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(RoutingRule)
@@ -711,3 +763,78 @@ class SatisfactionRatingAdmin(AuditedActionsMixin):
             "report": selectors.satisfaction_report(days=30),
         }
         return super().changelist_view(request, extra_context=extra_context)
+
+
+class MacroAdminForm(forms.ModelForm):
+    class Meta:
+        model = Macro
+        fields = (
+            "name",
+            "queue",
+            "body",
+            "set_status",
+            "set_priority",
+            "set_queue",
+            "is_active",
+        )
+        help_texts = {
+            "body": "Placeholders: "
+            + "; ".join(f"{{{{{name}}}}} = {what}" for name, what in PLACEHOLDERS.items())
+            + ". Anything else in double braces is refused when you save.",
+        }
+
+
+@admin.register(Macro)
+class MacroAdmin(AuditedActionsMixin):
+    """Canned replies agents apply on a ticket: the text fills the reply box; the actions
+    apply when the reply is sent."""
+
+    form = MacroAdminForm
+    list_display = ("name", "queue_words", "actions_words", "usage_count", "last_used", "is_active")
+    list_filter = ("is_active", "queue")
+    list_select_related = ("queue", "set_queue")
+    search_fields = ("name", "body")
+    readonly_fields = ("usage_count", "last_used_at")
+
+    @admin.display(description="queue", ordering="queue__name")
+    def queue_words(self, obj: Macro) -> str:
+        return obj.queue.name if obj.queue else "all queues"
+
+    @admin.display(description="actions on send")
+    def actions_words(self, obj: Macro) -> str:
+        words = []
+        if obj.set_status:
+            words.append(f"status: {obj.get_set_status_display()}")
+        if obj.set_priority:
+            words.append(f"priority: {obj.get_set_priority_display()}")
+        if obj.set_queue:
+            words.append(f"move to {obj.set_queue.name}")
+        return ", ".join(words) or "-"
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, obj: Macro) -> str:
+        if obj.last_used_at is None:
+            return "never"
+        return timezone.localtime(obj.last_used_at).strftime("%Y-%m-%d %H:%M")
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(AuditedActionsMixin):
+    """What the SLA beat task alerted on (read only): the memory that keeps it to one e-mail
+    per ticket and target."""
+
+    list_display = ("ticket_link", "target", "breached", "due_at", "emailed", "created_at")
+    list_filter = ("target", "breached")
+    list_select_related = ("ticket",)
+    readonly_fields = ("ticket", "target", "due_at", "breached", "emailed", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="ticket", ordering="ticket_id")
+    def ticket_link(self, obj: SlaAlert) -> str:
+        url = reverse("admin:support_ticket_change", args=[obj.ticket_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.ticket_id)

@@ -1,23 +1,33 @@
 """Support API: the help form (create, list own tickets, ask for a person), answer suggestions
-while typing, and staff endpoints (import, reply, correct triage)."""
+while typing, and staff endpoints (import, reply, correct triage, and the agent workspace:
+list, read, reply, note, assign, change, macros)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import permissions, serializers
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from storefront.api_errors import ID_MAX, id_in_range
 from storefront.pagination import PagePagination
 from support import selectors, services
+from support.macros import placeholders_fill
 from support.ml.triage import INTENTS
-from support.models import Message, SatisfactionRating, Ticket
+from support.models import PRIORITY_BY_LABEL, Message, SatisfactionRating, Ticket
 from support.validation import MAX_BODY_CHARS, clean_body
 
 GUEST_TICKETS_KEY = "guest_tickets"  # ticket ids a guest opened in this browser session
@@ -414,3 +424,353 @@ class TicketRatingApi(APIView):
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
         return Response(self.OutputSerializer(rating).data, status=200 if existed else 201)
+
+
+# --- staff ticket API: the agent workspace ------------------------------------------------
+
+
+class StaffMessageOutputSerializer(MessageOutputSerializer):
+    """A message as agents see it: internal notes included, with who wrote it."""
+
+    id = serializers.IntegerField()
+    agent = serializers.CharField(source="agent.get_username", allow_null=True, default=None)
+    internal = serializers.SerializerMethodField(help_text="an internal note: agents only")
+
+    def get_internal(self, obj: Message) -> bool:
+        return obj.author == Message.Author.NOTE
+
+
+class StaffTicketListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    priority = serializers.CharField(source="get_priority_display")
+    queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    assignee_name = serializers.CharField(
+        source="assignee.get_username", allow_null=True, default=None
+    )
+    intent = serializers.CharField()
+    language = serializers.CharField()
+    wants_human = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    sla_next_due = serializers.DateTimeField(
+        allow_null=True, help_text="the due time being raced now (null: solved or paused)"
+    )
+    first_reply_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    sla_breached = serializers.SerializerMethodField()
+
+    def get_sla_breached(self, obj: Ticket) -> bool:
+        now = timezone.now()
+        return obj.first_reply_breached(now) or obj.resolution_breached(now)
+
+
+class StaffTicketOutputSerializer(TicketTriageOutputSerializer):
+    """One ticket for an agent: triage, SLA and the whole thread, internal notes included."""
+
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    assignee_name = serializers.CharField(
+        source="assignee.get_username", allow_null=True, default=None
+    )
+    suggested_reply = serializers.CharField()
+
+    @extend_schema_field(StaffMessageOutputSerializer(many=True))
+    def get_messages(self, obj: Ticket) -> list[dict[str, Any]]:
+        return list(StaffMessageOutputSerializer(obj.messages.all(), many=True).data)
+
+
+class StaffMacroOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    queue = serializers.CharField(source="queue.slug", allow_null=True, default=None)
+    body = serializers.CharField(help_text="filled in for this ticket")
+    set_status = serializers.CharField()
+    set_priority = serializers.CharField(source="get_set_priority_display", allow_null=True)
+    set_queue = serializers.CharField(source="set_queue.slug", allow_null=True, default=None)
+    usage_count = serializers.IntegerField()
+
+
+SLA_STATES = {
+    "breached": "a first-reply or resolution target is breached",
+    "soon": "not breached, but due within 1 h",
+    "attention": "breached or due within 1 h",
+}
+
+
+class StaffTicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=Ticket.Status.choices, help_text="Repeat for several: status=new&status=triaged"
+    )
+    queue = django_filters.CharFilter(field_name="queue__slug", help_text="Queue slug")
+    priority = django_filters.ChoiceFilter(
+        choices=[(label, label) for label in PRIORITY_BY_LABEL],
+        method="filter_priority",
+        help_text="urgent, high, normal or low",
+    )
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text='An agent\'s user id, "me" or "none" (unassigned)'
+    )
+    sla = django_filters.ChoiceFilter(
+        choices=list(SLA_STATES.items()),
+        method="filter_sla",
+        help_text="; ".join(f"{k}: {v}" for k, v in SLA_STATES.items()),
+    )
+    intent = django_filters.ChoiceFilter(choices=[(i, i) for i in INTENTS])
+    language = django_filters.CharFilter(max_length=5, help_text="e.g. en, fr")
+    q = django_filters.CharFilter(
+        field_name="subject", lookup_expr="icontains", max_length=200, help_text="In the subject"
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "queue", "priority", "assignee", "sla", "intent", "language", "q"]
+
+    def filter_priority(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+        return queryset.filter(priority=PRIORITY_BY_LABEL[value])
+
+    def filter_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+        if value == "me":
+            return queryset.filter(assignee_id=self.request.user.pk if self.request else None)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if not value.isdigit() or not id_in_range(int(value)):
+            raise serializers.ValidationError({"assignee": ['A user id, "me" or "none".']})
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_sla(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+        now = timezone.now()
+        attention = selectors.tickets_sla_attention(queryset, now=now)
+        if value == "breached":
+            return queryset.exclude(status=Ticket.Status.SOLVED).filter(
+                selectors.sla_breached_q(now=now)
+            )
+        if value == "soon":
+            return attention.exclude(selectors.sla_breached_q(now=now))
+        return attention
+
+
+class StaffTicketPagination(PagePagination):
+    page_size = 50
+    max_page_size = 200  # as the other staff lists
+
+
+NO_SUCH_TICKET = OpenApiResponse(description="No such ticket")
+TICKET_REFUSED = OpenApiResponse(description="Refused: messages per field")
+
+
+def _staff_ticket_response(ticket_id: int, status_code: int = 200) -> Response:
+    ticket = selectors.ticket_get_for_staff(ticket_id=ticket_id)
+    return Response(StaffTicketOutputSerializer(ticket).data, status=status_code)
+
+
+def _ticket_id(ticket_id: int) -> int:
+    if not id_in_range(ticket_id):
+        raise Ticket.DoesNotExist  # a 404, not the database's overflow (a 500)
+    if not Ticket.objects.filter(pk=ticket_id).exists():
+        raise Ticket.DoesNotExist
+    return ticket_id
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Tickets for agents, the next SLA breach first (staff)",
+        description="Ordered by the due time being raced now (first reply, then resolution), "
+        "then priority and age; solved tickets and stopped clocks last.",
+    )
+)
+class StaffTicketListApi(generics.ListAPIView):
+    permission_classes = [permissions.IsAdminUser]
+    serializer_class = StaffTicketListOutputSerializer
+    filterset_class = StaffTicketFilter
+    pagination_class = StaffTicketPagination
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return selectors.ticket_list_for_staff()
+
+
+class StaffTicketDetailApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=[s for s in Ticket.Status.values if s != Ticket.Status.NEW], required=False
+        )
+        priority = serializers.ChoiceField(choices=list(PRIORITY_BY_LABEL), required=False)
+        queue = serializers.SlugField(required=False, help_text="queue slug")
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if not attrs:
+                raise serializers.ValidationError(
+                    {"detail": ["Give a status, priority or queue to change."]}
+                )
+            return attrs
+
+    @extend_schema(
+        summary="One ticket with its thread, internal notes included (staff)",
+        responses={200: StaffTicketOutputSerializer, 404: NO_SUCH_TICKET},
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        return _staff_ticket_response(_ticket_id(ticket_id))
+
+    @extend_schema(
+        summary="Change a ticket's status, priority or queue (staff)",
+        description="Solving mails the shopper the rating links; a queue change is recorded "
+        "as a triage correction; due times follow the priority.",
+        request=InputSerializer,
+        responses={200: StaffTicketOutputSerializer, 400: TICKET_REFUSED, 404: NO_SUCH_TICKET},
+    )
+    def patch(self, request: Request, ticket_id: int) -> Response:
+        ticket_id = _ticket_id(ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            services.ticket_update(
+                ticket_id=ticket_id,
+                agent_id=request.user.pk,
+                status=v.get("status"),
+                priority=PRIORITY_BY_LABEL[v["priority"]] if "priority" in v else None,
+                queue_slug=v.get("queue"),
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return _staff_ticket_response(ticket_id)
+
+
+class StaffTicketReplyApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            trim_whitespace=False,
+            help_text="the reply; omitted with `macro`: the macro's text filled for the ticket",
+        )
+        use_suggestion = serializers.BooleanField(default=False)
+        macro = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=ID_MAX,
+            help_text="apply this macro: its text (unless `body` is given) and its actions",
+        )
+        solve = serializers.BooleanField(default=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if not attrs.get("body") and not attrs["use_suggestion"] and "macro" not in attrs:
+                raise serializers.ValidationError(
+                    {"body": ["Write a reply, use the suggestion or apply a macro."]}
+                )
+            return attrs
+
+    @extend_schema(
+        summary="Reply to the customer, optionally with a macro (staff); e-mailed to them",
+        request=InputSerializer,
+        responses={201: StaffTicketOutputSerializer, 400: TICKET_REFUSED, 404: NO_SUCH_TICKET},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket_id = _ticket_id(ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v: dict[str, Any] = data.validated_data
+        body = v.get("body") or None
+        try:
+            services.ticket_reply_send(
+                ticket_id=ticket_id,
+                agent_id=request.user.pk,
+                body=body,
+                solve=v["solve"],
+                macro_id=v.get("macro"),
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return _staff_ticket_response(ticket_id, 201)
+
+
+class StaffTicketNoteApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        body = _body_field()
+
+    @extend_schema(
+        summary="Add an internal note (staff): agents only, never e-mailed or shown to the "
+        "shopper, never used by ML",
+        request=InputSerializer,
+        responses={201: StaffMessageOutputSerializer, 400: TICKET_REFUSED, 404: NO_SUCH_TICKET},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket_id = _ticket_id(ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            note = services.ticket_note_add(
+                ticket_id=ticket_id, agent_id=request.user.pk, body=data.validated_data["body"]
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(StaffMessageOutputSerializer(note).data, status=201)
+
+
+class StaffTicketAssignApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        assignee = serializers.IntegerField(
+            allow_null=True,
+            min_value=1,
+            max_value=ID_MAX,
+            help_text="an active staff user's id; null: unassigned",
+        )
+
+        def validate_assignee(self, value: int | None) -> int | None:
+            from django.contrib.auth import get_user_model
+
+            if value is None:
+                return None
+            staff = get_user_model().objects.filter(pk=value, is_staff=True, is_active=True)
+            if not staff.exists():
+                raise serializers.ValidationError("No active staff user with this id.")
+            return value
+
+    @extend_schema(
+        summary="Assign a ticket to an agent, or unassign it (staff)",
+        request=InputSerializer,
+        responses={200: StaffTicketOutputSerializer, 400: TICKET_REFUSED, 404: NO_SUCH_TICKET},
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket_id = _ticket_id(ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_assign(ticket_id=ticket_id, agent_id=data.validated_data["assignee"])
+        return _staff_ticket_response(ticket_id)
+
+
+class StaffTicketMacroListApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        summary="Macros an agent may apply on this ticket, filled in for it (staff)",
+        responses={200: StaffMacroOutputSerializer(many=True), 404: NO_SUCH_TICKET},
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = selectors.ticket_get_for_staff(ticket_id=_ticket_id(ticket_id))
+        macros = list(selectors.macros_for_ticket(ticket=ticket))
+        values = services.macro_placeholder_values(ticket=ticket, agent_id=request.user.pk)
+        rows = [
+            {
+                "id": m.pk,
+                "name": m.name,
+                "queue": m.queue,
+                "body": placeholders_fill(m.body, values).strip(),
+                "set_status": m.set_status,
+                "get_set_priority_display": m.get_set_priority_display()
+                if m.set_priority
+                else None,
+                "set_queue": m.set_queue,
+                "usage_count": m.usage_count,
+            }
+            for m in macros
+        ]
+        return Response(StaffMacroOutputSerializer(rows, many=True).data)

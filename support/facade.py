@@ -172,6 +172,7 @@ def dashboard_panel() -> dict[str, Any]:
     counts = selectors.ticket_queue_counts()
     oldest = counts["oldest_unanswered"]
     label = selectors.active_model_label()
+    alerts = selectors.sla_alerts_recent(now=timezone.now())
     return {
         "title": "Support queue",
         "items": {
@@ -182,6 +183,13 @@ def dashboard_panel() -> dict[str, Any]:
                 duration_words((timezone.now() - oldest).total_seconds()) if oldest else "-"
             ),
             "Overdue now (SLA)": counts["overdue"],
+            # the beat task's alerts, as the agents were mailed them (ids only, no subjects)
+            "SLA alerts (24 h)": ", ".join(
+                f"#{a.ticket_id} {a.get_target_display()} "
+                f"{'breached' if a.breached else 'due soon'}"
+                for a in alerts
+            )
+            or "none",
             "Answered automatically": counts["auto"],
             "Triage": (
                 f"model {label}"

@@ -8,11 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from support.validation import validate_macro_body
+
 
 class Queue(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=200, blank=True)
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="support_queues",
+        help_text="staff who get this queue's SLA alerts for tickets nobody is assigned to",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -300,3 +308,81 @@ class SatisfactionRating(models.Model):
     def __str__(self) -> str:
         # no comment: str() ends up in admin log entries
         return f"{self.get_score_display()} rating on #{self.ticket_id}"
+
+
+class Macro(models.Model):
+    """A canned reply (Zendesk's macro, Help Scout's saved reply): text with placeholders and
+    optional actions applied when the reply is sent. No queue: offered on every ticket."""
+
+    class SetStatus(models.TextChoices):
+        TRIAGED = "triaged", "Open (back to the agents)"
+        WAITING = "waiting", "Waiting for customer"
+        SOLVED = "solved", "Solved"
+
+    name = models.CharField(max_length=80)
+    queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        related_name="macros",
+        on_delete=models.CASCADE,
+        help_text="offered on this queue's tickets only; empty: on every ticket",
+    )
+    body = models.TextField(
+        validators=[validate_macro_body],
+        help_text="May use {{customer_first_name}}, {{order_number}}, {{agent_name}}, "
+        "{{ticket_id}}",
+    )
+    set_status = models.CharField(
+        max_length=8,
+        choices=SetStatus.choices,
+        blank=True,
+        help_text="after sending; empty: waiting for customer, as any reply",
+    )
+    set_priority = models.IntegerField(choices=Priority.choices, null=True, blank=True)
+    set_queue = models.ForeignKey(
+        Queue,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name="move to queue",
+    )
+    is_active = models.BooleanField(default=True)
+    usage_count = models.PositiveIntegerField(default=0, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaAlert(models.Model):
+    """One alert per ticket and target (first reply or resolution), sent when the target was
+    breached or fell due within ``services.SLA_ALERT_AHEAD``; the row is the memory that it
+    was sent, so the beat task never mails twice."""
+
+    class Target(models.TextChoices):
+        FIRST_REPLY = "first_reply", "first reply"
+        RESOLUTION = "resolution", "resolution"
+
+    ticket = models.ForeignKey(Ticket, related_name="sla_alerts", on_delete=models.CASCADE)
+    target = models.CharField(max_length=12, choices=Target.choices)
+    due_at = models.DateTimeField()
+    breached = models.BooleanField(help_text="already past the due time when alerted")
+    emailed = models.PositiveIntegerField(default=0, help_text="e-mails handed to the backend")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "SLA alert"
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target"], name="sla_alert_once_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA alert {self.target} on #{self.ticket_id}"

@@ -36,10 +36,12 @@ from support.ml.pii import redact
 from support.ml.retrieval import AnswerRetriever
 from support.models import (
     HelpArticle,
+    Macro,
     Message,
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaAlert,
     SlaPolicy,
     Ticket,
     TriageFeedback,
@@ -652,3 +654,83 @@ def sla_report(*, days: int = 30) -> dict[str, Any]:
         "by_queue": by_queue,
         "median_first_reply_seconds": median,
     }
+
+
+# --- agent workspace --------------------------------------------------------------------------
+
+
+def macros_for_ticket(*, ticket: Ticket) -> QuerySet[Macro]:
+    """Active macros an agent may apply on the ticket: the global ones and its queue's."""
+    return (
+        Macro.objects.filter(is_active=True)
+        .filter(Q(queue__isnull=True) | Q(queue_id=ticket.queue_id))
+        .select_related("queue", "set_queue")
+        .order_by("name", "pk")
+    )
+
+
+def ticket_get_for_staff(*, ticket_id: int) -> Ticket:
+    """One ticket with its whole thread (internal notes included) for the staff API."""
+    return (
+        Ticket.objects.select_related("queue", "assignee", "order", "satisfaction")
+        .prefetch_related("messages__agent")
+        .get(pk=ticket_id)
+    )
+
+
+def ticket_list_for_staff() -> QuerySet[Ticket]:
+    """Every ticket, the next promise to break first (Zendesk's "next SLA breach"), then
+    priority and age; the annotation also serves the breached / due-soon filters."""
+    return (
+        Ticket.objects.select_related("queue", "assignee", "order", "satisfaction")
+        .annotate(sla_next_due=sla_next_due())
+        .order_by(F("sla_next_due").asc(nulls_last=True), "priority", "created_at", "pk")
+    )
+
+
+def sla_alert_candidates(
+    *, now: datetime, ahead: timedelta, lookback: timedelta
+) -> list[tuple[Ticket, str, datetime]]:
+    """(ticket, target, due time) for the open tickets whose running target fell due since
+    ``now - lookback`` or falls due before ``now + ahead``, and was not alerted on yet."""
+    window = (now - lookback, now + ahead)
+    open_ = Ticket.objects.exclude(status=Ticket.Status.SOLVED).select_related("queue", "assignee")
+    first = open_.filter(first_replied_at__isnull=True, first_reply_due_at__range=window).exclude(
+        sla_alerts__target=SlaAlert.Target.FIRST_REPLY
+    )
+    resolution = open_.filter(sla_paused_at__isnull=True, resolution_due_at__range=window).exclude(
+        sla_alerts__target=SlaAlert.Target.RESOLUTION
+    )
+    out: list[tuple[Ticket, str, datetime]] = []
+    for t in first.order_by("first_reply_due_at", "pk"):
+        if (due := t.first_reply_due_at) is not None:  # always: filtered above
+            out.append((t, SlaAlert.Target.FIRST_REPLY, due))
+    for t in resolution.order_by("resolution_due_at", "pk"):
+        if (due := t.resolution_due_at) is not None:
+            out.append((t, SlaAlert.Target.RESOLUTION, due))
+    return out
+
+
+def sla_alert_recipients(*, ticket: Ticket) -> list[str]:
+    """The assignee's address; nobody assigned: the addresses of the queue's active agents."""
+    assignee = ticket.assignee
+    if assignee is not None:
+        return [assignee.email] if assignee.is_active and assignee.email else []
+    if ticket.queue is None:
+        return []
+    return sorted(
+        set(
+            ticket.queue.agents.filter(is_active=True, is_staff=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def sla_alerts_recent(*, now: datetime, hours: int = 24, limit: int = 5) -> list[SlaAlert]:
+    """The latest alerts on tickets still open (the dashboard's support panel): one query."""
+    return list(
+        SlaAlert.objects.filter(created_at__gte=now - timedelta(hours=hours))
+        .exclude(ticket__status=Ticket.Status.SOLVED)
+        .order_by("-created_at", "-pk")[:limit]
+    )

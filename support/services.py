@@ -19,24 +19,28 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from storefront.emails import email_send
 from support import selectors
 from support.customer_text import customer_text, customer_texts
+from support.macros import placeholders_fill
 from support.ml.pii import redact
 from support.ml.thresholds import NEVER
 from support.ml.triage import INTENT_QUEUE, Triage, build_triage
 from support.models import (
     PRIORITY_BY_LABEL,
     HelpArticle,
+    Macro,
     Message,
     Priority,
     Queue,
     RoutingRule,
     SatisfactionRating,
+    SlaAlert,
     SlaPolicy,
     Ticket,
     TriageFeedback,
@@ -382,14 +386,24 @@ def ticket_customer_reply(*, ticket_id: int, customer_id: int | None, body: obje
 
 @transaction.atomic
 def ticket_reply_send(
-    *, ticket_id: int, agent_id: int | None, body: str | None = None, solve: bool = False
+    *,
+    ticket_id: int,
+    agent_id: int | None,
+    body: str | None = None,
+    solve: bool = False,
+    macro_id: int | None = None,
 ) -> Message:
-    """Send an agent reply; ``body=None`` sends the suggested reply as is (one click).
+    """Send an agent reply; ``body=None`` sends the suggested reply as is (one click), or with
+    ``macro_id`` the macro's text filled for this ticket. A macro's actions (status, priority,
+    queue) apply with the reply and count as one use of it.
 
     Records whether the suggestion was accepted, edited or replaced (a training signal).
     """
     ticket = _ticket_locked(ticket_id)
+    macro = _macro_for_ticket(macro_id=macro_id, ticket=ticket) if macro_id is not None else None
     suggested = ticket.suggested_reply.strip()
+    if body is None and macro is not None:
+        body = macro_render(macro=macro, ticket=ticket, agent_id=agent_id)
     text = clean_body(suggested if body is None else body)
     if suggested:
         if text == suggested:
@@ -409,11 +423,19 @@ def ticket_reply_send(
         ticket=ticket, author=Message.Author.AGENT, agent_id=agent_id, body=text
     )
     now = timezone.now()
+    after = Ticket.Status.WAITING
+    if macro is not None:
+        solve = solve or macro.set_status == Macro.SetStatus.SOLVED
+        if macro.set_status == Macro.SetStatus.TRIAGED:
+            after = Ticket.Status.TRIAGED
+        ticket.priority = macro.set_priority or ticket.priority  # before the SLA update
+        ticket.queue_id = macro.set_queue_id or ticket.queue_id
+        Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1, last_used_at=now)
     if solve and ticket.status != Ticket.Status.SOLVED:
         webhooks.event_emit(event="ticket.solved", ticket_id=ticket.pk)
     ticket.first_response_at = ticket.first_response_at or now
     ticket.first_replied_at = ticket.first_replied_at or now  # a public reply meets the SLA
-    ticket.status = Ticket.Status.SOLVED if solve else Ticket.Status.WAITING
+    ticket.status = Ticket.Status.SOLVED if solve else after
     ticket.solved_at = now if solve else ticket.solved_at
     ticket.assignee_id = ticket.assignee_id or agent_id  # who answers first owns the follow-up
     sla = _sla_update(ticket=ticket, now=now)
@@ -424,6 +446,8 @@ def ticket_reply_send(
             "status",
             "solved_at",
             "assignee",
+            "priority",
+            "queue",
             "updated_at",
             *sla,
         ]
@@ -724,6 +748,153 @@ def ticket_sla_refresh(*, ticket_id: int) -> Ticket:
     sla = _sla_update(ticket=ticket, now=timezone.now())
     ticket.save(update_fields=[*sla, "updated_at"])
     return ticket
+
+
+# --- agent workspace: macros, internal notes, ticket changes -------------------------------
+
+
+def _macro_for_ticket(*, macro_id: int, ticket: Ticket) -> Macro:
+    macro = Macro.objects.filter(pk=macro_id, is_active=True).first()
+    if macro is None:
+        raise ValidationError({"macro": [f"No active macro {macro_id}."]})
+    if macro.queue_id is not None and macro.queue_id != ticket.queue_id:
+        raise ValidationError(
+            {"macro": [f"Macro “{macro.name}” is for the {macro.queue} queue only."]}
+        )
+    return macro
+
+
+def macro_placeholder_values(*, ticket: Ticket, agent_id: int | None) -> dict[str, str]:
+    """What each placeholder says on this ticket, with the fallbacks a reply still reads
+    well with ("Hi there," when the shopper gave no name)."""
+    from django.contrib.auth import get_user_model
+
+    customer = ticket.customer
+    user = customer.user if customer else None
+    first_name = (user.first_name.strip() if user else "") or "there"
+    order = _order_info(ticket)
+    agent = get_user_model().objects.filter(pk=agent_id).first() if agent_id else None
+    agent_name = (agent.first_name.strip() or agent.get_username()) if agent else ""
+    return {
+        "customer_first_name": first_name,
+        "order_number": order.number if order else "your order",
+        "agent_name": agent_name or f"the {settings.STORE_NAME} team",
+        "ticket_id": str(ticket.pk),
+    }
+
+
+def macro_render(*, macro: Macro, ticket: Ticket, agent_id: int | None) -> str:
+    """The macro's text for this ticket, placeholders filled as plain text."""
+    return placeholders_fill(
+        macro.body, macro_placeholder_values(ticket=ticket, agent_id=agent_id)
+    ).strip()
+
+
+@transaction.atomic
+def ticket_note_add(*, ticket_id: int, agent_id: int | None, body: object) -> Message:
+    """An agent's internal note, for the other agents only: never e-mailed, never in the
+    shopper's pages or API, never read by ML (training and retrieval read ``ml_text`` and
+    agent replies, not notes). Not a reply: no SLA clock or status changes."""
+    text = clean_body(body)
+    ticket = _ticket_locked(ticket_id)
+    message = Message.objects.create(
+        ticket=ticket, author=Message.Author.NOTE, agent_id=agent_id, body=text
+    )
+    ticket.save(update_fields=["updated_at"])
+    return message
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket_id: int,
+    agent_id: int | None,
+    status: str | None = None,
+    priority: int | None = None,
+    queue_slug: str | None = None,
+) -> Ticket:
+    """An agent changes the status, priority and/or queue. A queue change is a triage
+    correction (a label for the next training run, as in the admin); solving goes through
+    ``ticket_solve`` (the shopper's "solved, how did we do?" e-mail); due times follow."""
+    if status is not None and status not in Ticket.Status.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if priority is not None and priority not in Priority.values:
+        raise ValidationError({"priority": [f"Unknown priority {priority!r}."]})
+    if queue_slug is not None:
+        ticket_triage_correct(ticket_id=ticket_id, agent_id=agent_id, queue_slug=queue_slug)
+    ticket = _ticket_locked(ticket_id)
+    if priority is not None:
+        ticket.priority = priority
+    solving = status == Ticket.Status.SOLVED and ticket.status != Ticket.Status.SOLVED
+    if status is not None and not solving:
+        ticket.status = status
+    sla = _sla_update(ticket=ticket, now=timezone.now())
+    ticket.save(update_fields=["priority", "status", "updated_at", *sla])
+    return ticket_solve(ticket_id=ticket_id) if solving else ticket
+
+
+# --- SLA breach alerts ----------------------------------------------------------------------
+
+SLA_ALERT_AHEAD = timedelta(minutes=30)  # warn while there is still time to answer
+# a breach older than this is not "new": an upgraded store is not mailed its whole backlog
+SLA_ALERT_LOOKBACK = timedelta(hours=24)
+
+
+def sla_alerts_send(*, now: datetime | None = None) -> int:
+    """Alert on every open ticket whose first reply or resolution target was breached (in
+    the last SLA_ALERT_LOOKBACK) or falls due within SLA_ALERT_AHEAD: an e-mail to the
+    assignee, or to the queue's agents when nobody is assigned. Once per ticket and target
+    (the SlaAlert row remembers), so running it every few minutes, or twice, is safe. The
+    e-mail names the ticket by id and subject only: no customer text beyond that. Returns the
+    number of new alerts."""
+    now = now or timezone.now()
+    made = 0
+    for ticket, target, due in selectors.sla_alert_candidates(
+        now=now, ahead=SLA_ALERT_AHEAD, lookback=SLA_ALERT_LOOKBACK
+    ):
+        try:
+            with transaction.atomic():
+                alert = SlaAlert.objects.create(
+                    ticket=ticket, target=target, due_at=due, breached=due <= now, created_at=now
+                )
+        except IntegrityError:  # a concurrent run alerted on it first
+            continue
+        made += 1
+        sent = sum(
+            _sla_alert_email(alert=alert, ticket=ticket, to=address, now=now)
+            for address in selectors.sla_alert_recipients(ticket=ticket)
+        )
+        if sent:
+            SlaAlert.objects.filter(pk=alert.pk).update(emailed=sent)
+        logger.info(
+            "ticket %s SLA alert %s breached=%s emailed=%s", ticket.pk, target, alert.breached, sent
+        )
+    return made
+
+
+def _sla_alert_email(*, alert: SlaAlert, ticket: Ticket, to: str, now: datetime) -> bool:
+    from support.sla import due_words
+
+    what = alert.get_target_display()
+    state = "breached" if alert.breached else "due soon"
+    return email_send(
+        subject=f"SLA {state}: {what} on ticket #{ticket.pk}",
+        template="support/email/sla_alert.txt",
+        context={
+            "ticket": ticket,
+            "what": what,
+            "state": state,
+            "due": timezone.localtime(alert.due_at).strftime("%a %d %b %H:%M"),
+            "when": due_words((alert.due_at - now).total_seconds()),
+            "priority": ticket.get_priority_display(),
+            "queue": ticket.queue.name if ticket.queue else "no queue",
+            "assignee": ticket.assignee.get_username() if ticket.assignee else "nobody",
+            "url": f"{settings.SITE_URL}/admin/support/ticket/{ticket.pk}/change/",
+            "store_name": settings.STORE_NAME,
+        },
+        to=to,
+        what=f"ticket {ticket.pk}: SLA alert",
+    )
 
 
 # --- customer satisfaction ----------------------------------------------------------------

@@ -26,3 +26,12 @@ def ticket_solved_email_send_task(*, ticket_id: int) -> bool:
     from support.services import ticket_solved_email_send  # tasks call services
 
     return ticket_solved_email_send(ticket_id=ticket_id)
+
+
+# Not acks_late: a worker lost mid-run would re-send; the next beat run picks up the rest.
+@shared_task
+def sla_alerts_send_task() -> int:
+    """Every 5 minutes (beat): alert agents on SLA targets breached or due within 30 min."""
+    from support.services import sla_alerts_send  # tasks call services
+
+    return sla_alerts_send()

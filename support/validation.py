@@ -45,3 +45,17 @@ def looks_binary(text: str) -> bool:
         or (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r")
     )
     return bad / max(len(text), 1) > 0.05
+
+
+def validate_macro_body(value: str) -> None:
+    """A macro's text may use only the known placeholders (support.macros.PLACEHOLDERS)."""
+    from support.macros import PLACEHOLDERS, placeholders_unknown
+
+    unknown = placeholders_unknown(value)
+    if unknown:
+        names = ", ".join("{{" + name + "}}" for name in unknown)
+        known = ", ".join("{{" + name + "}}" for name in PLACEHOLDERS)
+        raise ValidationError(
+            f"Unknown placeholder{'s' if len(unknown) > 1 else ''} {names}. Use {known}.",
+            code="unknown_placeholder",
+        )
