@@ -111,7 +111,7 @@ class ProductAdmin(admin.ModelAdmin):
         "saved_by",
         "is_active",
     ]
-    list_filter = ["is_active", "is_consumable", "category", "brand"]
+    list_filter = ["is_active", "is_consumable", "category", "brand", "tax_class"]
     search_fields = ["sku", "name"]
     list_select_related = ["category", "brand", "stock"]
     readonly_fields = ["price", "created_at", "updated_at", "popularity"]

@@ -15,6 +15,10 @@ class Category(models.Model):
     )
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    # VAT class of its products that have none of their own; empty: standard
+    tax_class = models.ForeignKey(
+        "taxes.TaxClass", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -73,6 +77,14 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
     is_consumable = models.BooleanField(
         default=False, help_text="Bought again and again (re-buy candidates)."
+    )
+    tax_class = models.ForeignKey(
+        "taxes.TaxClass",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        help_text="VAT class; empty: the category's, else standard",
     )
     image_hue = models.PositiveSmallIntegerField(default=210)
     popularity = models.FloatField(default=0, help_text="Recent sales signal, refreshed in batch.")

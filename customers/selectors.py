@@ -56,7 +56,7 @@ def customer_data_export(*, customer_id: int) -> dict[str, object]:
     customer = Customer.objects.select_related("user").get(pk=customer_id)
     user = customer.user
     orders = Order.objects.filter(customer_id=customer_id).prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")), "invoices"
     )
     from customers.services import _app_hooks
 
@@ -94,6 +94,17 @@ def customer_data_export(*, customer_id: int) -> dict[str, object]:
                         "unit_price": str(line.unit_price),
                     }
                     for line in order.lines.all()
+                ],
+                "invoices": [
+                    {
+                        "number": invoice.number,
+                        "kind": invoice.kind,
+                        "issued_at": invoice.issued_at.isoformat(),
+                        "buyer": invoice.buyer,
+                        "total_gross": str(invoice.total_gross),
+                        "total_tax": str(invoice.total_tax),
+                    }
+                    for invoice in order.invoices.all()
                 ],
             }
             for order in orders

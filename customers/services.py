@@ -142,7 +142,9 @@ def customer_erase(*, customer: Customer) -> Customer:
     The login, addresses, saved items and tokens go; orders stay (totals, lines, status, for
     accounting and the ML history) but lose e-mail, addresses and the payment's IP/device;
     reviews stay anonymous; behavioural events keep only the random customer id, which no
-    longer leads to a person.
+    longer leads to a person. Issued VAT invoices and credit notes keep their buyer: tax law
+    makes the shop keep them unchanged for years (GDPR art. 17(3)(b)), and the export lists
+    them.
     """
     from rest_framework.authtoken.models import Token
 

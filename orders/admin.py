@@ -13,6 +13,8 @@ from orders.models import (
     CartLine,
     Chargeback,
     Fulfilment,
+    Invoice,
+    InvoiceLine,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -63,6 +65,7 @@ class OrderLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["product", "sku", "name", "unit_price", "quantity", "line_total"]
+    readonly_fields += ["discount", "tax_rate", "net", "tax"]
 
 
 class PaymentInline(admin.TabularInline):
@@ -99,6 +102,19 @@ class FulfilmentInline(admin.TabularInline):
         return False  # shipping goes through order_fulfil (status, history, the shopper's mail)
 
 
+class InvoiceInline(admin.TabularInline):
+    model = Invoice
+    fk_name = "order"
+    extra = 0
+    can_delete = False
+    fields = ["number", "kind", "issued_at", "total_net", "total_tax", "total_gross"]
+    readonly_fields = ["number", "kind", "issued_at", "total_net", "total_tax", "total_gross"]
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # issued by payment capture and refunds, never by hand
+
+
 @admin.register(Order)
 class OrderAdmin(AuditedActionsMixin):
     list_display = [
@@ -123,6 +139,12 @@ class OrderAdmin(AuditedActionsMixin):
         "shipping_method_name",
         "delivery_window",
         "total",
+        "tax_country",
+        "total_net",
+        "total_tax",
+        "shipping_tax_rate",
+        "shipping_net",
+        "shipping_tax",
         "currency",
         "placed_at",
         "idempotency_key",
@@ -133,7 +155,7 @@ class OrderAdmin(AuditedActionsMixin):
     # the addresses are what the shopper entered at checkout: shown as addresses, not as
     # editable JSON (editing them here would not reach the shipment or the shopper)
     exclude = ["shipping_address", "billing_address", "shipping_method"]
-    inlines = [OrderLineInline, PaymentInline, FulfilmentInline, HistoryInline]
+    inlines = [OrderLineInline, PaymentInline, FulfilmentInline, HistoryInline, InvoiceInline]
 
     @admin.display(description="delivery", ordering="shipping_method_name")
     def delivery_method(self, obj: Order) -> str:
@@ -353,3 +375,48 @@ class ShippingMethodAdmin(AuditedActionsMixin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
         cache.delete(selectors.FREE_DELIVERY_CACHE_KEY)
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["description", "sku", "quantity", "unit_price", "discount", "tax_rate"]
+    fields += ["net", "tax", "gross"]
+    readonly_fields = ["description", "sku", "quantity", "unit_price", "discount", "tax_rate"]
+    readonly_fields += ["net", "tax", "gross"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(AuditedActionsMixin):
+    """Invoices and credit notes as issued: read-only (a correction is a credit note). Above
+    the list, the VAT report of what is filtered (e.g. a quarter): net and VAT by delivery
+    country and rate, credit notes netted off, as a VAT return asks."""
+
+    change_list_template = "admin/orders/invoice/change_list.html"
+    list_display = ["number", "kind", "order", "issued_at", "tax_country", "total_net"]
+    list_display += ["total_tax", "total_gross"]
+    list_filter = ["kind", "issued_at", "tax_country"]
+    search_fields = ["number", "order__number"]
+    list_select_related = ["order"]
+    readonly_fields = ["number", "kind", "order", "credits", "refund", "issued_at", "currency"]
+    readonly_fields += ["seller", "buyer", "tax_country", "total_net", "total_tax", "total_gross"]
+    inlines = [InvoiceLineInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # numbers must stay gap-free; the demo's reset deletes orders instead
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context is not None and "cl" in context:
+            context["vat_report"] = selectors.vat_report(invoices=context["cl"].queryset.order_by())
+        return response

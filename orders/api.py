@@ -28,6 +28,8 @@ from orders import selectors, services
 from orders.models import (
     Cart,
     Fulfilment,
+    Invoice,
+    InvoiceLine,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -37,6 +39,7 @@ from orders.models import (
 )
 from storefront.api_errors import ID_MAX, ServiceError
 from storefront.pagination import PagePagination
+from taxes import facade as taxes
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 CART_TOKEN_PARAM = OpenApiParameter(
@@ -187,6 +190,13 @@ class CartOutputSerializer(serializers.Serializer):
         help_text="The chosen method: the one picked with `PUT cart/shipping-method/` while it "
         "is on offer, else the cheapest; `shipping` is its price. Null when none delivers"
     )
+    tax_included = serializers.SerializerMethodField(
+        help_text="The VAT contained in `total` (prices include it), by the rates of "
+        "`shipping_country`, else the store's country"
+    )
+    tax_country = serializers.SerializerMethodField(
+        help_text="The country whose VAT `tax_included` is (`shipping_country` or the store's)"
+    )
 
     def _money(self, cart: Cart) -> _CartMoney:
         """The cart's totals (delivery by the chosen method), its code's problem, the methods
@@ -273,6 +283,25 @@ class CartOutputSerializer(serializers.Serializer):
     def get_shipping_method(self, cart: Cart) -> Any:
         chosen = self._money(cart)[3]
         return None if chosen is None else ShippingQuoteOutputSerializer(chosen).data
+
+    def get_tax_country(self, cart: Cart) -> str:
+        return str(self.context.get("country") or settings.STORE_COUNTRY).upper()
+
+    def get_tax_included(self, cart: Cart) -> str:
+        totals = self._money(cart)[0]
+        lines = list(cart.lines.all())
+        vat = taxes.order_taxes(
+            country=self.get_tax_country(cart),
+            lines=[
+                taxes.TaxableLine(
+                    amount=services.lines_subtotal([line]), product_id=line.product_id
+                )
+                for line in lines
+            ],
+            discount=totals.discount,
+            shipping=totals.shipping,
+        )
+        return f"{vat.total_tax:.2f}"
 
 
 def _cart_response(cart: Cart, status_code: int = 200, *, country: str | None = None) -> Response:
@@ -476,9 +505,64 @@ class AddressSerializer(serializers.Serializer):
 
 
 class OrderLineOutputSerializer(serializers.ModelSerializer):
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="VAT percent (20.00); null on orders from before taxes were recorded",
+    )
+    tax = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The VAT in what was paid for this line (after its share of the discount)",
+    )
+
     class Meta:
         model = OrderLine
         fields = ["product_id", "sku", "name", "unit_price", "quantity", "line_total"]
+        fields += ["tax_rate", "tax"]
+
+
+class InvoiceLineOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["description", "sku", "quantity", "unit_price", "discount", "tax_rate"]
+        fields += ["net", "tax", "gross"]
+
+
+def _invoice_url(invoice: Invoice) -> str:
+    return f"/order/{invoice.order.number}/invoice/{invoice.number}/"
+
+
+class InvoiceSummaryOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The printable invoice page")
+
+    class Meta:
+        model = Invoice
+        fields = ["number", "kind", "issued_at", "total_gross", "total_tax", "url"]
+
+    def get_url(self, invoice: Invoice) -> str:
+        return _invoice_url(invoice)
+
+
+class InvoiceOutputSerializer(serializers.ModelSerializer):
+    lines = InvoiceLineOutputSerializer(many=True)
+    order = serializers.CharField(source="order.number")
+    credits: serializers.SlugRelatedField[Invoice] = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        help_text="The invoice a credit note corrects; null on an invoice",
+    )
+    url = serializers.SerializerMethodField(help_text="The printable invoice page")
+
+    class Meta:
+        model = Invoice
+        fields = ["number", "kind", "order", "credits", "issued_at", "currency", "seller"]
+        fields += ["buyer", "tax_country", "total_net", "total_tax", "total_gross", "lines", "url"]
+
+    def get_url(self, invoice: Invoice) -> str:
+        return _invoice_url(invoice)
 
 
 SHOPPER_OUTCOME: dict[str, str] = {
@@ -504,6 +588,18 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         allow_null=True, help_text="Expected delivery, from (working days; store's time zone)"
     )
     delivery_latest = serializers.DateField(allow_null=True, help_text="Expected delivery, by")
+    total_tax = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The VAT contained in `total`; null on orders from before taxes were recorded",
+    )
+    total_net = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="`total` without VAT"
+    )
+    invoices = InvoiceSummaryOutputSerializer(
+        many=True, help_text="The VAT invoice once paid, and a credit note per refund"
+    )
 
     class Meta:
         model = Order
@@ -520,9 +616,13 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivery_earliest",
             "delivery_latest",
             "total",
+            "tax_country",
+            "total_net",
+            "total_tax",
             "placed_at",
             "lines",
             "shipping_address",
+            "invoices",
         ]
 
     def get_outcome(self, order: Order) -> str:
@@ -683,22 +783,39 @@ class OrderDetailApi(APIView):
         summary="One of my orders (guests: in the checkout's session, or by X-Cart-Token)",
     )
     def get(self, request: Request, number: str) -> Response:
-        customer = customer_for_user(user=request.user)
-        token = _cart_token(request) if customer is None else None
-        if customer is not None:
-            order = selectors.order_get_for_customer(customer_id=customer.pk, number=number)
-        elif number in request.session.get("guest_orders", []):
-            order = Order.objects.prefetch_related("lines").get(
-                number=number, customer__isnull=True
-            )
-        elif token:
-            # A cookie-less guest proves the order is theirs with the cart it was placed from.
-            order = Order.objects.prefetch_related("lines").get(
-                number=number, customer__isnull=True, cart__token=token
-            )
-        else:
-            raise Order.DoesNotExist
-        return Response(OrderOutputSerializer(order).data)
+        return Response(OrderOutputSerializer(_order_for_request(request, number)).data)
+
+
+def _order_for_request(request: Request, number: str) -> Order:
+    """The shopper's own order: a customer's, a guest's of this session, or the order of the
+    cart whose X-Cart-Token is sent. Raises Order.DoesNotExist (404) for anyone else's."""
+    customer = customer_for_user(user=request.user)
+    token = _cart_token(request) if customer is None else None
+    if customer is not None:
+        return selectors.order_get_for_customer(customer_id=customer.pk, number=number)
+    if number in request.session.get("guest_orders", []):
+        return Order.objects.prefetch_related("lines").get(number=number, customer__isnull=True)
+    if token:
+        # A cookie-less guest proves the order is theirs with the cart it was placed from.
+        return Order.objects.prefetch_related("lines").get(
+            number=number, customer__isnull=True, cart__token=token
+        )
+    raise Order.DoesNotExist
+
+
+class OrderInvoiceDetailApi(APIView):
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAM],
+        responses={
+            200: InvoiceOutputSerializer,
+            404: OpenApiResponse(description="No such order or invoice"),
+        },
+        summary="An invoice or credit note of one of my orders, with its lines",
+    )
+    def get(self, request: Request, number: str, invoice_number: str) -> Response:
+        order = _order_for_request(request, number)
+        invoice = selectors.invoice_get(order_id=order.pk, number=invoice_number)
+        return Response(InvoiceOutputSerializer(invoice).data)
 
 
 class CartMergeApi(APIView):

@@ -216,6 +216,16 @@ class Order(models.Model):
     delivery_earliest = models.DateField(null=True, blank=True)
     delivery_latest = models.DateField(null=True, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # VAT contained in the tax-inclusive total, by the delivery country's rates at checkout
+    # (null on orders placed before taxes were recorded): total_net + total_tax == total
+    tax_country = models.CharField(max_length=2, blank=True)
+    total_net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    total_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    shipping_tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent"
+    )
+    shipping_net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     shipping_address = models.JSONField(default=dict)
     billing_address = models.JSONField(default=dict)
     placed_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -255,6 +265,14 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # the line's share of the order's discount, and the VAT in what was paid for it
+    # (line_total - discount == net + tax); null on orders from before taxes were recorded
+    discount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent"
+    )
+    net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -372,3 +390,87 @@ class VoucherRedemption(models.Model):
 
     class Meta:
         ordering = ["-redeemed_at", "-pk"]
+
+
+class InvoiceCounter(models.Model):
+    """The last number of one series in one year. Issuing locks this row
+    (``select_for_update``) in the invoice's own transaction, so numbers are gap-free and
+    unique even when payments are captured at the same moment."""
+
+    series = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="invoicecounter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """A VAT invoice for a paid order, or a credit note (negative amounts) for a refund of
+    it. Written once by ``orders.services`` and never changed: seller and buyer are copies
+    as they were at issue."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    number = models.CharField(max_length=24, unique=True)  # INV-2026-000123, CN-2026-000004
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # CASCADE, not PROTECT: the demo's reset deletes its orders; a real store never does
+    order = models.ForeignKey(Order, related_name="invoices", on_delete=models.CASCADE)
+    credits = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        on_delete=models.CASCADE,
+        help_text="The invoice a credit note corrects",
+    )
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, related_name="credit_note", on_delete=models.SET_NULL
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    currency = models.CharField(max_length=3)
+    seller = models.JSONField(default=dict)  # name, address, vat_number
+    buyer = models.JSONField(default=dict)  # the billing address and e-mail
+    tax_country = models.CharField(max_length=2, blank=True)
+    total_net = models.DecimalField(max_digits=12, decimal_places=2)
+    total_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total_gross = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            # an order has one invoice; credit notes are as many as its refunds. (net + tax
+            # == gross is kept by orders.services, not a CHECK: SQLite adds decimals as floats)
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="invoice"), name="invoice_one_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, related_name="lines", on_delete=models.CASCADE)
+    description = models.CharField(max_length=200)
+    sku = models.CharField(max_length=40, blank=True)
+    quantity = models.IntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)  # gross, before discount
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent")
+    net = models.DecimalField(max_digits=12, decimal_places=2)
+    tax = models.DecimalField(max_digits=12, decimal_places=2)
+    gross = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"

@@ -5,12 +5,14 @@ from typing import Literal
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
 from orders.models import (
     Cart,
     CartLine,
     Fulfilment,
+    Invoice,
+    InvoiceLine,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -87,16 +89,32 @@ def cart_with_lines(*, cart_id: int) -> Cart:
 def order_list_for_customer(*, customer_id: int) -> QuerySet[Order]:
     return (
         Order.objects.filter(customer_id=customer_id)
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")), "invoices")
         .order_by("-placed_at", "-pk")
     )
 
 
 def order_get_for_customer(*, customer_id: int, number: str) -> Order:
     """Raises Order.DoesNotExist for another customer's order (a 404, not a 403)."""
-    return Order.objects.prefetch_related("lines", "history").get(
+    return Order.objects.prefetch_related("lines", "history", "invoices").get(
         customer_id=customer_id, number=number
     )
+
+
+def invoice_get(*, order_id: int, number: str) -> Invoice:
+    """An invoice or credit note of that order, with its lines; Invoice.DoesNotExist else."""
+    return (
+        Invoice.objects.select_related("order", "credits")
+        .prefetch_related("lines")
+        .get(order_id=order_id, number=number)
+    )
+
+
+def invoice_for_order(*, order_id: int, number: str) -> Invoice | None:
+    try:
+        return invoice_get(order_id=order_id, number=number)
+    except Invoice.DoesNotExist:
+        return None
 
 
 def order_lines_frame(*, since: datetime | None = None) -> pd.DataFrame:
@@ -227,3 +245,33 @@ def order_list_for_staff() -> QuerySet[Order]:
 def order_get_for_staff(*, number: str) -> Order:
     """Raises Order.DoesNotExist for an unknown number (the API's 404)."""
     return _order_qs_for_staff().get(number=number)
+
+
+@dataclass(frozen=True, slots=True)
+class VatReportRow:
+    country: str
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+def vat_report(*, invoices: QuerySet[Invoice]) -> list[VatReportRow]:
+    """Net, VAT and gross of the lines of ``invoices`` (credit notes negative, so they net
+    off) by delivery country and rate. One query."""
+    rows = (
+        InvoiceLine.objects.filter(invoice__in=invoices)
+        .values("invoice__tax_country", "tax_rate")
+        .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
+        .order_by("invoice__tax_country", "-tax_rate")
+    )
+    return [
+        VatReportRow(
+            country=r["invoice__tax_country"] or "-",
+            rate=r["tax_rate"],
+            net=r["net"],
+            tax=r["tax"],
+            gross=r["gross"],
+        )
+        for r in rows
+    ]

@@ -27,6 +27,9 @@ from orders.models import (
     CartLine,
     Chargeback,
     Fulfilment,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
     Order,
     OrderLine,
     OrderStatusHistory,
@@ -38,6 +41,8 @@ from orders.models import (
 )
 from storefront.api_errors import ServiceError, id_in_range
 from storefront.emails import email_send
+from taxes import facade as taxes
+from taxes.calc import split_proportionally, tax_in_gross
 from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
@@ -633,6 +638,16 @@ def _order_place_atomic(
             where = f"to {country}" if country else "at the moment"
             raise ServiceError(f"we do not deliver {where}", field="shipping_method")
     totals = totals_compute(subtotal=subtotal, discount=discount, method=quote.method)
+    line_totals = [q2(line.product.price * line.quantity) for line in lines]
+    vat = taxes.order_taxes(
+        country=country,
+        lines=[
+            taxes.TaxableLine(amount=amount, product_id=line.product_id)
+            for line, amount in zip(lines, line_totals, strict=True)
+        ],
+        discount=totals.discount,
+        shipping=totals.shipping,
+    )
     order = Order.objects.create(
         number=_order_number(),
         customer_id=cart.customer_id,
@@ -650,6 +665,12 @@ def _order_place_atomic(
         delivery_earliest=quote.earliest,
         delivery_latest=quote.latest,
         total=totals.total,
+        tax_country=vat.country,
+        total_net=vat.total_net,
+        total_tax=vat.total_tax,
+        shipping_tax_rate=vat.shipping.rate,
+        shipping_net=vat.shipping.net,
+        shipping_tax=vat.shipping.tax,
         shipping_address=shipping_address,
         billing_address=billing_address,
         placed_at=now,
@@ -663,9 +684,13 @@ def _order_place_atomic(
                 name=line.product.name,
                 unit_price=line.product.price,
                 quantity=line.quantity,
-                line_total=q2(line.product.price * line.quantity),
+                line_total=amount,
+                discount=taxed.discount,
+                tax_rate=taxed.rate,
+                net=taxed.net,
+                tax=taxed.tax,
             )
-            for line in lines
+            for line, amount, taxed in zip(lines, line_totals, vat.lines, strict=True)
         ]
     )
     for line in lines:
@@ -740,6 +765,7 @@ def _apply_risk_decision(order: Order, payment: Payment, *, notify: bool = True)
     else:
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
         _order_status_set(order, Order.Status.PAID, "payment captured")
+        invoice_issue(order=order)
         if notify:
             order_email_on_commit(order_id=order.pk, kind="confirmed")
         webhooks.event_emit(event="order.created", order_id=order.pk)
@@ -895,6 +921,7 @@ def order_approve(
         raise ServiceError(f"order {order.number} is {order.status}, not on hold", field="status")
     order.payments.filter(status=Payment.Status.AUTHORIZED).update(status=Payment.Status.CAPTURED)
     _order_status_set(order, Order.Status.PAID, note)
+    invoice_issue(order=order)
     if notify:
         order_email_on_commit(order_id=order.pk, kind="confirmed")
     webhooks.event_emit(event="order.paid", order_id=order.pk)
@@ -989,6 +1016,7 @@ def refund_create(
         reason=reason[:200],
         idempotency_key=idempotency_key,
     )
+    credit_note_issue(order=order, refund=refund)
     if refunded + amount == order.total:
         _order_status_set(order, Order.Status.REFUNDED, "refunded in full")
     if notify:
@@ -1080,3 +1108,186 @@ def chargeback_record(
         amount=q2(amount or order.total),
         reason_code=reason_code,
     )
+
+
+# --- VAT invoices and credit notes -------------------------------------------------------------
+
+
+def _invoice_number(*, kind: str, when: datetime) -> str:
+    """The next number of the kind's series in the store's year: INV-2026-000001. The
+    counter row is locked in the caller's transaction, so numbers have no gaps and no
+    repeats even when payments are captured at the same moment (a rolled-back checkout
+    gives its number back)."""
+    series = "CN" if kind == Invoice.Kind.CREDIT_NOTE else "INV"
+    year = timezone.localtime(when).year
+    InvoiceCounter.objects.get_or_create(series=series, year=year)
+    counter = InvoiceCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{series}-{year}-{counter.last_number:06d}"
+
+
+def _invoice_seller() -> dict[str, str]:
+    return {
+        "name": settings.INVOICE_SELLER_NAME,
+        "address": settings.INVOICE_SELLER_ADDRESS,
+        "vat_number": settings.INVOICE_SELLER_VAT_NUMBER,
+    }
+
+
+def _order_taxes_record(order: Order) -> None:
+    """Work out and store the VAT of an order placed before taxes were recorded (or written
+    in bulk, as the demo's), by today's rates for its delivery country."""
+    lines = list(order.lines.order_by("pk"))
+    vat = taxes.order_taxes(
+        country=str(order.shipping_address.get("country") or ""),
+        lines=[
+            taxes.TaxableLine(amount=line.line_total, product_id=line.product_id) for line in lines
+        ],
+        discount=order.discount,
+        shipping=order.shipping,
+    )
+    for line, taxed in zip(lines, vat.lines, strict=True):
+        line.discount, line.tax_rate, line.net, line.tax = (
+            taxed.discount,
+            taxed.rate,
+            taxed.net,
+            taxed.tax,
+        )
+    OrderLine.objects.bulk_update(lines, ["discount", "tax_rate", "net", "tax"])
+    order.tax_country = vat.country
+    order.total_net, order.total_tax = vat.total_net, vat.total_tax
+    order.shipping_tax_rate = vat.shipping.rate
+    order.shipping_net, order.shipping_tax = vat.shipping.net, vat.shipping.tax
+    order.save(
+        update_fields=[
+            "tax_country",
+            "total_net",
+            "total_tax",
+            "shipping_tax_rate",
+            "shipping_net",
+            "shipping_tax",
+        ]
+    )
+
+
+def invoice_issue(*, order: Order) -> Invoice:
+    """The VAT invoice of a paid order, issued once when its payment is captured (a second
+    call returns it). Seller and buyer (the billing address and e-mail) are copied as they
+    are now; its lines are the order's goods after their share of the discount, and
+    delivery, each with its rate, net and tax, adding up to the amount paid. Call inside the
+    transaction that captures the payment."""
+    existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    if existing is not None:
+        return existing
+    if order.total_tax is None:
+        _order_taxes_record(order)
+    assert order.total_net is not None and order.total_tax is not None
+    now = timezone.now()
+    invoice = Invoice.objects.create(
+        number=_invoice_number(kind=Invoice.Kind.INVOICE, when=now),
+        kind=Invoice.Kind.INVOICE,
+        order=order,
+        issued_at=now,
+        currency=order.currency,
+        seller=_invoice_seller(),
+        buyer={**(order.billing_address or order.shipping_address), "email": order.email},
+        tax_country=order.tax_country,
+        total_net=order.total_net,
+        total_tax=order.total_tax,
+        total_gross=order.total,
+    )
+    rows = [
+        InvoiceLine(
+            invoice=invoice,
+            description=line.name,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount or Decimal("0.00"),
+            tax_rate=line.tax_rate or Decimal("0.00"),
+            net=line.net or Decimal("0.00"),
+            tax=line.tax or Decimal("0.00"),
+            gross=line.line_total - (line.discount or Decimal("0.00")),
+        )
+        for line in order.lines.order_by("pk")
+    ]
+    if order.shipping:
+        rows.append(
+            InvoiceLine(
+                invoice=invoice,
+                description=f"Delivery: {order.shipping_method_name or 'Standard delivery'}",
+                quantity=1,
+                unit_price=order.shipping,
+                tax_rate=order.shipping_tax_rate or Decimal("0.00"),
+                net=order.shipping_net or Decimal("0.00"),
+                tax=order.shipping_tax or Decimal("0.00"),
+                gross=order.shipping,
+            )
+        )
+    InvoiceLine.objects.bulk_create(rows)
+    logger.info("order %s: invoice %s issued", order.number, invoice.number)
+    return invoice
+
+
+def credit_note_issue(*, order: Order, refund: Refund) -> Invoice | None:
+    """A credit note for ``refund`` against the order's invoice: negative amounts, one line
+    per VAT rate, the refund shared across the rates in proportion to what is still
+    uncredited at each. The refund that completes the order's total credits exactly what is
+    left, so the invoice and its credit notes sum to zero to the cent. None for an order
+    without an invoice (paid before invoices were issued)."""
+    invoice = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    if invoice is None:
+        return None
+    left_gross: dict[Decimal, Decimal] = {}
+    left_tax: dict[Decimal, Decimal] = {}
+    credited = InvoiceLine.objects.filter(invoice__credits=invoice)
+    for line in [*invoice.lines.all(), *credited]:
+        left_gross[line.tax_rate] = left_gross.get(line.tax_rate, Decimal("0.00")) + line.gross
+        left_tax[line.tax_rate] = left_tax.get(line.tax_rate, Decimal("0.00")) + line.tax
+    rates = sorted(rate for rate, gross in left_gross.items() if gross > 0)
+    remaining = sum((left_gross[r] for r in rates), Decimal("0.00"))
+    amount = min(refund.amount, remaining)
+    final = amount == remaining
+    shares = split_proportionally(amount, [left_gross[r] for r in rates])
+    now = timezone.now()
+    note = Invoice.objects.create(
+        number=_invoice_number(kind=Invoice.Kind.CREDIT_NOTE, when=now),
+        kind=Invoice.Kind.CREDIT_NOTE,
+        order=order,
+        credits=invoice,
+        refund=refund,
+        issued_at=now,
+        currency=invoice.currency,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        tax_country=invoice.tax_country,
+        total_net=Decimal("0.00"),
+        total_tax=Decimal("0.00"),
+        total_gross=Decimal("0.00"),
+    )
+    rows = []
+    for rate, share in zip(rates, shares, strict=True):
+        if not share:
+            continue
+        tax = left_tax[rate] if final else tax_in_gross(share, rate)
+        label = refund.reason or "goods and delivery"
+        rows.append(
+            InvoiceLine(
+                invoice=note,
+                description=f"Refund ({label}) at {rate} % VAT",
+                quantity=1,
+                unit_price=-share,
+                tax_rate=rate,
+                net=-(share - tax),
+                tax=-tax,
+                gross=-share,
+            )
+        )
+    InvoiceLine.objects.bulk_create(rows)
+    note.total_gross = sum((r.gross for r in rows), Decimal("0.00"))
+    note.total_tax = sum((r.tax for r in rows), Decimal("0.00"))
+    note.total_net = note.total_gross - note.total_tax
+    note.save(update_fields=["total_gross", "total_tax", "total_net"])
+    logger.info("order %s: credit note %s issued", order.number, note.number)
+    return note

@@ -12,6 +12,11 @@ urlpatterns = [
     path("checkout/", api.CheckoutApi.as_view(), name="checkout"),
     path("orders/", api.OrderListApi.as_view(), name="order-list"),
     path("orders/<str:number>/", api.OrderDetailApi.as_view(), name="order-detail"),
+    path(
+        "orders/<str:number>/invoices/<str:invoice_number>/",
+        api.OrderInvoiceDetailApi.as_view(),
+        name="order-invoice-detail",
+    ),
     # staff order management (IsAdminUser); beside the shopper's orders/, not inside it
     path("staff/orders/", api.StaffOrderListApi.as_view(), name="staff-order-list"),
     path(

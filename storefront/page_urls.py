@@ -13,6 +13,11 @@ urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("checkout/", views.checkout, name="checkout"),
     path("order/<str:number>/", views.order_detail, name="order"),
+    path(
+        "order/<str:number>/invoice/<str:invoice_number>/",
+        views.order_invoice,
+        name="order-invoice",
+    ),
     path("account/", views.account, name="account"),
     path("account/login/", views.login_page, name="login"),
     path("account/register/", views.register_page, name="register"),

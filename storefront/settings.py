@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "support",
     "insights",
     "webhooks",
+    "taxes",
     "returns",
 ]
 
@@ -162,6 +163,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Store settings
 STORE_NAME = env.str("STORE_NAME", default="Northwind Goods")
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="GBP")
+# The seller on invoices (copied onto each invoice when it is issued) and the country whose
+# VAT the cart shows before the shopper gives a delivery address.
+STORE_COUNTRY = env.str("STORE_COUNTRY", default="GB")
+INVOICE_SELLER_NAME = env.str("INVOICE_SELLER_NAME", default=f"{STORE_NAME} Ltd")
+INVOICE_SELLER_ADDRESS = env.str(
+    "INVOICE_SELLER_ADDRESS", default="1 Market Street\nLondon EC1A 1AA\nUnited Kingdom"
+)
+INVOICE_SELLER_VAT_NUMBER = env.str("INVOICE_SELLER_VAT_NUMBER", default="GB123456789")
 MAX_LINE_QTY = env.int("MAX_LINE_QTY", default=99)  # bots add 10k units to probe stock levels
 # Largest file the import APIs (competitor prices, tickets) accept: about 100k rows; larger
 # feeds go through the JSON rows APIs in batches.
@@ -226,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "orders.models.Order.Status",
         "PaymentStatusEnum": "orders.models.Payment.Status",
+        "InvoiceKindEnum": "orders.models.Invoice.Kind",
     },
 }
 

@@ -40,7 +40,7 @@ from customers.services import event_record
 from customers.services import marketing_unsubscribe as customer_marketing_unsubscribe
 from orders.api import SHOPPER_OUTCOME
 from orders.models import Cart, CartLine, Order
-from orders.selectors import order_timeline
+from orders.selectors import invoice_for_order, order_timeline
 from storefront.help_texts import help_language, help_texts
 from storefront.templatetags.shop import COUNTRY_NAMES
 
@@ -521,9 +521,9 @@ OUTCOME_COPY = {
 }
 
 
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    customer = _customer(request)
-    qs = Order.objects.prefetch_related("lines", "history", "fulfilments", "refunds")
+def _shopper_order(request: HttpRequest, number: str, customer: Customer | None) -> Order:
+    """The customer's own order or this session's guest order; 404 for anyone else's."""
+    qs = Order.objects.prefetch_related("lines", "history", "fulfilments", "refunds", "invoices")
     if customer is not None:
         order = qs.filter(customer=customer, number=number).first()
     elif number in request.session.get("guest_orders", []):
@@ -532,6 +532,26 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         order = None
     if order is None:  # someone else's order looks exactly like a missing one
         raise Http404("no such order")
+    return order
+
+
+def order_invoice(request: HttpRequest, number: str, invoice_number: str) -> HttpResponse:
+    """The printable VAT invoice or credit note (the browser's Print saves it as a PDF)."""
+    customer = _customer(request)
+    order = _shopper_order(request, number, customer)
+    invoice = invoice_for_order(order_id=order.pk, number=invoice_number)
+    if invoice is None:
+        raise Http404("no such invoice")
+    return _render(
+        request,
+        "storefront/invoice.html",
+        {"_customer": customer, "order": order, "invoice": invoice, "lines": invoice.lines.all()},
+    )
+
+
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    customer = _customer(request)
+    order = _shopper_order(request, number, customer)
     outcome = SHOPPER_OUTCOME.get(order.status, "processing")
     timeline = order_timeline(order=order)
     # the API's outcome stays coarse; the page tells a shipped order and an order cancelled

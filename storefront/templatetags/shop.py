@@ -21,6 +21,8 @@ def money(value: Any, currency: str | None = None) -> str:
         return ""
     currency = currency or settings.STORE_CURRENCY
     symbol = SYMBOLS.get(currency, currency + " ")
+    if amount < 0:  # credit notes: −£5.00, not £-5.00
+        return f"\u2212{symbol}{-amount:,.2f}"
     return f"{symbol}{amount:,.2f}"
 
 

@@ -88,6 +88,7 @@ def test_shopper_finds_buys_and_sees_the_order(page, store) -> None:  # type: ig
     page.goto(base + "/cart/")
     page.locator(".cart-line").first.wait_for()
     assert "Rain Jacket" in page.locator("[data-cart-lines]").inner_text()
+    assert page.get_by_test_id("cart-vat").inner_text().startswith("£")  # prices include VAT
     shot(page, "07-cart")
 
     # Log in: the anonymous cart comes along.
@@ -119,6 +120,14 @@ def test_shopper_finds_buys_and_sees_the_order(page, store) -> None:  # type: ig
     assert outcome.get_attribute("data-outcome") in ("confirmed", "under_review")
     number = outcome.get_attribute("data-number")
     shot(page, "10-confirmation")
+    if outcome.get_attribute("data-outcome") == "confirmed":  # paid: the VAT invoice is there
+        page.get_by_test_id("order-invoices").get_by_role("link").first.click()
+        page.wait_for_url(f"**/order/{number}/invoice/INV-*/")
+        invoice = page.get_by_test_id("invoice")
+        assert "Ada Lovelace" in invoice.inner_text()
+        assert page.get_by_test_id("invoice-vat").inner_text().startswith("£")
+        assert page.get_by_role("button", name="Print or save as PDF").is_visible()
+        shot(page, "10b-invoice")
 
     page.goto(base + "/account/")
     assert number in page.get_by_test_id("orders").inner_text()

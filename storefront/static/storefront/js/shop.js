@@ -322,6 +322,7 @@
     $$("[data-subtotal]").forEach((el) => (el.textContent = money(cart.subtotal)));
     $$("[data-shipping]").forEach((el) => (el.textContent = Number(cart.shipping) ? money(cart.shipping) : "Free"));
     $$("[data-total]").forEach((el) => (el.textContent = money(cart.total)));
+    $$("[data-tax]").forEach((el) => (el.textContent = money(cart.tax_included)));
     const discounted = Number(cart.discount) > 0;
     $$("[data-discount]").forEach((el) => { el.textContent = "−" + money(cart.discount); el.hidden = !discounted; });
     $$("[data-discount-row]").forEach((el) => { el.textContent = `Discount (${cart.voucher_code})`; el.hidden = !discounted; });
