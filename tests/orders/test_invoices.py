@@ -310,3 +310,39 @@ def test_admin_refuses_a_rate_above_100_or_a_country_that_is_not_two_letters() -
     errors = r.context["adminform"].form.errors
     assert "country" in errors and "rate" in errors
     assert not TaxRate.objects.filter(country="G1").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_paid_checkouts_get_consecutive_invoice_numbers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    carts = []
+    for i in range(8):
+        cart = CartFactory()
+        CartLineFactory(cart=cart, product=ProductFactory(price=D("20.00"), with_stock=5))
+        carts.append((i, cart))
+
+    def buy(item: tuple[int, object]) -> str:
+        i, cart = item
+        try:
+            order = services.order_place(
+                cart_id=cart.pk,  # type: ignore[attr-defined]
+                idempotency_key=f"k{i}",
+                email="ada@example.com",
+                shipping_address=ADDRESS,
+                card=services.CardInput(GOOD_CARD),
+            )
+            return order.status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(buy, carts))
+
+    assert statuses == ["paid"] * 8
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    year = Invoice.objects.first().issued_at.year  # type: ignore[union-attr]
+    assert numbers == [f"INV-{year}-{n:06d}" for n in range(1, 9)]  # no gaps, no repeats
