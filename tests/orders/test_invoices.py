@@ -346,3 +346,45 @@ def test_concurrent_paid_checkouts_get_consecutive_invoice_numbers() -> None:
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     year = Invoice.objects.first().issued_at.year  # type: ignore[union-attr]
     assert numbers == [f"INV-{year}-{n:06d}" for n in range(1, 9)]  # no gaps, no repeats
+
+
+def test_admin_exports_the_filtered_orders_as_csv_for_the_books() -> None:
+    import csv
+    import io
+
+    from orders.models import Voucher
+
+    Voucher.objects.create(code="=HYPERLINK", kind=Voucher.Kind.FIXED, value=D("5"))
+    paid = _place([("60.00", 1, None)], key="paid")
+    services.refund_create(order_id=paid.pk, amount=D("12.00"), notify=False)
+    cart = CartFactory()
+    CartLineFactory(cart=cart, product=ProductFactory(price=D("20.00"), with_stock=5))
+    services.cart_voucher_apply(cart=cart, code="=HYPERLINK")
+    with_code = services.order_place(
+        cart_id=cart.pk,
+        idempotency_key="v",
+        email="bob@example.com",
+        shipping_address=ADDRESS,
+        card=services.CardInput(GOOD_CARD),
+    )
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/orders/order/").content.decode()
+    r = client.get("/admin/orders/order/export.csv", {"q": paid.number})
+    every = client.get("/admin/orders/order/export.csv")
+
+    assert 'data-testid="orders-export-csv"' in listing
+    assert r["Content-Disposition"].startswith('attachment; filename="orders-')
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    assert len(rows) == 1  # the search went with the export
+    row = rows[0]
+    assert row["number"] == paid.number and row["total"] == "60.00"
+    assert (row["total_tax"], row["total_net"], row["tax_country"]) == ("10.00", "50.00", "GB")
+    assert row["invoice"] == paid.invoices.get(kind="invoice").number
+    assert row["refunded"] == "12.00" and row["items"] == "1"
+    text = b"".join(every.streaming_content).decode()
+    assert "ada@example.com" not in text and "High Street" not in text  # no personal data
+    coded = next(x for x in csv.DictReader(io.StringIO(text)) if x["number"] == with_code.number)
+    assert coded["voucher_code"] == "'=HYPERLINK"  # not run as a formula by a spreadsheet
+    assert Client().get("/admin/orders/order/export.csv").status_code == 302  # sign in first
