@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -675,7 +675,7 @@ def _order_place_atomic(
         billing_address=billing_address,
         placed_at=now,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=order,
@@ -728,7 +728,7 @@ def _order_place_atomic(
     if declined:
         _order_cancel_locked(order, note="payment declined by the card issuer", restock=True)
     else:
-        _apply_risk_decision(order, payment)
+        _apply_risk_decision(order, payment, lines=order_lines)
     if order.status == Order.Status.CANCELLED:
         # A declined payment is one attempt (kept for fraud features), not the end of the
         # cart: the shopper tries another card with the same lines, under a new key.
@@ -749,7 +749,9 @@ def _order_place_atomic(
     return order
 
 
-def _apply_risk_decision(order: Order, payment: Payment, *, notify: bool = True) -> None:
+def _apply_risk_decision(
+    order: Order, payment: Payment, *, notify: bool = True, lines: list[OrderLine] | None = None
+) -> None:
     from fraud import facade as fraud  # the checkout hook; fraud owns the decision
 
     decision = fraud.order_assess(order_id=order.pk)
@@ -765,7 +767,7 @@ def _apply_risk_decision(order: Order, payment: Payment, *, notify: bool = True)
     else:
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
         _order_status_set(order, Order.Status.PAID, "payment captured")
-        invoice_issue(order=order)
+        invoice_issue(order=order, lines=lines)
         if notify:
             order_email_on_commit(order_id=order.pk, kind="confirmed")
         webhooks.event_emit(event="order.created", order_id=order.pk)
@@ -1115,16 +1117,24 @@ def chargeback_record(
 
 def _invoice_number(*, kind: str, when: datetime) -> str:
     """The next number of the kind's series in the store's year: INV-2026-000001. The
-    counter row is locked in the caller's transaction, so numbers have no gaps and no
-    repeats even when payments are captured at the same moment (a rolled-back checkout
-    gives its number back)."""
+    counter row is locked in the caller's transaction (by the UPDATE), so numbers have no
+    gaps and no repeats even when payments are captured at the same moment (a rolled-back
+    checkout gives its number back). One query once the year's counter exists."""
     series = "CN" if kind == Invoice.Kind.CREDIT_NOTE else "INV"
     year = timezone.localtime(when).year
-    InvoiceCounter.objects.get_or_create(series=series, year=year)
-    counter = InvoiceCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{series}-{year}-{counter.last_number:06d}"
+    table = InvoiceCounter._meta.db_table
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 (our table)
+                "WHERE series = %s AND year = %s RETURNING last_number",
+                [series, year],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{series}-{year}-{row[0]:06d}"
+        InvoiceCounter.objects.get_or_create(series=series, year=year)  # the year's first
+    raise RuntimeError(f"invoice counter {series}-{year} could not be created")
 
 
 def _invoice_seller() -> dict[str, str]:
@@ -1171,7 +1181,7 @@ def _order_taxes_record(order: Order) -> None:
     )
 
 
-def invoice_issue(*, order: Order) -> Invoice:
+def invoice_issue(*, order: Order, lines: list[OrderLine] | None = None) -> Invoice:
     """The VAT invoice of a paid order, issued once when its payment is captured (a second
     call returns it). Seller and buyer (the billing address and e-mail) are copied as they
     are now; its lines are the order's goods after their share of the discount, and
@@ -1182,6 +1192,9 @@ def invoice_issue(*, order: Order) -> Invoice:
         return existing
     if order.total_tax is None:
         _order_taxes_record(order)
+        lines = None
+    if lines is None:
+        lines = list(order.lines.order_by("pk"))
     assert order.total_net is not None and order.total_tax is not None
     now = timezone.now()
     invoice = Invoice.objects.create(
@@ -1210,7 +1223,7 @@ def invoice_issue(*, order: Order) -> Invoice:
             tax=line.tax or Decimal("0.00"),
             gross=line.line_total - (line.discount or Decimal("0.00")),
         )
-        for line in order.lines.order_by("pk")
+        for line in lines
     ]
     if order.shipping:
         rows.append(

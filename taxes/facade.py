@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from taxes import selectors
 from taxes.calc import ZERO, split_proportionally, tax_in_gross
+from taxes.models import TaxClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +56,18 @@ def order_taxes(
     ``discount`` (off the goods) is shared across the lines in proportion to their amounts,
     to the cent, so each line's taxable gross is what was really paid for it. Delivery is
     taxed at the standard rate. Tax per line = gross x rate / (1 + rate), half up to the
-    cent; the totals add the lines, so the invoice's lines and summary always agree. Three
+    cent; the totals add the lines, so the invoice's lines and summary always agree. Two
     queries; nothing is written.
     """
     country = (country or "").upper()
     rates = selectors.tax_rates_for_country(country)
-    standard_id = selectors.tax_class_standard_id()
     product_ids = [line.product_id for line in lines if line.product_id is not None]
-    classes = selectors.tax_class_ids_for_products(product_ids) if product_ids else {}
-    standard_rate = rates.get(standard_id, ZERO) if standard_id is not None else ZERO
+    classes = selectors.tax_class_codes_for_products(product_ids) if product_ids else {}
+    standard_rate = rates.get(TaxClass.STANDARD, ZERO)
 
     def rate_of(product_id: int | None) -> Decimal:
-        class_id = classes.get(product_id) if product_id is not None else None
-        class_id = class_id or standard_id
-        return rates.get(class_id, ZERO) if class_id is not None else ZERO
+        code = classes.get(product_id) if product_id is not None else None
+        return rates.get(code or TaxClass.STANDARD, ZERO)
 
     amounts = [line.amount for line in lines]
     shares = split_proportionally(min(discount, sum(amounts, ZERO)), amounts)
