@@ -1239,7 +1239,7 @@ def invoice_issue(*, order: Order, lines: list[OrderLine] | None = None) -> Invo
             )
         )
     InvoiceLine.objects.bulk_create(rows)
-    logger.info("order %s: invoice %s issued", order.number, invoice.number)
+    logger.debug("order %s: invoice %s issued", order.number, invoice.number)
     return invoice
 
 
@@ -1302,5 +1302,5 @@ def credit_note_issue(*, order: Order, refund: Refund) -> Invoice | None:
     note.total_tax = sum((r.tax for r in rows), Decimal("0.00"))
     note.total_net = note.total_gross - note.total_tax
     note.save(update_fields=["total_gross", "total_tax", "total_net"])
-    logger.info("order %s: credit note %s issued", order.number, note.number)
+    logger.debug("order %s: credit note %s issued", order.number, note.number)
     return note
