@@ -111,6 +111,64 @@ class AccountLoginApi(APIView):
         return Response(SessionOutputSerializer(_login_and_merge(request, user)).data)
 
 
+class AccountPasswordResetApi(APIView):
+    throttle_scope = "login"
+    authentication_classes: list[Any] = []  # a shopper who forgot the password has no session
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            202: OpenApiResponse(description="Accepted; the same answer for any e-mail"),
+            400: OpenApiResponse(description="Not an e-mail address"),
+            429: OpenApiResponse(description="Too many attempts"),
+        },
+        summary="Forgot password: e-mail a link to set a new one",
+        description="If an account uses the address, it gets a link to "
+        "`/account/reset/<uid>/<token>/` that works once, for PASSWORD_RESET_TIMEOUT. The "
+        "answer is the same whether or not it does, so the form tells nobody who has an account.",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response(
+            {"detail": "If an account uses this e-mail, we have sent it a link."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class AccountPasswordResetConfirmApi(APIView):
+    throttle_scope = "login"
+    authentication_classes: list[Any] = []
+
+    class InputSerializer(serializers.Serializer):
+        uid = serializers.CharField(max_length=64)
+        token = serializers.CharField(max_length=128)
+        new_password = serializers.CharField(max_length=128, write_only=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                description="`token`: invalid, used or expired link; `new_password`: refused "
+                "by the password rules"
+            ),
+        },
+        summary="Set a new password with the e-mailed link's uid and token",
+        description="Revokes the account's API tokens and ends its other sessions; sign in "
+        "with the new password afterwards.",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class AccountLogoutApi(APIView):
     @extend_schema(
         request=None,

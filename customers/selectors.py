@@ -258,3 +258,18 @@ def wishlist_count_subquery(*, product_ref: str) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(saved, output_field=IntegerField()), 0)
+
+
+def password_reset_link_valid(*, uid: str, token: str) -> bool:
+    """Whether an e-mailed reset link still works (its page says so before the shopper
+    types a new password)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        user_pk = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return False
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    return user is not None and default_token_generator.check_token(user, token)

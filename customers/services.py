@@ -2,6 +2,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -390,3 +391,82 @@ def wishlist_price_alerts_send(*, product_id: int) -> int:
     )
     logger.info("wishlist price alerts for product %s: %s sent", product_id, sent)
     return sent
+
+
+# --- password reset -----------------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str) -> None:
+    """E-mail a one-time link to set a new password, if an active account with a password
+    uses ``email``. Says nothing either way (the caller answers the same), so the form
+    cannot be used to find out who shops here. Sent after commit by a task; logged by user
+    id only."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    from customers.tasks import password_reset_email_send_task
+
+    # Django's own lookup: active users with a usable password whose e-mail matches,
+    # case-insensitively
+    for user in PasswordResetForm().get_users(email.strip()):
+        send = partial(password_reset_email_send_task.delay, user_id=user.pk)
+        transaction.on_commit(send, robust=True)
+        logger.info("password reset requested for user %s", user.pk)
+
+
+def password_reset_email_send(*, user_id: int) -> bool:
+    """The reset e-mail: a link to the shop's reset page carrying Django's token, which
+    stops working once the password changes, once used, or after PASSWORD_RESET_TIMEOUT."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from storefront.emails import email_send
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password() or not user.email:
+        return False
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return email_send(
+        subject=f"Reset your {settings.STORE_NAME} password",
+        template="customers/email/password_reset.txt",
+        context={
+            "first_name": user.first_name,
+            "reset_url": f"{settings.SITE_URL}/account/reset/{uid}/{token}/",
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            "store_name": settings.STORE_NAME,
+        },
+        to=user.email,
+        what=f"password reset for user {user.pk}",
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> Any:
+    """Set the new password if ``token`` is valid for the account ``uid`` names. Checked by
+    the store's password validators (too short, too common, too like the e-mail: a 400 on
+    ``new_password``). The account's API tokens are revoked and its other sessions end (the
+    session hash changes), so whoever held the old password is signed out everywhere."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.forms import SetPasswordForm
+    from django.utils.http import urlsafe_base64_decode
+    from rest_framework.authtoken.models import Token
+
+    from customers.selectors import password_reset_link_valid
+    from storefront.api_errors import ServiceError
+
+    if not password_reset_link_valid(uid=uid, token=token):
+        raise ServiceError(
+            "this reset link is invalid or has expired; ask for a new one", field="token"
+        )
+    user = get_user_model().objects.get(pk=int(urlsafe_base64_decode(uid).decode()))
+    form = SetPasswordForm(user, {"new_password1": new_password, "new_password2": new_password})
+    if not form.is_valid():
+        messages = [str(m) for errors in form.errors.values() for m in errors]
+        raise ServiceError(" ".join(messages), field="new_password")
+    form.save()
+    Token.objects.filter(user=user).delete()
+    logger.info("password reset for user %s", user.pk)
+    return user

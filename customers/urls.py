@@ -7,6 +7,16 @@ urlpatterns = [
     path("account/register/", api.AccountRegisterApi.as_view(), name="account-register"),
     path("account/login/", api.AccountLoginApi.as_view(), name="account-login"),
     path("account/logout/", api.AccountLogoutApi.as_view(), name="account-logout"),
+    path(
+        "account/password-reset/",
+        api.AccountPasswordResetApi.as_view(),
+        name="account-password-reset",
+    ),
+    path(
+        "account/password-reset/confirm/",
+        api.AccountPasswordResetConfirmApi.as_view(),
+        name="account-password-reset-confirm",
+    ),
     path("account/export/", api.AccountExportApi.as_view(), name="account-export"),
     path("account/erase/", api.AccountEraseApi.as_view(), name="account-erase"),
     path("account/rebuy/", api.AccountRebuyListApi.as_view(), name="account-rebuy"),

@@ -21,6 +21,12 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/login/", views.login_page, name="login"),
     path("account/register/", views.register_page, name="register"),
+    path("account/password-reset/", views.password_reset_page, name="password-reset"),
+    path(
+        "account/reset/<str:uid>/<str:token>/",
+        views.password_reset_confirm_page,
+        name="password-reset-confirm",
+    ),
     path(
         "account/unsubscribe/<str:token>/",
         views.marketing_unsubscribe,

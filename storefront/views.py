@@ -31,6 +31,7 @@ from catalog.selectors import stock_alert_is_waiting
 from customers.models import Customer, Event
 from customers.selectors import (
     marketing_unsubscribe_customer,
+    password_reset_link_valid,
     rebuy_list_for_customer,
     wishlist_items_for_customer,
     wishlist_product_ids,
@@ -618,6 +619,24 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(_safe_next(request))
     return _render(request, "storefront/login.html", {"next": _safe_next(request)})
+
+
+def password_reset_page(request: HttpRequest) -> HttpResponse:
+    """Forgot password: the shopper's e-mail, posted to the API by shop.js."""
+    return _render(request, "storefront/password_reset.html", {})
+
+
+def password_reset_confirm_page(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    """The e-mailed link: a new password form, or "this link has expired" with a new one."""
+    valid = password_reset_link_valid(uid=uid, token=token)
+    response = _render(
+        request,
+        "storefront/password_reset_confirm.html",
+        {"uid": uid, "token": token, "valid": valid},
+    )
+    response["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @ensure_csrf_cookie

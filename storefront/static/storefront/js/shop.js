@@ -540,6 +540,39 @@
     });
   });
 
+  const resetForm = $("[data-password-reset-form]");
+  if (resetForm) {
+    resetForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      showError(resetForm, "");
+      const res = await api("POST", "/api/v1/account/password-reset/", { email: resetForm.email.value });
+      const sent = $("[data-testid=password-reset-sent]", resetForm);
+      if (res.status === 202) {
+        sent.textContent = `If an account uses ${resetForm.email.value}, we have sent it a link. Check your inbox (and spam folder).`;
+        sent.hidden = false;
+      } else if (res.status === 429) showError(resetForm, "Too many tries. Please wait a minute.");
+      else showError(resetForm, errorMessage(res.data, "Please check the e-mail address."));
+    });
+  }
+
+  const setForm = $("[data-password-set-form]");
+  if (setForm) {
+    setForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (setForm.new_password.value !== setForm.new_password_again.value) {
+        showError(setForm, "The two passwords differ.");
+        return;
+      }
+      const res = await api("POST", "/api/v1/account/password-reset/confirm/", {
+        uid: setForm.dataset.uid, token: setForm.dataset.token, new_password: setForm.new_password.value,
+      });
+      if (res.status === 204) {
+        setForm.hidden = true;
+        $("[data-password-set-done]").hidden = false;
+      } else showError(setForm, errorMessage(res.data, "Please choose another password."));
+    });
+  }
+
   $$("[data-logout]").forEach((btn) => btn.addEventListener("click", async () => {
     await api("POST", "/api/v1/account/logout/");
     window.location.assign("/");
