@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -234,6 +234,35 @@ class AccountExportApi(APIView):
         )
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
         return response
+
+
+class AccountPasswordApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scope = "login"  # guessing the current password is a login attempt
+
+    class InputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128, write_only=True)
+        new_password = serializers.CharField(max_length=128, write_only=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                description="`current_password` wrong, or `new_password` refused by the "
+                "password rules"
+            ),
+        },
+        summary="Change my password",
+        description="This browser session stays signed in; every other session ends and the "
+        "account's API tokens are revoked (log in again for a new token).",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.password_change(user=request.user, **data.validated_data)
+        update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AccountEraseApi(APIView):

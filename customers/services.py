@@ -470,3 +470,34 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> Any:
     Token.objects.filter(user=user).delete()
     logger.info("password reset for user %s", user.pk)
     return user
+
+
+@transaction.atomic
+def password_change(*, user: Any, current_password: str, new_password: str) -> Any:
+    """A signed-in shopper's new password: the current one must be right (400 on
+    ``current_password``), the new one pass the store's rules (400 on ``new_password``).
+    The account's API tokens are revoked and its other sessions end; the caller keeps this
+    session with ``update_session_auth_hash``."""
+    from django.contrib.auth.forms import PasswordChangeForm
+    from rest_framework.authtoken.models import Token
+
+    from storefront.api_errors import ServiceError
+
+    form = PasswordChangeForm(
+        user,
+        {
+            "old_password": current_password,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
+    )
+    if not form.is_valid():
+        field = "current_password" if "old_password" in form.errors else "new_password"
+        messages = form.errors.get("old_password") or [
+            m for errors in form.errors.values() for m in errors
+        ]
+        raise ServiceError(" ".join(str(m) for m in messages), field=field)
+    form.save()
+    Token.objects.filter(user=user).delete()
+    logger.info("password changed for user %s", user.pk)
+    return user

@@ -17,6 +17,7 @@ urlpatterns = [
         api.AccountPasswordResetConfirmApi.as_view(),
         name="account-password-reset-confirm",
     ),
+    path("account/password/", api.AccountPasswordApi.as_view(), name="account-password"),
     path("account/export/", api.AccountExportApi.as_view(), name="account-export"),
     path("account/erase/", api.AccountEraseApi.as_view(), name="account-erase"),
     path("account/rebuy/", api.AccountRebuyListApi.as_view(), name="account-rebuy"),

@@ -118,3 +118,37 @@ def test_the_sign_in_page_links_to_the_reset_form() -> None:
 
     assert 'href="/account/password-reset/"' in html
     assert "data-password-reset-form" in form
+
+
+def test_a_signed_in_shopper_changes_the_password_and_stays_signed_in_here_only() -> None:
+    user = _shopper()
+    Token.objects.create(user=user)
+    here, elsewhere = Client(), Client()
+    here.force_login(user)
+    elsewhere.force_login(user)
+
+    wrong = here.post(
+        "/api/v1/account/password/",
+        {"current_password": "guess", "new_password": "n3w-Passw0rd!"},
+        content_type="application/json",
+    )
+    weak = here.post(
+        "/api/v1/account/password/",
+        {"current_password": "old-secret-123", "new_password": "12345678"},
+        content_type="application/json",
+    )
+    done = here.post(
+        "/api/v1/account/password/",
+        {"current_password": "old-secret-123", "new_password": "n3w-Passw0rd!"},
+        content_type="application/json",
+    )
+
+    assert wrong.status_code == 400 and "current_password" in wrong.json()
+    assert weak.status_code == 400 and "new_password" in weak.json()
+    assert done.status_code == 204
+    user.refresh_from_db()
+    assert user.check_password("n3w-Passw0rd!")
+    assert here.get("/api/v1/account/").status_code == 200  # this session kept
+    assert elsewhere.get("/api/v1/account/").status_code in (401, 403)
+    assert not Token.objects.filter(user=user).exists()
+    assert "data-password-change-form" in here.get("/account/").content.decode()

@@ -573,6 +573,23 @@
     });
   }
 
+  const changeForm = $("[data-password-change-form]");
+  if (changeForm) {
+    changeForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      showError(changeForm, "");
+      const done = $("[data-password-changed]", changeForm);
+      done.hidden = true;
+      const res = await api("POST", "/api/v1/account/password/", {
+        current_password: changeForm.current_password.value, new_password: changeForm.new_password.value,
+      });
+      if (res.status === 204) {
+        changeForm.reset();
+        done.hidden = false;
+      } else showError(changeForm, errorMessage(res.data, "Please check the passwords."));
+    });
+  }
+
   $$("[data-logout]").forEach((btn) => btn.addEventListener("click", async () => {
     await api("POST", "/api/v1/account/logout/");
     window.location.assign("/");
