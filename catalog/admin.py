@@ -6,8 +6,16 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
@@ -95,6 +103,29 @@ class ProductAdminForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007 (ProductAdmin decides what is shown)
 
 
+class ProductImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header row, UTF-8")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+            )
+        try:
+            self.cleaned_data["text"] = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None
+        return upload
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer into a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
@@ -118,6 +149,59 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StockInline, PriceHistoryInline]
     autocomplete_fields = ["category", "brand", "supplier"]
+    change_list_template = "admin/catalog/product/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        site = self.admin_site
+        return [
+            path("import/", site.admin_view(self.import_csv), name="catalog_product_import"),
+            path("export.csv", site.admin_view(self.export_csv), name="catalog_product_export"),
+            *super().get_urls(),
+        ]
+
+    def import_csv(self, request: HttpRequest) -> HttpResponse:
+        """Upload a product CSV: all rows are applied, or none with each bad line named."""
+        if not self.has_change_permission(request) or not self.has_add_permission(request):
+            raise PermissionDenied
+        report = None
+        form = ProductImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = services.products_import_csv(
+                    text=form.cleaned_data["text"], user_id=request.user.pk
+                )
+            except ServiceError as exc:
+                form.add_error("file", exc.message)
+            else:
+                if not report.errors:
+                    self.message_user(
+                        request,
+                        f"Imported: {report.created} created, {report.updated} updated, "
+                        f"{report.unchanged} unchanged.",
+                        messages.SUCCESS,
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import products from CSV",
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "columns": services.PRODUCT_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/catalog/product/import.html", context)
+
+    def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The products the list shows (filters, search), in the import's columns."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        rows = selectors.product_export_rows(products=changelist.get_queryset(request))
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="products.csv"'
+        return response
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -33,8 +34,9 @@ from catalog.models import (
     StockAlert,
 )
 from customers.services import customer_for_user, event_record, review_create
-from storefront.api_errors import ID_MAX, id_in_range
+from storefront.api_errors import ID_MAX, ServiceError, id_in_range
 from storefront.pagination import PagePagination
+from storefront.schema import error_schema_with
 
 logger = logging.getLogger(__name__)
 
@@ -869,3 +871,71 @@ class PurchaseOrderSendApi(_PurchaseOrderActionApi):
 class PurchaseOrderCancelApi(_PurchaseOrderActionApi):
     def act(self, purchase_order_id: int) -> object:
         return services.purchase_order_cancel(purchase_order_id=purchase_order_id)
+
+
+class ProductImportApi(APIView):
+    """The product CSV import for scripts: the admin's Import CSV, as an API."""
+
+    permission_classes = [permissions.IsAdminUser]
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(help_text="CSV with a header of the import's columns")
+
+    class OutputSerializer(serializers.Serializer):
+        received = serializers.IntegerField()
+        created = serializers.IntegerField()
+        updated = serializers.IntegerField()
+        unchanged = serializers.IntegerField()
+        categories_created = serializers.ListField(child=serializers.CharField())
+        brands_created = serializers.ListField(child=serializers.CharField())
+        rejected = serializers.ListField(
+            child=serializers.DictField(),
+            source="errors",
+            help_text='The bad rows: [{"row": line, "sku", "errors": [..]}]',
+        )
+
+    @extend_schema(
+        summary="Create and update products from a CSV, all rows or none (staff)",
+        description="Columns: " + ", ".join(services.PRODUCT_COLUMNS) + ". Keyed by `sku`; "
+        "only the columns in the header change. Any bad row: 400 with every bad line in "
+        "`rejected` and nothing written.",
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                response=error_schema_with(
+                    {
+                        "received": {"type": "integer"},
+                        "rejected": {
+                            "type": "array",
+                            "items": {"type": "object", "additionalProperties": {}},
+                        },
+                    }
+                ),
+                description="A bad row: detail, code and the report with every bad line in "
+                "`rejected` (nothing written); or not a CSV of the import's columns: `file`",
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise ServiceError(f"the CSV file is larger than {mb} MB", field="file")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ServiceError("the CSV file must be UTF-8 text", field="file") from exc
+        report = services.products_import_csv(text=text, user_id=request.user.pk)
+        body: dict[str, Any] = dict(self.OutputSerializer(report).data)
+        if report.errors:  # an error body like every other (storefront/api_errors.py)
+            body = {
+                "detail": "Nothing imported: fix the rows in rejected.",
+                "code": "invalid",
+                **body,
+            }
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body)

@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -14,6 +14,7 @@ from catalog.models import (
     StockAlert,
     StockMovement,
 )
+from storefront.spreadsheet import cell_text
 
 
 def product_list_active() -> QuerySet[Product]:
@@ -171,3 +172,37 @@ def purchase_order_waiting_subquery() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(waiting, output_field=IntegerField()), 0)
+
+
+def product_export_rows(*, products: QuerySet[Product]) -> Iterator[list[str]]:
+    """``products`` as rows of the import's columns (header first), so an exported file
+    edited in a spreadsheet imports back. Streams in chunks."""
+    from catalog.services import PRODUCT_COLUMNS
+
+    yield list(PRODUCT_COLUMNS)
+    rows = (
+        products.order_by("sku")
+        .select_related("category__parent__parent", "brand", "stock", "tax_class")
+        .iterator(chunk_size=2000)
+    )
+    for p in rows:
+        path: list[str] = []
+        category: Category | None = p.category
+        while category is not None:
+            path.append(category.name)
+            category = category.parent
+        stock = getattr(p, "stock", None)
+        yield [
+            cell_text(p.sku),
+            cell_text(p.name),
+            cell_text(" > ".join(reversed(path))),
+            f"{p.price:.2f}",
+            f"{p.list_price:.2f}",
+            f"{p.cost:.2f}",
+            str(stock.on_hand if stock else 0),
+            cell_text(p.brand.name) if p.brand else "",
+            cell_text(p.description),
+            "yes" if p.is_active else "no",
+            "yes" if p.is_consumable else "no",
+            p.tax_class.code if p.tax_class else "",
+        ]

@@ -1,8 +1,11 @@
+import csv
+import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +26,7 @@ from catalog.models import (
 from catalog.money import q2
 from storefront.api_errors import ServiceError
 from storefront.emails import email_send
+from storefront.spreadsheet import cell_untext
 from webhooks import facade as webhooks
 
 logger = logging.getLogger(__name__)
@@ -540,3 +544,312 @@ def stock_alerts_send(*, product_id: int) -> int:
     sent = sum(_stock_alert_send_one(alert_id=pk, product=product) for pk in alert_ids)
     logger.info("stock alerts for product %s: %s of %s sent", product_id, sent, len(alert_ids))
     return sent
+
+
+# --- product catalogue import (CSV) --------------------------------------------------------------
+
+PRODUCT_COLUMNS = [
+    "sku",
+    "name",
+    "category",
+    "price",
+    "list_price",
+    "cost",
+    "stock",
+    "brand",
+    "description",
+    "is_active",
+    "is_consumable",
+    "tax_class",
+]
+MAX_IMPORT_ROWS = 50_000
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n"}
+
+
+@dataclass(slots=True)
+class ProductImportReport:
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    categories_created: list[str] = field(default_factory=list)
+    brands_created: list[str] = field(default_factory=list)
+    errors: list[dict[str, object]] = field(default_factory=list)  # {"row": n, "errors": [..]}
+
+
+@dataclass(slots=True)
+class _ProductRow:
+    number: int
+    sku: str
+    values: dict[str, object]  # only the columns the file has, parsed
+    product: Product | None
+
+
+def _money_cell(raw: str, column: str, errors: list[str], *, positive: bool) -> Decimal | None:
+    try:
+        value = Decimal(raw)
+        if not value.is_finite():
+            raise ArithmeticError
+    except (ArithmeticError, ValueError):
+        errors.append(f"{column} {raw!r} is not an amount")
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        errors.append(f"{column} {raw!r} has more than 2 decimals")
+    elif positive and value <= 0:
+        errors.append(f"{column} must be positive")
+    elif value < 0:
+        errors.append(f"{column} must not be negative")
+    elif value >= Decimal("1e10"):
+        errors.append(f"{column} is too large")
+    else:
+        return value
+    return None
+
+
+def _product_row_parse(
+    row: Mapping[str, str], columns: set[str], existing: Product | None
+) -> tuple[dict[str, object], list[str]]:
+    from taxes.models import TaxClass
+
+    errors: list[str] = []
+    values: dict[str, object] = {}
+    cell = {k: (row.get(k) or "").strip() for k in columns}
+    if existing is None:
+        for required in ("name", "category", "price"):
+            if not cell.get(required):
+                errors.append(f"{required} is needed for a new product")
+    if cell.get("name"):
+        if len(cell["name"]) > 200:
+            errors.append("name is longer than 200 characters")
+        values["name"] = cell["name"]
+    if cell.get("category"):
+        path = [part.strip() for part in cell["category"].split(">")]
+        if any(not part or len(part) > 120 for part in path):
+            errors.append(f"category {cell['category']!r}: write it as Parent > Child")
+        else:
+            values["category"] = path
+    for column, positive in (("price", True), ("list_price", True), ("cost", False)):
+        if cell.get(column):
+            value = _money_cell(cell[column], column, errors, positive=positive)
+            if value is not None:
+                values[column] = value
+    if cell.get("stock"):
+        try:
+            stock = int(cell["stock"])
+            if stock < 0:
+                errors.append("stock must not be negative")
+            else:
+                values["stock"] = stock
+        except ValueError:
+            errors.append(f"stock {cell['stock']!r} is not a whole number")
+    if "brand" in cell:
+        if len(cell["brand"]) > 120:
+            errors.append("brand is longer than 120 characters")
+        values["brand"] = cell["brand"]  # empty: no brand
+    if "description" in columns:
+        values["description"] = (row.get("description") or "").strip()
+    for column in ("is_active", "is_consumable"):
+        if cell.get(column):
+            flag = cell[column].lower()
+            if flag in _TRUE | _FALSE:
+                values[column] = flag in _TRUE
+            else:
+                errors.append(f"{column} {cell[column]!r}: write yes or no")
+    if "tax_class" in cell:
+        code = cell["tax_class"]
+        if code and not TaxClass.objects.filter(code=code).exists():
+            codes = ", ".join(TaxClass.objects.values_list("code", flat=True))
+            errors.append(f"tax_class {code!r} is not one of {codes} (empty: the category's)")
+        values["tax_class"] = code
+    price = values.get("price", existing.price if existing else None)
+    list_price = values.get("list_price", existing.list_price if existing else price)
+    if (
+        isinstance(price, Decimal)
+        and isinstance(list_price, Decimal)
+        and list_price < price
+        and ("price" in values or "list_price" in values)
+    ):
+        errors.append(f"price {price} is above list_price {list_price}")
+    return values, errors
+
+
+def _category_for_path(path: list[str], created: list[str]) -> Any:
+    from django.utils.text import slugify
+
+    from catalog.models import Category
+
+    parent = None
+    for depth, name in enumerate(path):
+        category = Category.objects.filter(parent=parent, name__iexact=name).first()
+        if category is None:
+            base = slugify(name) or "category"
+            slug, n = base, 2
+            while Category.objects.filter(slug=slug).exists():
+                slug, n = f"{base}-{n}", n + 1
+            category = Category.objects.create(name=name, slug=slug, parent=parent)
+            created.append(" > ".join(path[: depth + 1]))
+        parent = category
+    return parent
+
+
+def _brand_for_name(name: str, created: list[str]) -> Any:
+    from django.utils.text import slugify
+
+    from catalog.models import Brand
+
+    if not name:
+        return None
+    brand = Brand.objects.filter(name__iexact=name).first()
+    if brand is None:
+        base = slugify(name) or "brand"
+        slug, n = base, 2
+        while Brand.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        brand = Brand.objects.create(name=name, slug=slug)
+        created.append(name)
+    return brand
+
+
+def _product_slug(name: str) -> str:
+    from django.utils.text import slugify
+
+    base = (slugify(name) or "product")[:200]
+    slug, n = base, 2
+    while Product.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImportReport:
+    """Create and update products from a CSV keyed by ``sku`` (the columns of
+    PRODUCT_COLUMNS; only those in the header change, so ``sku,price`` is a price list).
+
+    All or nothing: every row is checked first and any bad row (unknown tax class, a price
+    that is not a positive amount, a list price below the price, a stock below what open
+    carts reserve, a new product without name, category or price, a repeated SKU) makes the
+    import write nothing and report each bad row by its line. Categories (``Parent > Child``)
+    and brands that do not exist are created. A price change goes through
+    ``product_price_set`` (price history for the Omnibus "was" price, wishlist alerts,
+    webhooks), a stock change through ``stock_adjust`` (a movement; back-in-stock e-mails)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ServiceError(f"not a readable CSV file: {exc}", field="file") from exc
+    unknown = [h for h in header if h not in PRODUCT_COLUMNS]
+    if "sku" not in header or unknown:
+        problem = f"unknown columns {', '.join(unknown)}; " if unknown else "no sku column; "
+        raise ServiceError(
+            f"{problem}the header may have: {', '.join(PRODUCT_COLUMNS)}", field="file"
+        )
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ServiceError(f"at most {MAX_IMPORT_ROWS} rows per file", field="file")
+    # what our export wrote as text ('=...) reads back as it was
+    reader_rows = [
+        {k.strip(): cell_untext(v or "") for k, v in row.items() if k is not None} for row in rows
+    ]
+    columns = set(header) - {"sku"}
+    report = ProductImportReport(received=len(rows))
+    skus = [str(row.get("sku") or "").strip() for row in reader_rows]
+    existing = {p.sku: p for p in Product.objects.filter(sku__in=skus).select_related("stock")}
+    parsed: list[_ProductRow] = []
+    seen: dict[str, int] = {}
+    for number, (sku, row) in enumerate(zip(skus, reader_rows, strict=True), start=2):
+        errors: list[str] = []
+        if not sku:
+            errors.append("sku is missing")
+        elif len(sku) > 40:
+            errors.append("sku is longer than 40 characters")
+        elif sku in seen:
+            errors.append(f"sku {sku!r} is also on line {seen[sku]}")
+        seen.setdefault(sku, number)
+        product = existing.get(sku)
+        values, cell_errors = _product_row_parse(row, columns, product)
+        errors += cell_errors
+        stock_row = getattr(product, "stock", None) if product else None
+        stock = values.get("stock")
+        if isinstance(stock, int) and stock_row is not None and stock < stock_row.reserved:
+            errors.append(f"stock below the {stock_row.reserved} units reserved in carts")
+        if errors:
+            report.errors.append({"row": number, "sku": sku, "errors": errors})
+        parsed.append(_ProductRow(number=number, sku=sku, values=values, product=product))
+    if report.errors:
+        return report
+    with transaction.atomic():
+        for item in parsed:
+            _product_row_apply(item, report, user_id=user_id)
+    logger.info(
+        "product import: %s created, %s updated, %s unchanged",
+        report.created,
+        report.updated,
+        report.unchanged,
+    )
+    return report
+
+
+def _product_row_apply(
+    item: _ProductRow, report: ProductImportReport, *, user_id: int | None
+) -> None:
+    from taxes.models import TaxClass
+
+    values = dict(item.values)
+    product = item.product
+    fields: dict[str, object] = {}
+    if "category" in values:
+        fields["category"] = _category_for_path(
+            list(values.pop("category")),  # type: ignore[call-overload]
+            report.categories_created,
+        )
+    if "brand" in values:
+        fields["brand"] = _brand_for_name(str(values.pop("brand")), report.brands_created)
+    if "tax_class" in values:
+        code = str(values.pop("tax_class"))
+        fields["tax_class"] = TaxClass.objects.get(code=code) if code else None
+    price = values.pop("price", None)
+    stock = values.pop("stock", None)
+    fields.update(values)
+    if product is None:
+        assert isinstance(price, Decimal)
+        list_price = fields.pop("list_price", price)
+        assert isinstance(list_price, Decimal)
+        product = Product.objects.create(
+            sku=item.sku,
+            slug=_product_slug(str(fields["name"])),
+            price=price,
+            list_price=list_price,
+            **fields,
+        )
+        PriceHistory.objects.create(
+            product=product, price=price, source="import", changed_by_id=user_id
+        )
+        Stock.objects.create(product=product, on_hand=0)
+        if stock:
+            stock_adjust(product_id=product.pk, quantity=int(str(stock)), reference="import")
+        report.created += 1
+        return
+    changed = [name for name, value in fields.items() if getattr(product, name) != value]
+    for name in changed:
+        setattr(product, name, fields[name])
+    if changed:
+        product.save(update_fields=[*changed, "updated_at"])
+    if price is not None and price != product.price:
+        product_price_set(
+            product_id=product.pk,
+            price=Decimal(str(price)),
+            source="import",
+            reason="CSV import",
+            user_id=user_id,
+        )
+        changed.append("price")
+    if stock is not None:
+        on_hand = Stock.objects.filter(product=product).values_list("on_hand", flat=True).first()
+        delta = int(str(stock)) - (on_hand or 0)
+        if delta:
+            stock_adjust(product_id=product.pk, quantity=delta, reference="import")
+            changed.append("stock")
+    if changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1

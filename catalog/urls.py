@@ -23,6 +23,7 @@ urlpatterns = [
     path("categories/", api.CategoryListApi.as_view(), name="category-list"),
     path("search/", api.ProductSearchApi.as_view(), name="product-search"),
     path("search/autocomplete/", api.ProductAutocompleteApi.as_view(), name="product-autocomplete"),
+    path("staff/products/import/", api.ProductImportApi.as_view(), name="staff-product-import"),
     # staff purchasing (IsAdminUser), beside staff/orders/
     path(
         "staff/purchase-orders/", api.PurchaseOrderListApi.as_view(), name="staff-purchase-orders"

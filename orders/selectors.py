@@ -23,6 +23,7 @@ from orders.models import (
     Refund,
     ShippingMethod,
 )
+from storefront.spreadsheet import cell_text
 
 # What a store with no delivery method configured charges (the fee and threshold it had
 # before methods existed): day zero, or a test database flushed of the migration's rows.
@@ -301,11 +302,6 @@ ORDER_EXPORT_COLUMNS = [
 ]
 
 
-def _csv_text(value: str) -> str:
-    # a cell a spreadsheet would run as a formula (=, +, -, @) is written as text
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def order_export_rows(*, orders: QuerySet[Order]) -> Iterator[list[str]]:
     """``orders`` as CSV rows for the books (header first): money, VAT, the invoice number
     and what was refunded, placed_at in the store's time zone. No e-mail or address: an
@@ -367,9 +363,9 @@ def order_export_rows(*, orders: QuerySet[Order]) -> Iterator[list[str]]:
             str(n or 0),
             f"{sub:.2f}",
             f"{disc:.2f}",
-            _csv_text(code),
+            cell_text(code),
             f"{ship:.2f}",
-            _csv_text(method),
+            cell_text(method),
             f"{total:.2f}",
             "" if net is None else f"{net:.2f}",
             "" if tax is None else f"{tax:.2f}",
