@@ -608,15 +608,13 @@ def _money_cell(raw: str, column: str, errors: list[str], *, positive: bool) -> 
 
 
 def _product_row_parse(
-    row: Mapping[str, str], columns: set[str], existing: Product | None
+    row: Mapping[str, str], columns: set[str], existing: Product | None, tax_codes: list[str]
 ) -> tuple[dict[str, object], list[str]]:
-    from taxes.models import TaxClass
-
     errors: list[str] = []
     values: dict[str, object] = {}
     cell = {k: (row.get(k) or "").strip() for k in columns}
     if existing is None:
-        for required in ("name", "category", "price"):
+        for required in ("name", "category", "price", "cost"):  # cost: pricing's margins
             if not cell.get(required):
                 errors.append(f"{required} is needed for a new product")
     if cell.get("name"):
@@ -658,11 +656,20 @@ def _product_row_parse(
                 errors.append(f"{column} {cell[column]!r}: write yes or no")
     if "tax_class" in cell:
         code = cell["tax_class"]
-        if code and not TaxClass.objects.filter(code=code).exists():
-            codes = ", ".join(TaxClass.objects.values_list("code", flat=True))
+        if code and code not in tax_codes:
+            codes = ", ".join(tax_codes)
             errors.append(f"tax_class {code!r} is not one of {codes} (empty: the category's)")
         values["tax_class"] = code
     price = values.get("price", existing.price if existing else None)
+    if (
+        existing is not None
+        and "list_price" not in columns
+        and isinstance(price, Decimal)
+        and existing.price >= existing.list_price
+        and price > existing.list_price
+    ):
+        # Not on sale: a price list that raises the price raises the list price with it.
+        values["list_price"] = price
     list_price = values.get("list_price", existing.list_price if existing else price)
     if (
         isinstance(price, Decimal)
@@ -674,11 +681,14 @@ def _product_row_parse(
     return values, errors
 
 
-def _category_for_path(path: list[str], created: list[str]) -> Any:
+def _category_for_path(path: list[str], created: list[str], seen: dict[str, Any]) -> Any:
     from django.utils.text import slugify
 
     from catalog.models import Category
 
+    key = "category:" + " > ".join(path).lower()
+    if key in seen:  # one lookup per category per import, not per row
+        return seen[key]
     parent = None
     for depth, name in enumerate(path):
         category = Category.objects.filter(parent=parent, name__iexact=name).first()
@@ -690,16 +700,20 @@ def _category_for_path(path: list[str], created: list[str]) -> Any:
             category = Category.objects.create(name=name, slug=slug, parent=parent)
             created.append(" > ".join(path[: depth + 1]))
         parent = category
+    seen[key] = parent
     return parent
 
 
-def _brand_for_name(name: str, created: list[str]) -> Any:
+def _brand_for_name(name: str, created: list[str], seen: dict[str, Any]) -> Any:
     from django.utils.text import slugify
 
     from catalog.models import Brand
 
     if not name:
         return None
+    key = "brand:" + name.lower()
+    if key in seen:
+        return seen[key]
     brand = Brand.objects.filter(name__iexact=name).first()
     if brand is None:
         base = slugify(name) or "brand"
@@ -708,6 +722,7 @@ def _brand_for_name(name: str, created: list[str]) -> Any:
             slug, n = f"{base}-{n}", n + 1
         brand = Brand.objects.create(name=name, slug=slug)
         created.append(name)
+    seen[key] = brand
     return brand
 
 
@@ -727,11 +742,13 @@ def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImpo
 
     All or nothing: every row is checked first and any bad row (unknown tax class, a price
     that is not a positive amount, a list price below the price, a stock below what open
-    carts reserve, a new product without name, category or price, a repeated SKU) makes the
+    carts reserve, a new product without name, category, price or cost, a repeated SKU) makes the
     import write nothing and report each bad row by its line. Categories (``Parent > Child``)
     and brands that do not exist are created. A price change goes through
     ``product_price_set`` (price history for the Omnibus "was" price, wishlist alerts,
     webhooks), a stock change through ``stock_adjust`` (a movement; back-in-stock e-mails)."""
+    from taxes.models import TaxClass  # taxes reads the catalogue: imported late
+
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = [h.strip() for h in (reader.fieldnames or [])]
@@ -754,6 +771,7 @@ def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImpo
     report = ProductImportReport(received=len(rows))
     skus = [str(row.get("sku") or "").strip() for row in reader_rows]
     existing = {p.sku: p for p in Product.objects.filter(sku__in=skus).select_related("stock")}
+    tax_codes = list(TaxClass.objects.values_list("code", flat=True))
     parsed: list[_ProductRow] = []
     seen: dict[str, int] = {}
     for number, (sku, row) in enumerate(zip(skus, reader_rows, strict=True), start=2):
@@ -766,7 +784,7 @@ def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImpo
             errors.append(f"sku {sku!r} is also on line {seen[sku]}")
         seen.setdefault(sku, number)
         product = existing.get(sku)
-        values, cell_errors = _product_row_parse(row, columns, product)
+        values, cell_errors = _product_row_parse(row, columns, product, tax_codes)
         errors += cell_errors
         stock_row = getattr(product, "stock", None) if product else None
         stock = values.get("stock")
@@ -777,9 +795,10 @@ def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImpo
         parsed.append(_ProductRow(number=number, sku=sku, values=values, product=product))
     if report.errors:
         return report
+    made: dict[str, Any] = {}  # categories and brands looked up or created so far
     with transaction.atomic():
         for item in parsed:
-            _product_row_apply(item, report, user_id=user_id)
+            _product_row_apply(item, report, user_id=user_id, seen=made)
     logger.info(
         "product import: %s created, %s updated, %s unchanged",
         report.created,
@@ -790,7 +809,7 @@ def products_import_csv(*, text: str, user_id: int | None = None) -> ProductImpo
 
 
 def _product_row_apply(
-    item: _ProductRow, report: ProductImportReport, *, user_id: int | None
+    item: _ProductRow, report: ProductImportReport, *, user_id: int | None, seen: dict[str, Any]
 ) -> None:
     from taxes.models import TaxClass
 
@@ -801,9 +820,10 @@ def _product_row_apply(
         fields["category"] = _category_for_path(
             list(values.pop("category")),  # type: ignore[call-overload]
             report.categories_created,
+            seen,
         )
     if "brand" in values:
-        fields["brand"] = _brand_for_name(str(values.pop("brand")), report.brands_created)
+        fields["brand"] = _brand_for_name(str(values.pop("brand")), report.brands_created, seen)
     if "tax_class" in values:
         code = str(values.pop("tax_class"))
         fields["tax_class"] = TaxClass.objects.get(code=code) if code else None

@@ -59,15 +59,30 @@ def test_a_price_list_changes_only_prices_through_the_price_history() -> None:
     assert (again.updated, again.unchanged) == (0, 1)
 
 
+def test_a_price_rise_carries_the_list_price_of_a_product_not_on_sale() -> None:
+    tea = ProductFactory(sku="TEA-1", price=D("5.00"), list_price=D("5.00"))
+    sale = ProductFactory(sku="MUG-1", price=D("12.00"), list_price=D("15.00"))
+
+    report = services.products_import_csv(text="sku,price\nTEA-1,6.00\nMUG-1,14.00\n")
+
+    tea.refresh_from_db()
+    sale.refresh_from_db()
+    assert report.updated == 2
+    assert (tea.price, tea.list_price) == (D("6.00"), D("6.00"))
+    assert (sale.price, sale.list_price) == (D("14.00"), D("15.00"))  # still a sale
+    refused = services.products_import_csv(text="sku,price\nMUG-1,16.00\n")
+    assert "above list_price 15.00" in refused.errors[0]["errors"][0]  # type: ignore[index]
+
+
 def test_one_bad_row_writes_nothing_and_every_bad_line_is_named() -> None:
     ProductFactory(sku="MUG-1", price=D("12.00"), list_price=D("15.00"))
     text = (
-        "sku,name,category,price,list_price,stock,tax_class\n"
-        "NEW-1,Fine,Kitchen,5.00,,3,\n"  # line 2: fine
-        "NEW-2,,Kitchen,-1,,x,luxury\n"  # line 3
-        "MUG-1,,,20.00,,,\n"  # line 4: above its list price
-        "NEW-1,Twice,Kitchen,5.00,,,\n"  # line 5: repeated SKU
-        ",No sku,Kitchen,5.00,,,\n"  # line 6
+        "sku,name,category,price,list_price,cost,stock,tax_class\n"
+        "NEW-1,Fine,Kitchen,5.00,,2.00,3,\n"  # line 2: fine
+        "NEW-2,,Kitchen,-1,,,x,luxury\n"  # line 3
+        "MUG-1,,,20.00,,,,\n"  # line 4: above its list price
+        "NEW-1,Twice,Kitchen,5.00,,2.00,,\n"  # line 5: repeated SKU
+        ",No sku,Kitchen,5.00,,2.00,,\n"  # line 6
     )
 
     report = services.products_import_csv(text=text)
@@ -75,6 +90,7 @@ def test_one_bad_row_writes_nothing_and_every_bad_line_is_named() -> None:
     by_line = {e["row"]: " | ".join(e["errors"]) for e in report.errors}  # type: ignore[arg-type]
     assert sorted(by_line) == [3, 4, 5, 6]
     assert "name is needed" in by_line[3] and "price must be positive" in by_line[3]
+    assert "cost is needed" in by_line[3]
     assert "stock 'x' is not a whole number" in by_line[3]
     assert "tax_class 'luxury' is not one of" in by_line[3]
     assert "price 20.00 is above list_price 15.00" in by_line[4]
